@@ -1,0 +1,89 @@
+"""Chooses the Speech node pool's VM size and node counts from the containers' requests.
+
+Runs during config validation, so a pool that cannot hold one replica of the largest container is a
+config error, not a Pending pod after `pulumi up`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from components import catalog
+from components.catalog import Size, VmSize
+
+if TYPE_CHECKING:
+    from components.config import ContainerConfig
+
+
+class SizingError(ValueError):
+    """The pool cannot be sized as asked."""
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    vm_size: VmSize
+    min_count: int
+    max_count: int
+    reason: str
+
+
+def pod_capacity(vm: VmSize) -> Size:
+    """What one node offers Speech pods: allocatable capacity less the AKS daemonsets on every node."""
+    free = vm.allocatable
+    overhead = catalog.NODE_DAEMONSET_OVERHEAD
+    return Size(round(free.cpu - overhead.cpu, 2), round(free.memory_gb - overhead.memory_gb, 2))
+
+
+def nodes_needed(pods: Iterable[Size], vm: VmSize) -> int:
+    """Nodes for these pods by first-fit decreasing, which is what the scheduler approximates."""
+    capacity = pod_capacity(vm)
+    nodes: list[Size] = []
+    for pod in sorted(pods, key=lambda s: (s.cpu, s.memory_gb), reverse=True):
+        for i, free in enumerate(nodes):
+            if pod.fits_in(free):
+                nodes[i] = Size(free.cpu - pod.cpu, free.memory_gb - pod.memory_gb)
+                break
+        else:
+            nodes.append(Size(capacity.cpu - pod.cpu, capacity.memory_gb - pod.memory_gb))
+    return len(nodes)
+
+
+def _largest(containers: Sequence[ContainerConfig]) -> ContainerConfig:
+    return max(containers, key=lambda c: (c.size.cpu, c.size.memory_gb))
+
+
+def _describe(size: Size) -> str:
+    return f"{size.cpu:g} cores / {size.memory_gb:g} GB"
+
+
+def plan_pool(containers: Sequence[ContainerConfig], vm_size_name: str | None) -> PoolPlan:
+    """Pick (or check) the VM size, then the node counts for min and max replicas."""
+    if vm_size_name is not None:
+        try:
+            vm = catalog.vm_size(vm_size_name)
+        except catalog.UnknownVmSizeError as error:
+            raise SizingError(f"{error}; allowed AVX2 families: {', '.join(catalog.AVX2_FAMILY_NAMES)}") from None
+    if not containers:
+        vm = catalog.vm_size(vm_size_name or catalog.DEFAULT_VM_SIZES[0])
+        return PoolPlan(vm, 0, 1, "no containers configured")
+    largest = _largest(containers)
+    if vm_size_name is None:
+        fitting = [v for v in map(catalog.vm_size, catalog.DEFAULT_VM_SIZES) if largest.size.fits_in(pod_capacity(v))]
+        if not fitting:
+            raise SizingError(f"no default VM size fits {largest.kind} ({_describe(largest.size)}); set vmSize")
+        vm = fitting[0]
+        why = f"smallest Dsv5 size that fits {largest.kind} ({_describe(largest.size)})"
+    elif not largest.size.fits_in(pod_capacity(vm)):
+        raise SizingError(
+            f"{vm.name} offers {_describe(pod_capacity(vm))} to pods after AKS reservations, too small for one "
+            f"replica of {largest.kind} ({_describe(largest.size)}); choose a larger AVX2 size"
+        )
+    else:
+        why = f"{vm.name} as configured"
+    minimum = nodes_needed((c.size for c in containers for _ in range(c.replicas)), vm)
+    maximum = nodes_needed((c.size for c in containers for _ in range(c.max_replicas)), vm)
+    capacity = pod_capacity(vm)
+    reason = f"{why}; {_describe(capacity)} per node for pods; {minimum} node(s) for min replicas, {maximum} for max"
+    return PoolPlan(vm, minimum, maximum, reason)
