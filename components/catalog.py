@@ -324,3 +324,62 @@ def vm_size(name: str) -> VmSize:
         vcpus = int(found.group(1))
         return VmSize(name, vcpus, vcpus * family.memory_per_vcpu)
     raise UnknownVmSizeError(f"{name} is not in a VM family known to support AVX2")
+
+
+# --- Azure built-in roles the package grants ------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    """Built-in role definition GUIDs (the same in every Azure cloud)."""
+
+    KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
+    KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+    COGNITIVE_SERVICES_CONTRIBUTOR = "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"
+    #: Kubernetes cluster-admin through Azure RBAC, for clusters with local accounts off.
+    AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+
+
+#: Run before a Speech container where the CPU is not known (ACI): fail the group with a clear reason.
+AVX2_CHECK_COMMAND: Final = (
+    "/bin/sh",
+    "-c",
+    "grep -q avx2 /proc/cpuinfo || { echo 'This host CPU has no AVX2; Speech containers need it.' >&2; exit 1; }",
+)
+#: Probe timing shared by hosts: readiness every 10 s, liveness every 30 s, each allowed 3 misses.
+READINESS_PERIOD_SECONDS: Final = 10
+LIVENESS_PERIOD_SECONDS: Final = 30
+PROBE_TIMEOUT_SECONDS: Final = 5
+PROBE_FAILURE_THRESHOLD: Final = 3
+
+
+# --- AKS: Kubernetes names the rotation command relies on, and AKS facts ----------------------------------------
+
+
+@dataclass(frozen=True)
+class AksFacts:
+    """Names shared by the AKS host and the rotation command (a contract: keep them) and facts about AKS."""
+
+    #: The Kubernetes Secret the Key Vault CSI driver syncs, and its data keys; pods read them as env vars.
+    credentials_secret: str = "speech-credentials"
+    api_key_data_key: str = "api-key"
+    billing_endpoint_data_key: str = "billing-endpoint"
+    #: Pod-template annotation rotation patches to restart pods onto a new key. The stack never sets it, so
+    #: server-side apply leaves it to rotation.
+    restarted_at_annotation: str = "speech-containers.io/restarted-at"
+    #: Value of `app.kubernetes.io/part-of` on every Speech workload; `app.kubernetes.io/component` is the kind.
+    part_of: str = "speech-containers"
+    #: The label AKS gives every node with the name of its pool.
+    agentpool_label: str = "kubernetes.azure.com/agentpool"
+    #: Label and NoSchedule taint (key=value) that reserve the Speech pool for Speech pods.
+    pool_taint_key: str = "speech-containers.io/dedicated"
+    pool_taint_value: str = "speech"
+    #: The Secrets Store CSI driver the AKS add-on installs.
+    secrets_store_driver: str = "secrets-store.csi.k8s.io"
+    #: ReadWriteMany Azure Files (AKS built-in class) so custom-model replicas and rolling updates share one
+    #: downloaded model; premium shares are at least 100 GiB (the driver rounds smaller claims up).
+    model_storage_class: str = "azurefile-csi-premium"
+    #: Audience Entra ID expects in a Kubernetes service account token exchanged through workload identity.
+    token_exchange_audience: str = "api://AzureADTokenExchange"
+
+
+AKS: Final = AksFacts()

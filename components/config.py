@@ -23,6 +23,7 @@ from components.catalog import ContainerSpec, Kind, Size, VmSize
 NAMESPACE: Final = "speech-containers"
 #: Top-level keys of the namespace; anything else is a typo worth reporting.
 TOP_LEVEL_KEYS: Final = (
+    "logAnalytics",
     "eula",
     "host",
     "location",
@@ -131,9 +132,15 @@ class AciConfig:
     dns_name_label_prefix: str | None
     subnet_id: str | None
     restart_policy: str
-    log_analytics_workspace_id: str | None
-    log_retention_days: int
     regional_core_quota: int
+
+
+@dataclass(frozen=True)
+class LogAnalyticsConfig:
+    """An existing workspace to use, or the retention of the one the stack creates."""
+
+    workspace_id: str | None
+    retention_days: int
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,7 @@ class StackConfig:
     speech: SpeechConfig
     key_vault: KeyVaultConfig
     containers: tuple[ContainerConfig, ...]
+    log_analytics: LogAnalyticsConfig
     aci: AciConfig | None
     aks: AksConfig | None
 
@@ -453,8 +461,6 @@ def _aci(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AciConfig:
             "dnsNameLabelPrefix",
             "subnetId",
             "restartPolicy",
-            "logAnalyticsWorkspaceId",
-            "logRetentionDays",
             "regionalCoreQuota",
         )
     )
@@ -462,8 +468,6 @@ def _aci(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AciConfig:
         dns_name_label_prefix=r.string("dnsNameLabelPrefix", pattern=_DNS_LABEL, hint="lowercase DNS label, 3-42"),
         subnet_id=r.string("subnetId", pattern=_ARM_ID + "/subnets/.+", hint="expected a subnet resource id"),
         restart_policy=r.choice("restartPolicy", ("Always", "OnFailure", "Never"), "Always") or "Always",
-        log_analytics_workspace_id=r.string("logAnalyticsWorkspaceId", pattern=_ARM_ID, hint="a workspace id"),
-        log_retention_days=r.integer("logRetentionDays", 30, 30, 730),
         regional_core_quota=r.integer("regionalCoreQuota", catalog.ACI.default_regional_cores, 1, 10_000),
     )
     if config.subnet_id and config.dns_name_label_prefix:
@@ -479,6 +483,16 @@ def _aci(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AciConfig:
             "regionalCoreQuota",
         )
     return config
+
+
+def _log_analytics(r: _Reader) -> LogAnalyticsConfig:
+    r.only(("workspaceId", "retentionDays"))
+    return LogAnalyticsConfig(
+        workspace_id=r.string(
+            "workspaceId", pattern=_ARM_ID + "/workspaces/[^/]+", hint="a Log Analytics workspace resource id"
+        ),
+        retention_days=r.integer("retentionDays", 30, 30, 730),
+    )
 
 
 def _aks(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AksConfig:
@@ -581,6 +595,7 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
         speech=_speech(r.child("speech")),
         key_vault=_key_vault(r.child("keyVault")),
         containers=containers,
+        log_analytics=_log_analytics(r.child("logAnalytics")),
         aci=aci,
         aks=aks,
     )

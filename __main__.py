@@ -1,0 +1,5 @@
+"""Pulumi entry point: everything lives in components/ (see README)."""
+
+from components.program import main
+
+main()

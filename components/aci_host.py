@@ -1,0 +1,180 @@
+"""Azure Container Instances: one container group per container kind and replica.
+
+ACI has no replica sets, load balancers or startup probes, so each replica is its own group with its own
+address, and liveness waits out the model-loading budget before it starts checking.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native.containerinstance as aci
+import pulumi_azure_native.storage as storage
+
+from components import catalog
+from components.config import AciConfig, ContainerConfig
+from components.hosting import Endpoint, HostInputs, endpoint
+from components.naming import unique_name
+
+MODEL_VOLUME = "model"
+
+
+def _probe(path: str, period: int, initial_delay: int) -> aci.ContainerProbeArgs:
+    return aci.ContainerProbeArgs(
+        http_get=aci.ContainerHttpGetArgs(path=path, port=catalog.CONTAINER_PORT, scheme="http"),
+        initial_delay_seconds=initial_delay,
+        period_seconds=period,
+        timeout_seconds=catalog.PROBE_TIMEOUT_SECONDS,
+        failure_threshold=catalog.PROBE_FAILURE_THRESHOLD,
+    )
+
+
+def environment(
+    container: ContainerConfig, billing_endpoint: pulumi.Input[str], api_key: pulumi.Input[str]
+) -> list[aci.EnvironmentVariableArgs]:
+    """The container's settings; the key goes in `secure_value`, which ACI never returns from its API."""
+    settings = [
+        aci.EnvironmentVariableArgs(name="Eula", value="accept"),
+        aci.EnvironmentVariableArgs(name="Billing", value=billing_endpoint),
+        aci.EnvironmentVariableArgs(name="ApiKey", secure_value=api_key),
+    ]
+    if container.model_id:
+        settings.append(aci.EnvironmentVariableArgs(name="ModelId", value=container.model_id))
+    if container.decoder_max_count:
+        settings.append(aci.EnvironmentVariableArgs(name="DECODER_MAX_COUNT", value=str(container.decoder_max_count)))
+    settings += [aci.EnvironmentVariableArgs(name=k, value=v) for k, v in container.env]
+    return settings
+
+
+class AciHost(pulumi.ComponentResource):
+    """Hosts every configured Speech container on ACI and exposes where each one answers."""
+
+    endpoints: pulumi.Output[dict[str, Endpoint]]
+
+    def __init__(
+        self, name: str, inputs: HostInputs, settings: AciConfig, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("speech-containers:aci:AciHost", name, None, opts)
+        self._inputs = inputs
+        self._settings = settings
+        needs_models = any(c.spec.needs_model_id for c in inputs.containers)
+        self._model_store = self._model_storage() if needs_models else None
+        per_kind: dict[str, pulumi.Output[list[str]]] = {}
+        for container in inputs.containers:
+            self._warn_if_large(container)
+            groups = [self._group(container, replica) for replica in range(container.replicas)]
+            per_kind[container.kind.value] = pulumi.Output.all(*(self._host_of(g) for g in groups))
+        self.endpoints = pulumi.Output.all(**per_kind).apply(
+            lambda hosts: {kind: endpoint(catalog.CONTAINERS[catalog.Kind(kind)], h) for kind, h in hosts.items()}
+        )
+        self.register_outputs({"endpoints": self.endpoints})
+
+    @staticmethod
+    def _host_of(group: aci.ContainerGroup) -> pulumi.Output[str]:
+        return group.ip_address.apply(lambda ip: (ip.fqdn or ip.ip or "") if ip else "")
+
+    def _warn_if_large(self, container: ContainerConfig) -> None:
+        if not container.size.fits_in(catalog.ACI.reliable_group):
+            limit = catalog.ACI.reliable_group
+            pulumi.log.warn(
+                f"containers.{container.kind}: {container.size.cpu:g} cores / {container.size.memory_gb:g} GB is above "
+                f"{limit.cpu:g} cores / {limit.memory_gb:g} GB; ACI may lack regional capacity for it, so a quota "
+                "request may be needed",
+                self,
+            )
+
+    def _model_storage(self) -> tuple[storage.StorageAccount, pulumi.Output[str]]:
+        """Azure Files for custom models, so a restarted group does not download its model again."""
+        account = storage.StorageAccount(
+            f"{self._name}-models",
+            account_name=unique_name("models", self._inputs.resource_group_name, 24).apply(
+                lambda n: n.replace("-", "")
+            ),
+            resource_group_name=self._inputs.resource_group_name,
+            location=self._inputs.location,
+            kind="StorageV2",
+            sku=storage.SkuArgs(name="Standard_LRS"),
+            minimum_tls_version="TLS1_2",
+            allow_blob_public_access=False,
+            enable_https_traffic_only=True,
+            tags=self._inputs.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        keys = storage.list_storage_account_keys_output(
+            account_name=account.name, resource_group_name=self._inputs.resource_group_name
+        )
+        return account, pulumi.Output.secret(keys.keys[0].value)
+
+    def _model_volume(self, container: ContainerConfig, group_name: str) -> aci.VolumeArgs:
+        assert self._model_store is not None
+        account, key = self._model_store
+        share = storage.FileShare(
+            f"{group_name}-model",
+            account_name=account.name,
+            resource_group_name=self._inputs.resource_group_name,
+            share_quota=container.model_storage_gb,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aci.VolumeArgs(
+            name=MODEL_VOLUME,
+            azure_file=aci.AzureFileVolumeArgs(
+                share_name=share.name, storage_account_name=account.name, storage_account_key=key
+            ),
+        )
+
+    def _address(self, group_name: str) -> aci.IpAddressArgs:
+        ports = [aci.PortArgs(port=catalog.CONTAINER_PORT, protocol="TCP")]
+        if self._settings.subnet_id:
+            return aci.IpAddressArgs(type="Private", ports=ports)
+        label = f"{self._settings.dns_name_label_prefix}-{group_name}" if self._settings.dns_name_label_prefix else None
+        return aci.IpAddressArgs(type="Public", ports=ports, dns_name_label=label)
+
+    def _group(self, container: ContainerConfig, replica: int) -> aci.ContainerGroup:
+        spec, inputs = container.spec, self._inputs
+        group_name = f"{container.kind}-{replica}"
+        volumes = [self._model_volume(container, f"{self._name}-{group_name}")] if spec.needs_model_id else []
+        mounts = [aci.VolumeMountArgs(name=MODEL_VOLUME, mount_path=catalog.MODEL_MOUNT_PATH)] if volumes else []
+        size = container.size
+        return aci.ContainerGroup(
+            f"{self._name}-{group_name}",
+            resource_group_name=inputs.resource_group_name,
+            location=inputs.location,
+            os_type="Linux",
+            sku="Standard",
+            restart_policy=self._settings.restart_policy,
+            init_containers=[
+                aci.InitContainerDefinitionArgs(
+                    name="avx2-check", image=container.image, command=list(catalog.AVX2_CHECK_COMMAND)
+                )
+            ],
+            containers=[
+                aci.ContainerArgs(
+                    name=container.kind.value,
+                    image=container.image,
+                    resources=aci.ResourceRequirementsArgs(
+                        requests=aci.ResourceRequestsArgs(cpu=size.cpu, memory_in_gb=size.memory_gb),
+                    ),
+                    ports=[aci.ContainerPortArgs(port=catalog.CONTAINER_PORT, protocol="TCP")],
+                    environment_variables=environment(container, inputs.billing_endpoint, inputs.api_key),
+                    readiness_probe=_probe(catalog.READY_PATH, catalog.READINESS_PERIOD_SECONDS, 0),
+                    liveness_probe=_probe(
+                        catalog.LIVENESS_PATH, catalog.LIVENESS_PERIOD_SECONDS, spec.startup_budget_seconds
+                    ),
+                    volume_mounts=mounts,
+                )
+            ],
+            ip_address=self._address(group_name),
+            subnet_ids=[aci.ContainerGroupSubnetIdArgs(id=self._settings.subnet_id)]
+            if self._settings.subnet_id
+            else None,
+            volumes=volumes,
+            diagnostics=aci.ContainerGroupDiagnosticsArgs(
+                log_analytics=aci.LogAnalyticsArgs(
+                    workspace_id=inputs.workspace.customer_id,
+                    workspace_key=inputs.workspace.shared_key,
+                    workspace_resource_id=inputs.workspace.id,
+                    log_type="ContainerInsights",
+                )
+            ),
+            tags={**inputs.tags, "speech-container": container.kind.value},
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -1,0 +1,67 @@
+"""What every host (ACI, AKS) is given and gives back, so the program can treat them alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypedDict
+
+import pulumi
+
+from components import catalog
+from components.config import ContainerConfig
+
+
+@dataclass(frozen=True)
+class VaultRef:
+    """The Key Vault that holds the Speech key and billing endpoint, and the names of those secrets."""
+
+    id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    uri: pulumi.Output[str]
+    tenant_id: pulumi.Output[str]
+    api_key_secret_name: str
+    billing_endpoint_secret_name: str
+
+
+@dataclass(frozen=True)
+class WorkspaceRef:
+    """The Log Analytics workspace that receives container logs and diagnostics."""
+
+    id: pulumi.Output[str]
+    customer_id: pulumi.Output[str]
+    #: A Pulumi secret.
+    shared_key: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class HostInputs:
+    resource_group_name: pulumi.Output[str]
+    location: str
+    containers: tuple[ContainerConfig, ...]
+    tags: dict[str, str]
+    billing_endpoint: pulumi.Output[str]
+    #: The active Speech key as a Pulumi secret (ACI injects it; AKS reads the vault instead).
+    api_key: pulumi.Output[str]
+    vault: VaultRef
+    workspace: WorkspaceRef
+
+
+class Endpoint(TypedDict):
+    """How clients and the rotation command reach one container kind."""
+
+    #: Speech SDK host URL: ws:// for speech-to-text kinds, http:// for the others.
+    url: str
+    #: The container's key-validation page, used by rotation to verify a new key.
+    statusUrl: str
+    #: Every instance (ACI has one group per replica; AKS has one Service).
+    instances: list[str]
+
+
+def endpoint(spec: catalog.ContainerSpec, hosts: list[str]) -> Endpoint:
+    """The Endpoint of a container kind served at these host names (first one is the SDK's)."""
+    port = catalog.CONTAINER_PORT
+    return Endpoint(
+        url=f"{spec.protocol}://{hosts[0]}:{port}",
+        statusUrl=f"http://{hosts[0]}:{port}{catalog.STATUS_PATH}",
+        instances=[f"{spec.protocol}://{h}:{port}" for h in hosts],
+    )

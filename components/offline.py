@@ -1,0 +1,352 @@
+"""Runs the real Pulumi program under Pulumi's mock engine and records what it registers.
+
+This is how the package is planned and tested without the Pulumi CLI or Azure: the recording monitor keeps
+every registration request (type, name, inputs with secrets marked, parent, dependencies, ignoreChanges) and
+the mocks answer with Azure-shaped outputs (ARM ids, endpoints, FQDNs) so the program's `apply`s see
+realistic values. Each run happens in a fresh context, so runs never leak into each other.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
+TENANT_ID = "11111111-1111-1111-1111-111111111111"
+DEPLOYER_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
+MOCK_KEYS = {"key1": "mock-speech-key-1", "key2": "mock-speech-key-2"}
+MOCK_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: aks, cluster: {server: "https://aks.example.invalid:443"}}]
+contexts: [{name: aks, context: {cluster: aks, user: clusterUser}}]
+current-context: aks
+users: [{name: clusterUser, user: {token: mock-token}}]
+"""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """An input value the program marked secret (so the engine encrypts it in state)."""
+
+    value: Any
+
+
+def _mark_secrets(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return Secret(_mark_secrets(value["value"]))
+        return {k: _mark_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mark_secrets(v) for v in value]
+    return value
+
+
+def reveal(value: Any) -> Any:
+    """The plain value with every Secret unwrapped, for asserting on contents."""
+    if isinstance(value, Secret):
+        return reveal(value.value)
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One RegisterResource request as the engine saw it."""
+
+    type: str
+    name: str
+    urn: str
+    custom: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    parent: str
+    dependencies: tuple[str, ...]
+    ignore_changes: tuple[str, ...]
+    additional_secret_outputs: tuple[str, ...]
+    provider: str
+
+    def get(self, path: str) -> Any:
+        """A nested input by dotted path (`properties.value`), secrets unwrapped; None when absent."""
+        value: Any = self.inputs
+        for part in path.split("."):
+            value = reveal(value)
+            if isinstance(value, list):
+                value = value[int(part)]
+            elif isinstance(value, dict):
+                value = value.get(part)
+            else:
+                return None
+        return value
+
+    def raw(self, path: str) -> Any:
+        """A nested input by dotted path with Secret markers kept, to assert secretness."""
+        value: Any = self.inputs
+        for part in path.split("."):
+            if isinstance(value, Secret):
+                return value
+            value = value[int(part)] if isinstance(value, list) else value.get(part)
+        return value
+
+
+@dataclass
+class Plan:
+    """Everything one offline run registered and exported."""
+
+    registrations: list[Registration] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    secret_outputs: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+    def one(self, type_: str) -> Registration:
+        found = self.of_type(type_)
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_}, found {[r.name for r in found]}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.registrations if r.urn == urn)
+
+    def named(self, name: str) -> Registration:
+        return next(r for r in self.registrations if r.name == name)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+#: ARM resource provider namespaces of the azure-native modules the package uses.
+_PROVIDERS = {
+    "cognitiveservices": "Microsoft.CognitiveServices",
+    "keyvault": "Microsoft.KeyVault",
+    "containerinstance": "Microsoft.ContainerInstance",
+    "containerservice": "Microsoft.ContainerService",
+    "operationalinsights": "Microsoft.OperationalInsights",
+    "managedidentity": "Microsoft.ManagedIdentity",
+    "storage": "Microsoft.Storage",
+    "network": "Microsoft.Network",
+    "monitor": "Microsoft.Insights",
+    "authorization": "Microsoft.Authorization",
+    "resources": "Microsoft.Resources",
+}
+
+
+def _arm_id(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
+    """An ARM-shaped id for an azure-native resource token like azure-native:keyvault:Vault."""
+    _, module, kind = type_.split(":")
+    if type_ == "azure-native:resources:ResourceGroup":
+        return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
+    group = inputs.get("resourceGroupName", name)
+    provider = _PROVIDERS.get(module, f"Microsoft.{module}")
+    collection = f"{kind[0].lower()}{kind[1:]}s"
+    return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/providers/{provider}/{collection}/{name}"
+
+
+def _guid(seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+#: Outputs Azure computes, per resource type, from the inputs and the resource's own name.
+_COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "azure-native:cognitiveservices:Account": lambda i, n: {
+        "properties": {
+            **i.get("properties", {}),
+            "endpoint": f"https://{reveal(i).get('properties', {}).get('customSubDomainName', n)}"
+            ".cognitiveservices.azure.com/",
+        }
+    },
+    "azure-native:keyvault:Vault": lambda i, n: {
+        "properties": {**i.get("properties", {}), "vaultUri": f"https://{n}.vault.azure.net/"}
+    },
+    "azure-native:keyvault:Secret": lambda i, n: {
+        "properties": {
+            **i.get("properties", {}),
+            "secretUri": f"https://vault.vault.azure.net/secrets/{n}",
+        }
+    },
+    "azure-native:containerinstance:ContainerGroup": lambda i, n: {
+        "ipAddress": {
+            **reveal(i).get("ipAddress", {}),
+            "ip": "10.1.0.4" if i.get("subnetIds") else "20.1.2.3",
+            **(
+                {"fqdn": f"{dns}.{i.get('location', 'eastus')}.azurecontainer.io"}
+                if (dns := reveal(i).get("ipAddress", {}).get("dnsNameLabel"))
+                else {}
+            ),
+        }
+    },
+    "azure-native:operationalinsights:Workspace": lambda i, n: {"customerId": _guid(n)},
+    "azure-native:managedidentity:UserAssignedIdentity": lambda i, n: {
+        "principalId": _guid("principal" + n),
+        "clientId": _guid("client" + n),
+        "tenantId": TENANT_ID,
+    },
+    "azure-native:containerservice:ManagedCluster": lambda i, n: {
+        "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://oidc.example.invalid/{n}/"},
+        "fqdn": f"{n}.hcp.eastus.azmk8s.io",
+        "addonProfiles": {
+            "azureKeyvaultSecretsProvider": {
+                **reveal(i).get("addonProfiles", {}).get("azureKeyvaultSecretsProvider", {}),
+                "identity": {"clientId": _guid("csi" + n), "objectId": _guid("csi-object" + n)},
+            }
+        },
+        "identityProfile": {"kubeletidentity": {"objectId": _guid("kubelet" + n), "clientId": _guid("kc" + n)}},
+    },
+}
+
+_NAME_INPUTS = re.compile(r"^[a-z][A-Za-z]*Name$")
+
+
+def _name_of(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
+    """The Azure name: the explicit `<x>Name` input that names this resource, else the Pulumi name."""
+    kind = type_.rsplit(":", 1)[-1]
+    explicit = inputs.get(f"{kind[0].lower()}{kind[1:]}Name")
+    if isinstance(explicit, str):
+        return explicit
+    return name
+
+
+class AzureMocks(pulumi_mocks.Mocks):
+    """Answers resource registrations and invokes with Azure-shaped values."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        if not args.typ.startswith("azure-native:"):
+            return f"{args.name}-id", inputs
+        azure_name = _name_of(args.typ, args.name, reveal(inputs))
+        compute = _COMPUTED.get(args.typ)
+        computed = compute(inputs, azure_name) if compute else {}
+        state = {**inputs, "name": azure_name, **computed}
+        return _arm_id(args.typ, azure_name, reveal(inputs)), state
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        token = args.token
+        if token == "azure-native:authorization:getClientConfig":
+            return {
+                "subscriptionId": SUBSCRIPTION_ID,
+                "tenantId": TENANT_ID,
+                "objectId": DEPLOYER_OBJECT_ID,
+                "clientId": DEPLOYER_OBJECT_ID,
+            }, []
+        if token == "azure-native:cognitiveservices:listAccountKeys":
+            return dict(MOCK_KEYS), []
+        if token == "azure-native:operationalinsights:getSharedKeys":
+            return {"primarySharedKey": "mock-workspace-key", "secondarySharedKey": "mock-workspace-key-2"}, []
+        if token == "azure-native:storage:listStorageAccountKeys":
+            return {"keys": [{"keyName": "key1", "value": "mock-storage-key", "permissions": "FULL"}]}, []
+        if token in (
+            "azure-native:containerservice:listManagedClusterUserCredentials",
+            "azure-native:containerservice:listManagedClusterAdminCredentials",
+        ):
+            value = base64.b64encode(MOCK_KUBECONFIG.encode()).decode()
+            return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
+        if token == "azure-native:containerservice:getManagedCluster":
+            name = args.args.get("resourceName", "cluster")
+            return _COMPUTED["azure-native:containerservice:ManagedCluster"]({}, name) | {
+                "id": _arm_id("azure-native:containerservice:ManagedCluster", name, args.args),
+                "name": name,
+                "location": "eastus",
+            }, []
+        return {}, []
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, keeping the full request of every registration."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != "pulumi:pulumi:Stack":
+            self.registrations.append(
+                Registration(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    custom=bool(request.custom),
+                    inputs=_mark_secrets(rpc.deserialize_properties(request.object)),
+                    outputs=self.resources[response.urn].state,
+                    parent=request.parent,
+                    dependencies=tuple(request.dependencies),
+                    ignore_changes=tuple(request.ignoreChanges),
+                    additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                    provider=request.provider,
+                )
+            )
+        return response
+
+
+class _WarningLogger:
+    """Collects pulumi.log.warn messages so plans and tests can show or assert them."""
+
+    def __init__(self, sink: list[str]) -> None:
+        self.sink = sink
+
+    def debug(self, message: str) -> None: ...
+
+    def info(self, message: str) -> None: ...
+
+    def warning(self, message: str) -> None:
+        self.sink.append(message)
+
+    def error(self, message: str) -> None:
+        self.sink.append(f"error: {message}")
+
+
+def stack_config(values: Mapping[str, Any]) -> dict[str, str]:
+    """Pulumi's config map from `namespace:key` -> value, objects JSON-encoded as the CLI does."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+
+
+def run(
+    program: Callable[[], None],
+    config: Mapping[str, Any],
+    stack: str = "test",
+    project: str = "speech-containers",
+) -> Plan:
+    """Run `program` under the mock engine with this `namespace:key` config and return what it did."""
+
+    def isolated() -> Plan:
+        plan = Plan()
+        monitor = RecordingMonitor(AzureMocks())
+        pulumi.runtime.set_all_config(stack_config(config))
+        pulumi_mocks.set_mocks(
+            AzureMocks(),
+            project=project,
+            stack=stack,
+            preview=False,
+            monitor=monitor,
+            logger=_WarningLogger(plan.warnings),  # type: ignore[arg-type]
+        )
+        _sync_await(run_pulumi_func(program))
+        root = pulumi.runtime.get_root_resource()
+        exported: dict[str, Any] = getattr(root, "outputs", {})
+        for key, value in exported.items():
+            output = pulumi.Output.from_input(value)
+            plan.outputs[key] = _sync_await(output.future())
+            if _sync_await(output.is_secret()):
+                plan.secret_outputs.add(key)
+        plan.registrations = monitor.registrations
+        return plan
+
+    return contextvars.Context().run(isolated)

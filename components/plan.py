@@ -1,0 +1,183 @@
+"""Offline plan: `python -m components.plan <stack>` runs the real program for a stack under Pulumi's mock engine
+and prints what it would create: resources, each container's image, size, probes and address, and outputs.
+
+It needs no Pulumi CLI and no Azure credentials, so it is the way to review a stack before `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components import config, offline, program
+from components.offline import Plan, Registration
+
+STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
+#: Stand-in for `secure:` values, which only the Pulumi CLI can decrypt.
+SECRET_PLACEHOLDER = "[secret]"
+
+
+class StackFileError(Exception):
+    """The stack file is missing or unreadable."""
+
+
+def read_stack_config(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:
+    """The `config:` map of `stacks/Pulumi.<stack>.yaml`, with encrypted values replaced by a placeholder."""
+    path = stacks_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stacks_dir.glob("Pulumi.*.yaml"))
+        raise StackFileError(f"no stack file {path}; stacks here: {', '.join(known) or 'none'}")
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path} is not valid YAML: {error}") from None
+    values = document.get("config") or {}
+    return {key: SECRET_PLACEHOLDER if isinstance(v, dict) and "secure" in v else v for key, v in values.items()}
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A plain left-aligned text table."""
+    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _short_type(type_: str) -> str:
+    return type_.replace("azure-native:", "azure:").replace("speech-containers:", "component:")
+
+
+def resource_tree(plan: Plan) -> list[tuple[int, Registration]]:
+    """Registrations depth-first under their parents, siblings by name: stable however the engine ordered them."""
+    children: dict[str, list[Registration]] = {}
+    urns = {r.urn for r in plan.registrations}
+    for r in plan.registrations:
+        children.setdefault(r.parent if r.parent in urns else "", []).append(r)
+    ordered: list[tuple[int, Registration]] = []
+
+    def visit(parent: str, depth: int) -> None:
+        for child in sorted(children.get(parent, []), key=lambda r: (r.custom, r.name)):
+            ordered.append((depth, child))
+            visit(child.urn, depth + 1)
+
+    visit("", 0)
+    return ordered
+
+
+def _probe(probe: dict[str, Any] | None) -> str:
+    if not probe:
+        return "-"
+    path = (probe.get("httpGet") or {}).get("path", "tcp")
+    budget = int(probe.get("failureThreshold", 1) * probe.get("periodSeconds", 10))
+    delay = probe.get("initialDelaySeconds")
+    return f"{path} every {int(probe.get('periodSeconds', 10))}s" + (
+        f" after {int(delay)}s" if delay else f" (budget {budget}s)" if budget >= 300 else ""
+    )
+
+
+def container_rows(plan: Plan) -> list[list[str]]:
+    """One row per container group (ACI) or Deployment (AKS), read back from what was registered."""
+    rows = []
+    for group in sorted(plan.of_type("azure-native:containerinstance:ContainerGroup"), key=lambda r: r.name):
+        c = group.get("containers")[0]
+        requests = c["resources"]["requests"]
+        probes = f"ready {_probe(c.get('readinessProbe'))}; live {_probe(c.get('livenessProbe'))}"
+        rows.append(
+            [
+                group.name,
+                c["image"].rsplit("/", 1)[-1],
+                "1",
+                f"{requests['cpu']:g}",
+                f"{requests['memoryInGB']:g} GB",
+                probes,
+            ]
+        )
+    for deployment in sorted(plan.of_type("kubernetes:apps/v1:Deployment"), key=lambda r: r.name):
+        spec = deployment.get("spec")
+        c = spec["template"]["spec"]["containers"][0]
+        requests = c["resources"]["requests"]
+        probes = (
+            f"start {_probe(c.get('startupProbe'))}; ready {_probe(c.get('readinessProbe'))}; "
+            f"live {_probe(c.get('livenessProbe'))}"
+        )
+        rows.append(
+            [
+                deployment.get("metadata")["name"],
+                c["image"].rsplit("/", 1)[-1],
+                str(spec.get("replicas")),
+                requests["cpu"],
+                requests["memory"],
+                probes,
+            ]
+        )
+    return rows
+
+
+def render(stack: str, settings: config.StackConfig, plan: Plan, seconds: float) -> str:
+    custom = [r for r in plan.registrations if r.custom]
+    sections = [
+        f"Offline plan of stack '{stack}': host {settings.host}, region {settings.location}; "
+        f"{len(custom)} resources in {len(plan.registrations) - len(custom)} components "
+        f"({seconds:.2f}s, no Azure calls)",
+        "RESOURCES\n"
+        + table(["NAME", "TYPE"], [["  " * depth + r.name, _short_type(r.type)] for depth, r in resource_tree(plan)]),
+        "CONTAINERS\n" + table(["NAME", "IMAGE", "REPLICAS", "CPU", "MEMORY", "PROBES"], container_rows(plan)),
+    ]
+    if settings.aks is not None:
+        pool = settings.aks.pool
+        sections.append(
+            "NODE POOL\n"
+            + table(
+                ["POOL", "VM SIZE", "NODES", "ZONES", "WHY"],
+                [
+                    [
+                        pool.name,
+                        pool.vm_size.name,
+                        f"{pool.min_count}-{pool.max_count}",
+                        ",".join(pool.zones) or "-",
+                        pool.sizing_reason,
+                    ]
+                ],
+            )
+        )
+    endpoints = plan.outputs.get("containers", {})
+    sections.append(
+        "ENDPOINTS\n"
+        + table(["CONTAINER", "SDK HOST URL", "STATUS"], [[k, e["url"], e["statusUrl"]] for k, e in endpoints.items()])
+    )
+    scalar = {k: v for k, v in plan.outputs.items() if k != "containers"}
+    sections.append(
+        "OUTPUTS\n"
+        + table(["NAME", "VALUE"], [[k, "[secret]" if k in plan.secret_outputs else v] for k, v in scalar.items()])
+    )
+    if plan.warnings:
+        sections.append("WARNINGS\n" + "\n".join(f"  ! {w}" for w in plan.warnings))
+    return "\n\n".join(sections)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.split("\n\n")[0])
+    parser.add_argument("stack", nargs="?", default="dev", help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        values = read_stack_config(args.stack)
+        prefix = f"{config.NAMESPACE}:"
+        settings = config.parse({k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)})
+        plan = offline.run(lambda: program.build(settings), values, stack=args.stack)
+    except (StackFileError, config.ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(render(args.stack, settings, plan, time.perf_counter() - started))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The Pulumi program: parse the stack config, build the Speech platform, export what users need."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native.resources as resources
+
+from components import config as config_module
+from components.config import Host, StackConfig
+from components.hosting import HostInputs
+from components.key_vault import SpeechKeyVault
+from components.monitoring import LogAnalytics
+from components.speech_account import SpeechAccount
+
+
+def build(settings: StackConfig) -> None:
+    """Register every resource for these settings and export the stack outputs."""
+    stack = pulumi.get_stack()
+    tags = {"managed-by": "pulumi", "app": "speech-containers", "stack": stack, **dict(settings.tags)}
+    if settings.resource_group_name:
+        group_name: pulumi.Output[str] = pulumi.Output.from_input(settings.resource_group_name)
+    else:
+        group = resources.ResourceGroup(
+            "speech-rg",
+            resource_group_name=f"rg-speech-containers-{stack}",
+            location=settings.location,
+            tags=tags,
+        )
+        group_name = group.name
+
+    logs = LogAnalytics("speech-logs", group_name, settings.location, settings.log_analytics, tags)
+    account = SpeechAccount("speech", group_name, settings.location, settings.speech, tags, logs.workspace)
+    vault = SpeechKeyVault(
+        "speech-vault",
+        group_name,
+        settings.location,
+        settings.key_vault,
+        account,
+        tags,
+        logs.workspace,
+        settings.speech.active_key.value,
+    )
+    inputs = HostInputs(
+        resource_group_name=group_name,
+        location=settings.location,
+        containers=settings.containers,
+        tags=tags,
+        billing_endpoint=account.endpoint,
+        api_key=account.active_key,
+        vault=vault.ref,
+        workspace=logs.workspace,
+    )
+    if settings.host is Host.ACI:
+        from components.aci_host import AciHost
+
+        assert settings.aci is not None
+        host_endpoints = AciHost("speech-aci", inputs, settings.aci).endpoints
+    else:
+        from components.aks_host import AksHost
+
+        assert settings.aks is not None
+        aks = AksHost("speech-aks", inputs, settings.aks)
+        host_endpoints = aks.endpoints
+        pulumi.export("kubernetesNamespace", aks.namespace)
+
+    pulumi.export("host", settings.host.value)
+    pulumi.export("resourceGroupName", group_name)
+    pulumi.export("speechAccountId", account.id)
+    pulumi.export("speechEndpoint", account.endpoint)
+    pulumi.export("keyVaultUri", vault.ref.uri)
+    pulumi.export("apiKeySecretName", vault.ref.api_key_secret_name)
+    pulumi.export("billingEndpointSecretName", vault.ref.billing_endpoint_secret_name)
+    pulumi.export("containers", host_endpoints)
+
+
+def main() -> None:
+    """Entry point of `__main__.py`: validation happens before any resource is registered."""
+    build(config_module.load())
