@@ -1,0 +1,200 @@
+"""The AKS cluster (created, or an existing one read from Azure) and the dedicated Speech node pool.
+
+Access: a created cluster has local accounts off and Azure RBAC, so there is no admin kubeconfig. The stack
+uses the *user* kubeconfig in exec format, which runs `kubelogin` (https://azure.github.io/kubelogin): it
+must be on the PATH of whoever runs `pulumi up`. The login mode is set to `azurecli` so the run is
+non-interactive: sign in with `az login` (locally, or `azure/login` in CI) first. The stack grants that
+signed-in principal "Azure Kubernetes Service RBAC Cluster Admin" on a cluster it creates; on an existing
+cluster it must already hold a role that can manage namespaces, identities' service accounts and workloads.
+
+An existing cluster must already have the OIDC issuer, workload identity and the Key Vault Secrets Store CSI
+add-on enabled (`az aks update --enable-oidc-issuer --enable-workload-identity`,
+`az aks enable-addons --addons azure-keyvault-secrets-provider`).
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pulumi
+import pulumi_azure_native.authorization as authorization
+import pulumi_azure_native.containerservice as containerservice
+import yaml
+
+from components import catalog, roles
+from components.config import AksConfig, NewCluster, NodePoolConfig
+from components.hosting import HostInputs
+
+#: Non-interactive kubelogin mode: reuse the Azure CLI's sign-in.
+KUBELOGIN_MODE = "azurecli"
+SECRETS_ADDON = "azureKeyvaultSecretsProvider"
+MONITORING_ADDON = "omsagent"
+SYSTEM_POOL = "system"
+
+
+def non_interactive_kubeconfig(encoded: str) -> str:
+    """The kubeconfig AKS returns (base64), with every kubelogin exec set to the non-interactive login mode."""
+    config = yaml.safe_load(base64.b64decode(encoded).decode())
+    for user in config.get("users") or []:
+        exec_ = (user.get("user") or {}).get("exec")
+        if not exec_ or "--login" not in exec_.get("args", []):
+            continue
+        args: list[str] = exec_["args"]
+        args[args.index("--login") + 1] = KUBELOGIN_MODE
+    return str(yaml.safe_dump(config, sort_keys=False))
+
+
+class AksCluster(pulumi.ComponentResource):
+    """The cluster the Speech pool joins: created with workload identity and the CSI add-on, or looked up."""
+
+    name: pulumi.Output[str]
+    resource_group_name: pulumi.Output[str]
+    oidc_issuer_url: pulumi.Output[str]
+    #: The user kubeconfig (kubelogin exec format), a Pulumi secret.
+    kubeconfig: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, inputs: HostInputs, settings: AksConfig, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("speech-containers:aks:AksCluster", name, None, opts)
+        #: What the Kubernetes provider must wait for besides the cluster (the deployer's RBAC grant).
+        self.access: list[pulumi.Resource] = []
+        if settings.existing_cluster is not None:
+            existing = containerservice.get_managed_cluster_output(
+                resource_group_name=settings.existing_cluster.resource_group_name,
+                resource_name=settings.existing_cluster.name,
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            )
+            self.name = existing.name
+            self.resource_group_name = pulumi.Output.from_input(settings.existing_cluster.resource_group_name)
+            issuer = existing.oidc_issuer_profile
+        else:
+            assert settings.new_cluster is not None
+            cluster = self._create(name, inputs, settings.new_cluster, settings.pool.zones)
+            self.name = cluster.name
+            self.resource_group_name = inputs.resource_group_name
+            issuer = cluster.oidc_issuer_profile
+            self.access.append(self._grant_deployer(name, cluster))
+        self.oidc_issuer_url = issuer.apply(lambda p: (p.issuer_url if p else None) or "")
+        credentials = containerservice.list_managed_cluster_user_credentials_output(
+            resource_group_name=self.resource_group_name,
+            resource_name=self.name,
+            format="exec",
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        self.kubeconfig = pulumi.Output.secret(
+            credentials.kubeconfigs.apply(lambda k: non_interactive_kubeconfig(k[0].value))
+        )
+        self.register_outputs({"name": self.name, "oidcIssuerUrl": self.oidc_issuer_url, "kubeconfig": self.kubeconfig})
+
+    def _create(
+        self, name: str, inputs: HostInputs, cluster: NewCluster, zones: tuple[str, ...]
+    ) -> containerservice.ManagedCluster:
+        """System pool inline (AKS needs one); the Speech pool is a separate AgentPool so it can change alone."""
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        return containerservice.ManagedCluster(
+            f"{name}-cluster",
+            resource_group_name=inputs.resource_group_name,
+            location=inputs.location,
+            tags=inputs.tags,
+            dns_prefix=name,
+            kubernetes_version=cluster.kubernetes_version,
+            sku=containerservice.ManagedClusterSKUArgs(name="Base", tier=cluster.sku_tier),
+            identity=containerservice.ManagedClusterIdentityArgs(
+                type=containerservice.ResourceIdentityType.SYSTEM_ASSIGNED
+            ),
+            disable_local_accounts=True,
+            enable_rbac=True,
+            aad_profile=containerservice.ManagedClusterAADProfileArgs(
+                managed=True, enable_azure_rbac=True, tenant_id=client.tenant_id
+            ),
+            oidc_issuer_profile=containerservice.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
+            security_profile=containerservice.ManagedClusterSecurityProfileArgs(
+                workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(enabled=True)
+            ),
+            network_profile=containerservice.ContainerServiceNetworkProfileArgs(
+                network_plugin="azure", network_plugin_mode="overlay"
+            ),
+            auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
+                upgrade_channel="patch", node_os_upgrade_channel="NodeImage"
+            ),
+            addon_profiles={
+                SECRETS_ADDON: containerservice.ManagedClusterAddonProfileArgs(
+                    enabled=True,
+                    config={
+                        "enableSecretRotation": "true",
+                        "rotationPollInterval": cluster.secret_rotation_poll_interval,
+                    },
+                ),
+                MONITORING_ADDON: containerservice.ManagedClusterAddonProfileArgs(
+                    enabled=True, config={"logAnalyticsWorkspaceResourceID": inputs.workspace.id}
+                ),
+            },
+            agent_pool_profiles=[
+                containerservice.ManagedClusterAgentPoolProfileArgs(
+                    name=SYSTEM_POOL,
+                    mode="System",
+                    vm_size=cluster.system_vm_size,
+                    count=cluster.system_node_count,
+                    os_type="Linux",
+                    availability_zones=list(zones) or None,
+                    # Keep application pods off the system pool.
+                    node_taints=["CriticalAddonsOnly=true:NoSchedule"],
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _grant_deployer(self, name: str, cluster: containerservice.ManagedCluster) -> authorization.RoleAssignment:
+        """Local accounts are off, so whoever runs `pulumi up` needs an Azure RBAC role to apply workloads.
+
+        The principal may be a user or a service principal; ARM looks its type up.
+        """
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        return authorization.RoleAssignment(
+            f"{name}-deployer-admin",
+            principal_id=client.object_id,
+            role_definition_id=roles.role_definition_id(catalog.Role.AKS_RBAC_CLUSTER_ADMIN),
+            scope=cluster.id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+class SpeechNodePool(pulumi.ComponentResource):
+    """The AVX2 user pool reserved for Speech pods by a label and a NoSchedule taint, scaled by the autoscaler."""
+
+    pool_name: str
+    agent_pool: containerservice.AgentPool
+
+    def __init__(
+        self,
+        name: str,
+        cluster: AksCluster,
+        settings: NodePoolConfig,
+        tags: dict[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("speech-containers:aks:SpeechNodePool", name, None, opts)
+        facts = catalog.AKS
+        self.pool_name = settings.name
+        self.agent_pool = containerservice.AgentPool(
+            f"{name}-pool",
+            resource_group_name=cluster.resource_group_name,
+            resource_name_=cluster.name,
+            agent_pool_name=settings.name,
+            mode="User",
+            os_type="Linux",
+            vm_size=settings.vm_size.name,
+            os_disk_size_gb=settings.os_disk_size_gb,
+            enable_auto_scaling=True,
+            count=settings.min_count,
+            min_count=settings.min_count,
+            max_count=settings.max_count,
+            availability_zones=list(settings.zones) or None,
+            node_labels={facts.pool_taint_key: facts.pool_taint_value},
+            node_taints=[f"{facts.pool_taint_key}={facts.pool_taint_value}:NoSchedule"],
+            tags=tags,
+            # The cluster autoscaler owns the node count between min and max.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"]),
+        )
+        self.register_outputs({"poolName": self.pool_name, "id": self.agent_pool.id})

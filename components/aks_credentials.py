@@ -1,0 +1,136 @@
+"""Key Vault-backed credentials for Speech pods: workload identity plus the Secrets Store CSI driver.
+
+Pods never see the key as a literal in any manifest. A user-assigned identity federated with the namespace's
+service account may read the vault (Key Vault Secrets User); the `SecretProviderClass` mounts the API key and
+billing endpoint with that identity and syncs them into the Kubernetes Secret `speech-credentials`, which the
+containers read through `secretKeyRef`. The CSI driver only creates and refreshes that Secret while a pod
+mounts the volume, so every Speech pod mounts it. When the vault's key changes, the add-on's rotation poll
+updates the Secret; pods pick it up on restart (rotation patches the restart annotation, or Reloader does).
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native.managedidentity as managedidentity
+import pulumi_kubernetes as k8s
+
+from components import catalog, roles
+from components.hosting import HostInputs, VaultRef
+
+SERVICE_ACCOUNT = "speech-containers"
+SECRET_PROVIDER_CLASS = "speech-key-vault"
+#: Where the CSI volume shows the secrets as files (the containers use the synced Secret instead).
+MOUNT_PATH = "/mnt/secrets-store"
+SECRET_PROVIDER_API = "secrets-store.csi.x-k8s.io/v1"
+WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id"
+
+
+def secret_objects(vault: VaultRef) -> str:
+    """The provider's `objects` parameter (YAML whose array items are YAML documents, as the Azure provider
+    reads it): each vault secret, aliased to its data key in the synced Secret."""
+    facts = catalog.AKS
+    pairs = (
+        (vault.api_key_secret_name, facts.api_key_data_key),
+        (vault.billing_endpoint_secret_name, facts.billing_endpoint_data_key),
+    )
+    items = "".join(
+        f"  - |\n    objectName: {name}\n    objectType: secret\n    objectAlias: {alias}\n" for name, alias in pairs
+    )
+    return f"array:\n{items}"
+
+
+class SpeechCredentials(pulumi.ComponentResource):
+    """The identity, service account and SecretProviderClass that bring the vault's secrets to Speech pods."""
+
+    service_account_name: str
+    secret_provider_class_name: str
+    secret_provider_class: k8s.apiextensions.CustomResource
+
+    def __init__(
+        self,
+        name: str,
+        inputs: HostInputs,
+        namespace: pulumi.Input[str],
+        oidc_issuer_url: pulumi.Input[str],
+        provider: k8s.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("speech-containers:aks:SpeechCredentials", name, None, opts)
+        self.service_account_name = SERVICE_ACCOUNT
+        self.secret_provider_class_name = SECRET_PROVIDER_CLASS
+        identity = managedidentity.UserAssignedIdentity(
+            f"{name}-identity",
+            resource_group_name=inputs.resource_group_name,
+            location=inputs.location,
+            tags=inputs.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        federation = managedidentity.FederatedIdentityCredential(
+            f"{name}-federation",
+            resource_group_name=inputs.resource_group_name,
+            resource_name_=identity.name,
+            issuer=oidc_issuer_url,
+            subject=pulumi.Output.concat("system:serviceaccount:", namespace, ":", SERVICE_ACCOUNT),
+            audiences=[catalog.AKS.token_exchange_audience],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        reader = roles.grant(
+            f"{name}-vault-reader",
+            catalog.Role.KEY_VAULT_SECRETS_USER,
+            identity.principal_id,
+            "ServicePrincipal",
+            inputs.vault.id,
+            parent=self,
+        )
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
+        k8s.core.v1.ServiceAccount(
+            f"{name}-service-account",
+            metadata={
+                "name": SERVICE_ACCOUNT,
+                "namespace": namespace,
+                "annotations": {WORKLOAD_IDENTITY_CLIENT_ID: identity.client_id},
+            },
+            opts=k8s_opts,
+        )
+        facts = catalog.AKS
+        self.secret_provider_class = k8s.apiextensions.CustomResource(
+            f"{name}-secret-provider-class",
+            api_version=SECRET_PROVIDER_API,
+            kind="SecretProviderClass",
+            metadata={"name": SECRET_PROVIDER_CLASS, "namespace": namespace},
+            spec={
+                "provider": "azure",
+                "parameters": {
+                    "usePodIdentity": "false",
+                    "clientID": identity.client_id,
+                    "keyvaultName": inputs.vault.name,
+                    "tenantId": inputs.vault.tenant_id,
+                    "objects": secret_objects(inputs.vault),
+                },
+                "secretObjects": [
+                    {
+                        "secretName": facts.credentials_secret,
+                        "type": "Opaque",
+                        "data": [
+                            {"objectName": facts.api_key_data_key, "key": facts.api_key_data_key},
+                            {"objectName": facts.billing_endpoint_data_key, "key": facts.billing_endpoint_data_key},
+                        ],
+                    }
+                ],
+            },
+            # Mounting fails until the identity can sign in and read the vault.
+            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[federation, reader])),
+        )
+        self.register_outputs({"identityClientId": identity.client_id, "secretProviderClass": SECRET_PROVIDER_CLASS})
+
+    @staticmethod
+    def volume() -> k8s.core.v1.VolumeArgsDict:
+        """The pod volume that mounts the vault secrets (and so keeps the synced Secret alive)."""
+        return {
+            "name": SECRET_PROVIDER_CLASS,
+            "csi": {
+                "driver": catalog.AKS.secrets_store_driver,
+                "read_only": True,
+                "volume_attributes": {"secretProviderClass": SECRET_PROVIDER_CLASS},
+            },
+        }

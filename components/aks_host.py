@@ -1,0 +1,76 @@
+"""Hosts the Speech containers on AKS: cluster (new or existing), AVX2 Speech pool, Key Vault-backed
+credentials and one workload per container kind, all reachable in-cluster only (put TLS in front of them).
+
+Running it needs `kubelogin` on the PATH and an `az login` session: see components/aks_cluster.py.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import catalog
+from components.aks_cluster import AksCluster, SpeechNodePool
+from components.aks_credentials import SpeechCredentials
+from components.aks_workload import SpeechWorkload
+from components.config import AksConfig
+from components.hosting import Endpoint, HostInputs, endpoint
+
+
+class AksHost(pulumi.ComponentResource):
+    """Composes the AKS pieces and exposes each kind's in-cluster endpoint and the namespace."""
+
+    endpoints: pulumi.Output[dict[str, Endpoint]]
+    namespace: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, inputs: HostInputs, settings: AksConfig, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("speech-containers:aks:AksHost", name, None, opts)
+        cluster = AksCluster(f"{name}-cluster", inputs, settings, pulumi.ResourceOptions(parent=self))
+        pool = SpeechNodePool(f"{name}-pool", cluster, settings.pool, inputs.tags, pulumi.ResourceOptions(parent=self))
+        provider = k8s.Provider(
+            f"{name}-kubernetes",
+            kubeconfig=cluster.kubeconfig,
+            # Server-side apply lets rotation own the restart annotation without Pulumi reverting it.
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=cluster.access),
+        )
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": settings.namespace,
+                "labels": {
+                    "app.kubernetes.io/part-of": catalog.AKS.part_of,
+                    # The pods meet "baseline"; "restricted" also wants runAsNonRoot (see aks_workload.py).
+                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            },
+            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+        )
+        self.namespace = namespace.metadata.apply(lambda m: m.name or settings.namespace)
+        credentials = SpeechCredentials(
+            f"{name}-credentials",
+            inputs,
+            self.namespace,
+            cluster.oidc_issuer_url,
+            provider,
+            pulumi.ResourceOptions(parent=self),
+        )
+        hosts = {
+            container.kind.value: SpeechWorkload(
+                f"{name}-{container.kind.value}",
+                container,
+                self.namespace,
+                pool,
+                credentials,
+                provider,
+                pulumi.ResourceOptions(parent=self),
+            ).host
+            for container in inputs.containers
+        }
+        self.endpoints = pulumi.Output.all(**hosts).apply(
+            lambda found: {kind: endpoint(catalog.CONTAINERS[catalog.Kind(kind)], [h]) for kind, h in found.items()}
+        )
+        self.register_outputs({"endpoints": self.endpoints, "namespace": self.namespace})

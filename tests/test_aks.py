@@ -1,0 +1,475 @@
+"""The AKS host under the mocks: cluster, Speech pool, Key Vault-backed credentials, workloads, endpoints."""
+
+from __future__ import annotations
+
+import base64
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import yaml
+from conftest import AKS_STACK, plan_program, with_changes
+
+from components import catalog, offline
+from components.aks_cluster import KUBELOGIN_MODE, non_interactive_kubeconfig
+from components.catalog import Kind
+
+AKS = catalog.AKS
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
+AGENT_POOL = "azure-native:containerservice:AgentPool"
+CLUSTER = "azure-native:containerservice:ManagedCluster"
+MODEL_ID = "0123abcd-4567-89ef-0123-456789abcdef"
+
+#: Every kind, with the optional settings set, on a new cluster with a custom poll interval and namespace.
+FULL_STACK = with_changes(
+    AKS_STACK,
+    aks={
+        "cluster": {"secretRotationPollInterval": "5m"},
+        "pool": {"vmSize": "Standard_D32s_v5", "zones": ["1", "2"]},
+        "namespace": "voice",
+    },
+    containers={
+        "speech-to-text": {"replicas": 2, "maxReplicas": 4, "decoderMaxCount": 4, "env": {"Logging__Level": "Info"}},
+        "custom-speech-to-text": {"modelId": MODEL_ID, "modelStorageGb": 64},
+        "language-identification": {},
+        "neural-text-to-speech": {"cpu": 6, "memoryGb": 12},
+    },
+)
+EXISTING_STACK = with_changes(
+    AKS_STACK, aks={"existingCluster": {"name": "shared-aks", "resourceGroupName": "rg-platform"}}
+)
+
+
+@pytest.fixture(scope="module")
+def full_plan() -> offline.Plan:
+    return plan_program(FULL_STACK)
+
+
+@pytest.fixture(scope="module")
+def existing_plan() -> offline.Plan:
+    return plan_program(EXISTING_STACK)
+
+
+def deployment(plan: offline.Plan, kind: Kind) -> offline.Registration:
+    return next(r for r in plan.of_type(DEPLOYMENT) if r.get("metadata.name") == kind.value)
+
+
+def container_of(plan: offline.Plan, kind: Kind) -> dict[str, Any]:
+    spec: dict[str, Any] = deployment(plan, kind).get("spec.template.spec.containers.0")
+    return spec
+
+
+def env_of(plan: offline.Plan, kind: Kind) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container_of(plan, kind)["env"]}
+
+
+# --- components ---------------------------------------------------------------------------------------------
+
+
+def test_components_are_typed_and_parent_their_children(aks_plan: offline.Plan) -> None:
+    host = aks_plan.one("speech-containers:aks:AksHost")
+    for token in ("AksCluster", "SpeechNodePool", "SpeechCredentials"):
+        assert aks_plan.one(f"speech-containers:aks:{token}").parent == host.urn
+    workloads = aks_plan.of_type("speech-containers:aks:SpeechWorkload")
+    assert sorted(w.name for w in workloads) == ["speech-aks-neural-text-to-speech", "speech-aks-speech-to-text"]
+    components = {r.urn for r in aks_plan.registrations if r.type.startswith("speech-containers:aks:")}
+    aks_resources = [
+        r for r in aks_plan.registrations if r.custom and (r.type.startswith("kubernetes:") or "speech-aks" in r.name)
+    ]
+    assert aks_resources
+    for resource in aks_resources:
+        assert resource.parent in components, resource.name
+
+
+def test_kubernetes_objects_use_the_cluster_provider(aks_plan: offline.Plan) -> None:
+    provider = aks_plan.one("pulumi:providers:kubernetes")
+    for resource in aks_plan.registrations:
+        if resource.type.startswith("kubernetes:"):
+            assert resource.provider.startswith(provider.urn), resource.name
+
+
+# --- cluster and pool ---------------------------------------------------------------------------------------
+
+
+def test_new_cluster_has_workload_identity_csi_rotation_and_no_local_accounts(full_plan: offline.Plan) -> None:
+    cluster = full_plan.one(CLUSTER)
+    assert cluster.get("disableLocalAccounts") is True
+    assert cluster.get("aadProfile") == {"managed": True, "enableAzureRBAC": True, "tenantID": offline.TENANT_ID}
+    assert cluster.get("oidcIssuerProfile.enabled") is True
+    assert cluster.get("securityProfile.workloadIdentity.enabled") is True
+    csi = cluster.get("addonProfiles.azureKeyvaultSecretsProvider")
+    assert csi == {"enabled": True, "config": {"enableSecretRotation": "true", "rotationPollInterval": "5m"}}
+    [system] = cluster.get("agentPoolProfiles")
+    assert system["mode"] == "System"
+    assert system["name"] != full_plan.one(AGENT_POOL).get("agentPoolName")
+
+
+def test_deployer_gets_cluster_admin_before_kubernetes_objects(aks_plan: offline.Plan) -> None:
+    grant = next(r for r in aks_plan.of_type("azure-native:authorization:RoleAssignment") if "deployer" in r.name)
+    assert grant.get("principalId") == offline.DEPLOYER_OBJECT_ID
+    assert grant.get("roleDefinitionId").endswith(catalog.Role.AKS_RBAC_CLUSTER_ADMIN.value)
+    assert grant.get("scope").endswith(f"/managedClusters/{aks_plan.one(CLUSTER).outputs['name']}")
+    assert grant.urn in aks_plan.one("pulumi:providers:kubernetes").dependencies
+
+
+def test_speech_pool_is_a_separate_autoscaled_tainted_agent_pool(full_plan: offline.Plan) -> None:
+    pool = full_plan.one(AGENT_POOL)
+    assert pool.get("resourceName") == full_plan.one(CLUSTER).outputs["name"]
+    assert pool.get("agentPoolName") == "speech"
+    assert pool.get("mode") == "User"
+    assert pool.get("vmSize") == "Standard_D32s_v5"
+    assert pool.get("enableAutoScaling") is True
+    assert 1 <= pool.get("minCount") <= pool.get("maxCount")
+    assert pool.get("availabilityZones") == ["1", "2"]
+    assert pool.get("nodeLabels") == {AKS.pool_taint_key: AKS.pool_taint_value}
+    assert pool.get("nodeTaints") == [f"{AKS.pool_taint_key}={AKS.pool_taint_value}:NoSchedule"]
+    assert pool.ignore_changes == ("count",)
+
+
+def test_existing_cluster_is_read_not_created(existing_plan: offline.Plan) -> None:
+    assert not existing_plan.of_type(CLUSTER)
+    assert not [r for r in existing_plan.registrations if "deployer" in r.name]
+    pool = existing_plan.one(AGENT_POOL)
+    assert (pool.get("resourceName"), pool.get("resourceGroupName")) == ("shared-aks", "rg-platform")
+    federation = existing_plan.one("azure-native:managedidentity:FederatedIdentityCredential")
+    assert federation.get("issuer") == "https://oidc.example.invalid/shared-aks/"
+
+
+def test_kubeconfig_is_a_secret_user_kubeconfig(aks_plan: offline.Plan) -> None:
+    provider = aks_plan.one("pulumi:providers:kubernetes")
+    assert isinstance(provider.raw("kubeconfig"), offline.Secret)
+    assert yaml.safe_load(provider.get("kubeconfig")) == yaml.safe_load(offline.MOCK_KUBECONFIG)
+    assert provider.get("enableServerSideApply") in (True, "true")
+
+
+def test_kubelogin_runs_non_interactively() -> None:
+    exec_config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "users": [
+            {
+                "name": "clusterUser",
+                "user": {"exec": {"command": "kubelogin", "args": ["get-token", "--login", "devicecode", "-x"]}},
+            },
+            {"name": "token", "user": {"token": "t"}},
+        ],
+    }
+    encoded = base64.b64encode(yaml.safe_dump(exec_config).encode()).decode()
+    converted = yaml.safe_load(non_interactive_kubeconfig(encoded))
+    assert converted["users"][0]["user"]["exec"]["args"] == ["get-token", "--login", KUBELOGIN_MODE, "-x"]
+    assert converted["users"][1] == exec_config["users"][1]
+
+
+# --- credentials --------------------------------------------------------------------------------------------
+
+
+def test_identity_is_federated_with_the_service_account(full_plan: offline.Plan) -> None:
+    identity = full_plan.one("azure-native:managedidentity:UserAssignedIdentity")
+    federation = full_plan.one("azure-native:managedidentity:FederatedIdentityCredential")
+    cluster = full_plan.one(CLUSTER)
+    assert federation.get("issuer") == cluster.outputs["oidcIssuerProfile"]["issuerURL"]
+    assert federation.get("subject") == "system:serviceaccount:voice:speech-containers"
+    assert federation.get("audiences") == [AKS.token_exchange_audience]
+    assert federation.get("resourceName") == identity.outputs["name"]
+    account = full_plan.one("kubernetes:core/v1:ServiceAccount")
+    assert account.get("metadata.name") == "speech-containers"
+    assert account.get("metadata.namespace") == "voice"
+    assert account.get("metadata.annotations") == {"azure.workload.identity/client-id": identity.outputs["clientId"]}
+
+
+def test_identity_may_read_the_vault(full_plan: offline.Plan) -> None:
+    identity = full_plan.one("azure-native:managedidentity:UserAssignedIdentity")
+    vault = full_plan.one("azure-native:keyvault:Vault")
+    reader = next(
+        r
+        for r in full_plan.of_type("azure-native:authorization:RoleAssignment")
+        if r.get("principalId") == identity.outputs["principalId"]
+    )
+    assert reader.get("roleDefinitionId").endswith("/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6")
+    assert reader.get("scope").endswith(f"/vaults/{vault.outputs['name']}")
+    assert reader.get("principalType") == "ServicePrincipal"
+
+
+def test_secret_provider_class_syncs_the_contract_secret(full_plan: offline.Plan) -> None:
+    spc = full_plan.one(SPC)
+    identity = full_plan.one("azure-native:managedidentity:UserAssignedIdentity")
+    vault = full_plan.one("azure-native:keyvault:Vault")
+    params = spc.get("spec.parameters")
+    assert params["usePodIdentity"] == "false"
+    assert params["clientID"] == identity.outputs["clientId"]
+    assert params["keyvaultName"] == vault.outputs["name"]
+    assert params["tenantId"] == offline.TENANT_ID
+    objects = [yaml.safe_load(item) for item in yaml.safe_load(params["objects"])["array"]]
+    assert objects == [
+        {"objectName": "speech-api-key", "objectType": "secret", "objectAlias": "api-key"},
+        {"objectName": "speech-billing-endpoint", "objectType": "secret", "objectAlias": "billing-endpoint"},
+    ]
+    [synced] = spc.get("spec.secretObjects")
+    assert synced["secretName"] == "speech-credentials"
+    assert {d["key"] for d in synced["data"]} == {"api-key", "billing-endpoint"}
+    assert {d["objectName"] for d in synced["data"]} == {o["objectAlias"] for o in objects}
+    federation = full_plan.one("azure-native:managedidentity:FederatedIdentityCredential")
+    assert federation.urn in spc.dependencies
+
+
+def test_no_kubernetes_object_holds_the_key(full_plan: offline.Plan) -> None:
+    for resource in full_plan.registrations:
+        if resource.type.startswith("kubernetes:"):
+            text = repr(offline.reveal(resource.inputs))
+            assert not any(key in text for key in offline.MOCK_KEYS.values()), resource.name
+
+
+# --- workloads ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_deployment_is_sized_probed_and_pinned_to_the_pool(full_plan: offline.Plan, kind: Kind) -> None:
+    spec = catalog.CONTAINERS[kind]
+    found = deployment(full_plan, kind)
+    container = container_of(full_plan, kind)
+    pod = found.get("spec.template.spec")
+    assert container["image"].startswith(spec.repository + ":")
+    assert container["ports"] == [{"name": "http", "containerPort": catalog.CONTAINER_PORT, "protocol": "TCP"}]
+    requests, limits = container["resources"]["requests"], container["resources"]["limits"]
+    assert limits == {"memory": requests["memory"]}
+    startup = container["startupProbe"]
+    assert startup["httpGet"]["path"] == catalog.READY_PATH
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= spec.startup_budget_seconds
+    assert container["readinessProbe"]["httpGet"]["path"] == catalog.READY_PATH
+    assert container["livenessProbe"]["httpGet"]["path"] == catalog.LIVENESS_PATH
+    assert pod["nodeSelector"] == {AKS.agentpool_label: "speech"}
+    assert pod["tolerations"] == [
+        {"key": AKS.pool_taint_key, "operator": "Equal", "value": AKS.pool_taint_value, "effect": "NoSchedule"}
+    ]
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert "fsGroup" in pod["securityContext"]
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert pod["serviceAccountName"] == "speech-containers"
+    csi = next(v for v in pod["volumes"] if "csi" in v)
+    assert csi["csi"]["driver"] == AKS.secrets_store_driver
+    assert csi["name"] in {m["name"] for m in container["volumeMounts"]}
+    assert found.get("spec.strategy") == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
+
+
+def test_default_size_is_the_catalog_recommendation(aks_plan: offline.Plan) -> None:
+    for kind in (Kind.SPEECH_TO_TEXT, Kind.NEURAL_TEXT_TO_SPEECH):
+        size = catalog.CONTAINERS[kind].default_size
+        requests = container_of(aks_plan, kind)["resources"]["requests"]
+        assert requests == {"cpu": f"{size.cpu:g}", "memory": f"{size.memory_gb:g}Gi"}
+
+
+def test_configured_size_is_requested(full_plan: offline.Plan) -> None:
+    requests = container_of(full_plan, Kind.NEURAL_TEXT_TO_SPEECH)["resources"]["requests"]
+    assert requests == {"cpu": "6", "memory": "12Gi"}
+
+
+def test_deployment_waits_for_credentials_and_pool(aks_plan: offline.Plan) -> None:
+    spc, pool = aks_plan.one(SPC), aks_plan.one(AGENT_POOL)
+    for found in aks_plan.of_type(DEPLOYMENT):
+        assert {spc.urn, pool.urn} <= set(found.dependencies)
+
+
+def test_settings_come_from_the_synced_secret_and_config(full_plan: offline.Plan) -> None:
+    env = env_of(full_plan, Kind.SPEECH_TO_TEXT)
+    assert env["Eula"] == "accept"
+    assert env["ApiKey"] == {"secretKeyRef": {"name": "speech-credentials", "key": "api-key"}}
+    assert env["Billing"] == {"secretKeyRef": {"name": "speech-credentials", "key": "billing-endpoint"}}
+    assert env["DECODER_MAX_COUNT"] == "4"
+    assert env["Logging__Level"] == "Info"
+    assert "ModelId" not in env
+    assert env_of(full_plan, Kind.CUSTOM_SPEECH_TO_TEXT)["ModelId"] == MODEL_ID
+
+
+def test_labels_and_restart_contract(full_plan: offline.Plan) -> None:
+    for kind in Kind:
+        found = deployment(full_plan, kind)
+        for labels in (found.get("metadata.labels"), found.get("spec.template.metadata.labels")):
+            assert labels["app.kubernetes.io/part-of"] == "speech-containers"
+            assert labels["app.kubernetes.io/component"] == kind.value
+        assert found.get("spec.selector.matchLabels").items() <= found.get("spec.template.metadata.labels").items()
+        assert AKS.restarted_at_annotation not in (found.get("spec.template.metadata.annotations") or {})
+        assert found.get("metadata.annotations")["secret.reloader.stakater.com/reload"] == AKS.credentials_secret
+        # The HPA owns the replica count, so `pulumi up` never scales a busy Deployment down.
+        assert found.get("spec.replicas") is None
+        budget = int(found.get("metadata.annotations")["pulumi.com/timeoutSeconds"])
+        assert budget > catalog.CONTAINERS[kind].startup_budget_seconds
+
+
+def test_service_budget_and_autoscaler_per_kind(full_plan: offline.Plan) -> None:
+    replicas = {Kind.SPEECH_TO_TEXT: (2, 4)}
+    for kind in Kind:
+        selector = deployment(full_plan, kind).get("spec.selector.matchLabels")
+        service = next(r for r in full_plan.of_type("kubernetes:core/v1:Service") if r.get("metadata.name") == kind)
+        assert service.get("spec.type") == "ClusterIP"
+        assert service.get("spec.selector") == selector
+        assert service.get("spec.ports") == [
+            {"name": "http", "port": catalog.CONTAINER_PORT, "targetPort": "http", "protocol": "TCP"}
+        ]
+        budget = next(
+            r for r in full_plan.of_type("kubernetes:policy/v1:PodDisruptionBudget") if r.get("metadata.name") == kind
+        )
+        assert budget.get("spec") == {"maxUnavailable": 1, "selector": {"matchLabels": selector}}
+        hpa = next(
+            r
+            for r in full_plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+            if r.get("metadata.name") == kind
+        )
+        assert hpa.get("spec.scaleTargetRef") == {"apiVersion": "apps/v1", "kind": "Deployment", "name": kind.value}
+        low, high = replicas.get(kind, (1, 1))
+        assert (hpa.get("spec.minReplicas"), hpa.get("spec.maxReplicas")) == (low, high)
+        assert hpa.get("spec.metrics.0.resource.name") == "cpu"
+
+
+def test_custom_model_volume_is_shared_and_mounted(full_plan: offline.Plan) -> None:
+    [claim] = full_plan.of_type("kubernetes:core/v1:PersistentVolumeClaim")
+    assert claim.get("spec.accessModes") == ["ReadWriteMany"]
+    assert claim.get("spec.storageClassName") == AKS.model_storage_class
+    assert claim.get("spec.resources.requests.storage") == "64Gi"
+    pod = deployment(full_plan, Kind.CUSTOM_SPEECH_TO_TEXT).get("spec.template.spec")
+    volume = next(v for v in pod["volumes"] if "persistentVolumeClaim" in v)
+    assert volume["persistentVolumeClaim"]["claimName"] == claim.get("metadata.name")
+    mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["name"] == volume["name"])
+    assert mount["mountPath"] == catalog.MODEL_MOUNT_PATH
+    startup = pod["containers"][0]["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] == catalog.CUSTOM_MODEL_STARTUP_BUDGET_SECONDS
+
+
+# --- outputs ------------------------------------------------------------------------------------------------
+
+
+def test_endpoints_are_in_cluster_service_urls(full_plan: offline.Plan) -> None:
+    assert full_plan.outputs["kubernetesNamespace"] == "voice"
+    endpoints = full_plan.outputs["containers"]
+    assert set(endpoints) == {k.value for k in Kind}
+    for kind in Kind:
+        host = f"{kind.value}.voice.svc.cluster.local:{catalog.CONTAINER_PORT}"
+        scheme = "ws" if catalog.CONTAINERS[kind].protocol is catalog.Protocol.WS else "http"
+        assert endpoints[kind.value]["url"] == f"{scheme}://{host}"
+        assert endpoints[kind.value]["statusUrl"] == f"http://{host}{catalog.STATUS_PATH}"
+        assert endpoints[kind.value]["instances"] == [f"{scheme}://{host}"]
+
+
+# --- schema validation --------------------------------------------------------------------------------------
+
+#: The SecretProviderClass CRD (secrets-store.csi.x-k8s.io/v1) is not in the Kubernetes OpenAPI schema; this is
+#: the part of its published schema the stack uses, closed so that a misspelt field fails.
+_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+SECRET_PROVIDER_CLASS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "additionalProperties": False,
+    "properties": {
+        "apiVersion": {"const": "secrets-store.csi.x-k8s.io/v1"},
+        "kind": {"const": "SecretProviderClass"},
+        "metadata": {
+            "type": "object",
+            "required": ["name", "namespace"],
+            "properties": {"name": {"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"}},
+        },
+        "spec": {
+            "type": "object",
+            "required": ["provider", "parameters"],
+            "additionalProperties": False,
+            "properties": {
+                "provider": {"const": "azure"},
+                "parameters": {**_STRING_MAP, "required": ["clientID", "keyvaultName", "tenantId", "objects"]},
+                "secretObjects": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["secretName", "type", "data"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "secretName": {"type": "string"},
+                            "type": {"type": "string"},
+                            "labels": _STRING_MAP,
+                            "annotations": _STRING_MAP,
+                            "data": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["objectName", "key"],
+                                    "additionalProperties": False,
+                                    "properties": {"objectName": {"type": "string"}, "key": {"type": "string"}},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+CUSTOM_SCHEMAS = {SPC: SECRET_PROVIDER_CLASS_SCHEMA}
+
+
+def manifest(resource: offline.Registration) -> dict[str, Any]:
+    """The object as the API server would receive it (the engine's wire numbers are floats)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    found: dict[str, Any] = plain(offline.reveal(resource.inputs))
+    return found
+
+
+@pytest.fixture(scope="module")
+def validate_kubernetes() -> Iterator[Callable[[dict[str, Any]], str]]:
+    """kubernetes_validate (pinned) against its newest schema, strict; it re-reads its 1.8 MB definitions file
+    for every object, so the file reads are cached while this module runs."""
+    import kubernetes_validate
+    from kubernetes_validate import utils
+
+    original = utils.schema_contents
+    utils.schema_contents = functools.cache(original)
+    version = kubernetes_validate.latest_version()
+    try:
+        yield lambda body: str(kubernetes_validate.validate(body, version, strict=True))
+    finally:
+        utils.schema_contents = original
+
+
+@pytest.mark.parametrize("plan_name", ["aks_plan", "full_plan"])
+def test_every_kubernetes_object_is_valid(
+    plan_name: str, request: pytest.FixtureRequest, validate_kubernetes: Callable[[dict[str, Any]], str]
+) -> None:
+    import jsonschema  # type: ignore[import-untyped]
+
+    plan: offline.Plan = request.getfixturevalue(plan_name)
+    objects = [r for r in plan.registrations if r.type.startswith("kubernetes:")]
+    assert len(objects) >= 7
+    for resource in objects:
+        group_version, kind = resource.type.removeprefix("kubernetes:").rsplit(":", 1)
+        body = manifest(resource)
+        assert (body["apiVersion"], body["kind"]) == (group_version.removeprefix("core/"), kind)
+        if resource.type in CUSTOM_SCHEMAS:
+            jsonschema.validate(body, CUSTOM_SCHEMAS[resource.type])
+        else:
+            validate_kubernetes(body)
+
+
+def test_validation_catches_a_misspelt_field(
+    full_plan: offline.Plan, validate_kubernetes: Callable[[dict[str, Any]], str]
+) -> None:
+    import jsonschema
+
+    body = manifest(deployment(full_plan, Kind.SPEECH_TO_TEXT))
+    body["spec"]["template"]["spec"]["containers"][0]["startupProbes"] = {}
+    with pytest.raises(jsonschema.ValidationError):
+        validate_kubernetes(body)
+    spc = manifest(full_plan.one(SPC))
+    spc["spec"]["secretObjects"][0]["data"][0]["name"] = "api-key"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(spc, SECRET_PROVIDER_CLASS_SCHEMA)
