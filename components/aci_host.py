@@ -126,7 +126,10 @@ class AciHost(pulumi.ComponentResource):
         if self._settings.subnet_id:
             return aci.IpAddressArgs(type="Private", ports=ports)
         label = f"{self._settings.dns_name_label_prefix}-{group_name}" if self._settings.dns_name_label_prefix else None
-        return aci.IpAddressArgs(type="Public", ports=ports, dns_name_label=label)
+        # TenantReuse: after deletion only our tenant can claim the label again (no subdomain takeover).
+        return aci.IpAddressArgs(
+            type="Public", ports=ports, dns_name_label=label, auto_generated_domain_name_label_scope="TenantReuse"
+        )
 
     def _group(self, container: ContainerConfig, replica: int) -> aci.ContainerGroup:
         spec, inputs = container.spec, self._inputs

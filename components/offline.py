@@ -71,6 +71,8 @@ class Registration:
     type: str
     name: str
     urn: str
+    #: The id the (mock) provider returned, an ARM id for Azure resources.
+    id: str
     custom: bool
     inputs: dict[str, Any]
     outputs: dict[str, Any]
@@ -271,9 +273,9 @@ class AzureMocks(pulumi_mocks.Mocks):
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The mock monitor, keeping the full request of every registration."""
 
-    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+    def __init__(self, mocks: pulumi_mocks.Mocks, sink: list[Registration]) -> None:
         super().__init__(mocks)
-        self.registrations: list[Registration] = []
+        self.registrations = sink
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -283,6 +285,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     type=request.type,
                     name=request.name,
                     urn=response.urn,
+                    id=response.id,
                     custom=bool(request.custom),
                     inputs=_mark_secrets(rpc.deserialize_properties(request.object)),
                     outputs=self.resources[response.urn].state,
@@ -319,16 +322,20 @@ def stack_config(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def run(
-    program: Callable[[], None],
+    program: Callable[[], object],
     config: Mapping[str, Any],
     stack: str = "test",
     project: str = "speech-containers",
+    plan: Plan | None = None,
 ) -> Plan:
-    """Run `program` under the mock engine with this `namespace:key` config and return what it did."""
+    """Run `program` under the mock engine with this `namespace:key` config and return what it did.
+
+    Pass `plan` to see what was registered even when the program raises.
+    """
+    plan = plan if plan is not None else Plan()
 
     def isolated() -> Plan:
-        plan = Plan()
-        monitor = RecordingMonitor(AzureMocks())
+        monitor = RecordingMonitor(AzureMocks(), plan.registrations)
         pulumi.runtime.set_all_config(stack_config(config))
         pulumi_mocks.set_mocks(
             AzureMocks(),
@@ -346,7 +353,6 @@ def run(
             plan.outputs[key] = _sync_await(output.future())
             if _sync_await(output.is_secret()):
                 plan.secret_outputs.add(key)
-        plan.registrations = monitor.registrations
         return plan
 
     return contextvars.Context().run(isolated)

@@ -165,10 +165,11 @@ def render(stack: str, settings: config.StackConfig, plan: Plan, seconds: float)
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.split("\n\n")[0])
     parser.add_argument("stack", nargs="?", default="dev", help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    parser.add_argument("--stacks-dir", type=Path, default=STACKS_DIR, help="where the stack files are")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        values = read_stack_config(args.stack)
+        values = read_stack_config(args.stack, args.stacks_dir)
         prefix = f"{config.NAMESPACE}:"
         settings = config.parse({k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)})
         plan = offline.run(lambda: program.build(settings), values, stack=args.stack)

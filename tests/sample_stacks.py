@@ -1,0 +1,62 @@
+"""Sample stack configs and helpers to plan the real program with them under the recording mocks."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from components import offline, program
+from components.config import NAMESPACE
+
+#: Minimal valid stacks; tests copy and change them.
+ACI_STACK: dict[str, Any] = {
+    "eula": "accept",
+    "host": "aci",
+    "location": "eastus",
+    "aci": {"dnsNameLabelPrefix": "contoso-speech"},
+    "containers": {
+        "speech-to-text": {"locale": "en-us", "version": "5.1.0"},
+        "neural-text-to-speech": {"voice": "jenny"},
+    },
+}
+
+AKS_STACK: dict[str, Any] = {
+    "eula": "accept",
+    "host": "aks",
+    "location": "eastus",
+    "aks": {"pool": {"zones": ["1", "2", "3"]}},
+    "containers": {
+        "speech-to-text": {"replicas": 2, "maxReplicas": 4},
+        "neural-text-to-speech": {},
+    },
+}
+
+PlanStack = Callable[..., offline.Plan]
+
+
+def namespaced(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"{NAMESPACE}:{key}": value for key, value in values.items()}
+
+
+def plan_program(values: dict[str, Any], stack: str = "test") -> offline.Plan:
+    """Run the whole program offline with these `speech-containers` values (memoized: plans are read-only)."""
+    return _plan_cached(json.dumps(values, sort_keys=True), stack)
+
+
+@functools.cache
+def _plan_cached(values_json: str, stack: str) -> offline.Plan:
+    return offline.run(program.main, namespaced(json.loads(values_json)), stack=stack)
+
+
+def with_changes(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A deep copy of `base` with top-level keys replaced (None removes the key)."""
+    values = copy.deepcopy(base)
+    for key, value in changes.items():
+        if value is None:
+            values.pop(key, None)
+        else:
+            values[key] = value
+    return values

@@ -1,0 +1,79 @@
+"""The catalog's VM facts and the pool sizing built on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import catalog, config, sizing
+from components.catalog import Size
+from tests.sample_stacks import AKS_STACK, with_changes
+
+
+@pytest.mark.parametrize(
+    ("name", "vcpus", "memory"),
+    [
+        ("Standard_D16s_v5", 16, 64),
+        ("Standard_D8as_v5", 8, 32),
+        ("Standard_E8ds_v5", 8, 64),
+        ("Standard_F16s_v2", 16, 32),
+        ("Standard_DS3_v2", 4, 14),
+        ("Standard_D4_v3", 4, 16),
+    ],
+)
+def test_avx2_sizes_are_known_with_their_capacity(name: str, vcpus: int, memory: float) -> None:
+    size = catalog.vm_size(name)
+    assert (size.vcpus, size.memory_gb) == (vcpus, memory)
+
+
+@pytest.mark.parametrize("name", ["Standard_D2", "Standard_DS12", "Standard_A4", "Basic_A2", "Standard_NC6", "D8s_v5"])
+def test_sizes_without_avx2_or_unknown_are_refused(name: str) -> None:
+    with pytest.raises(catalog.UnknownVmSizeError):
+        catalog.vm_size(name)
+
+
+def test_allocatable_subtracts_aks_reservations() -> None:
+    node = catalog.vm_size("Standard_D16s_v5").allocatable
+    assert node.cpu == pytest.approx(15.74)
+    # 64 GB: 1 + 0.8 + 0.8 + 2.88 GB reserved, plus the 0.75 GB eviction threshold.
+    assert node.memory_gb == pytest.approx(64 - 5.48 - 0.75, abs=0.01)
+
+
+def test_every_container_minimum_fits_below_its_recommended_size() -> None:
+    for spec in catalog.CONTAINERS.values():
+        assert spec.minimum.fits_in(spec.recommended)
+        assert spec.tag.pattern.fullmatch(spec.tag.example)
+        assert spec.tag.pattern.fullmatch(spec.tag.build(spec.default_version, spec.default_locale, spec.default_voice))
+
+
+def test_first_fit_decreasing_packs_pods_onto_nodes() -> None:
+    vm = catalog.vm_size("Standard_D32s_v5")  # ~31 cores, ~117 GB for pods
+    assert sizing.nodes_needed([Size(8, 12)] * 3, vm) == 1
+    assert sizing.nodes_needed([Size(8, 12)] * 4, vm) == 2  # 32 cores do not fit in 31.28
+    assert sizing.nodes_needed([], vm) == 0
+
+
+def test_pool_defaults_to_the_smallest_size_that_fits_the_largest_container() -> None:
+    settings = config.parse(AKS_STACK)
+    assert settings.aks is not None
+    pool = settings.aks.pool
+    assert pool.vm_size.name == "Standard_D16s_v5"
+    assert (pool.min_count, pool.max_count) == (3, 5)  # 8-core pods: one per 16-core node
+    assert "smallest Dsv5 size that fits neural-text-to-speech" in pool.sizing_reason
+
+
+def test_configured_pool_too_small_for_one_replica_is_a_config_error() -> None:
+    values = with_changes(AKS_STACK, aks={"pool": {"vmSize": "Standard_D8s_v5"}})
+    with pytest.raises(config.ConfigError, match=r"aks\.pool\.vmSize: Standard_D8s_v5 offers .* too small for one"):
+        config.parse(values)
+
+
+def test_non_avx2_pool_size_names_the_allowed_families() -> None:
+    values = with_changes(AKS_STACK, aks={"pool": {"vmSize": "Standard_DS2"}})
+    with pytest.raises(config.ConfigError, match=r"has no AVX2.*allowed AVX2 families: Dv3/Dsv3"):
+        config.parse(values)
+
+
+def test_pool_max_count_below_what_min_replicas_need_is_refused() -> None:
+    values = with_changes(AKS_STACK, aks={"pool": {"maxCount": 2}})
+    with pytest.raises(config.ConfigError, match=r"aks\.pool\.maxCount: 2 nodes of Standard_D16s_v5 cannot hold"):
+        config.parse(values)

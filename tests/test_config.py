@@ -1,0 +1,193 @@
+"""Config parsing: defaults, and every invalid value reported with its key before anything is registered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components import catalog, config, offline, program
+from components.catalog import Kind
+from tests.sample_stacks import ACI_STACK, AKS_STACK, namespaced, with_changes
+
+SUBNET_ID = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/aci"
+
+
+def problems_of(values: dict[str, Any]) -> list[str]:
+    with pytest.raises(config.ConfigError) as caught:
+        config.parse(values)
+    return caught.value.problems
+
+
+def container(kind: str, **settings: Any) -> dict[str, Any]:
+    return with_changes(ACI_STACK, containers={kind: settings})
+
+
+def test_defaults_are_the_recommended_sizes_and_built_tags() -> None:
+    settings = config.parse(
+        with_changes(ACI_STACK, containers={k.value: {} for k in Kind if k != "custom-speech-to-text"})
+    )
+    by_kind = {c.kind: c for c in settings.containers}
+    stt = by_kind[Kind.SPEECH_TO_TEXT]
+    assert stt.size == catalog.Size(8, 12)  # recommended 8 GB + 4 GB for the memory-mapped model
+    assert stt.image.endswith("/speech-to-text:5.1.0-amd64-en-us")
+    assert by_kind[Kind.NEURAL_TEXT_TO_SPEECH].tag == "3.11.0-amd64-en-us-arianeural"
+    assert by_kind[Kind.LANGUAGE_IDENTIFICATION].tag == "1.18.0-amd64-preview"
+    assert settings.speech.active_key is config.KeyName.KEY1
+    assert settings.key_vault.purge_protection is True
+    assert settings.key_vault.api_key_secret_name == "speech-api-key"
+
+
+def test_explicit_tag_is_kept_and_locale_voice_build_the_tag() -> None:
+    settings = config.parse(
+        with_changes(
+            ACI_STACK,
+            containers={
+                "speech-to-text": {"tag": "4.12.0-amd64-de-de"},
+                "neural-text-to-speech": {"version": "3.10.0", "locale": "de-de", "voice": "katja"},
+            },
+        )
+    )
+    assert [c.tag for c in settings.containers] == ["4.12.0-amd64-de-de", "3.10.0-amd64-de-de-katjaneural"]
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "fragment"),
+    [
+        (with_changes(ACI_STACK, host=None), "host", "is required; allowed: aci, aks"),
+        (with_changes(ACI_STACK, host="k8s"), "host", "allowed: aci, aks"),
+        (with_changes(ACI_STACK, location=None), "location", "is required"),
+        (with_changes(ACI_STACK, eula=None), "eula", "must be 'accept'"),
+        (with_changes(ACI_STACK, eula="yes"), "eula", "got 'yes'"),
+        (with_changes(ACI_STACK, colour="blue"), "colour", "unknown key; allowed keys: logAnalytics"),
+        (with_changes(ACI_STACK, containers={"tts": {}}), "containers.tts", "allowed: speech-to-text"),
+        (container("speech-to-text", cpu=2), "containers.speech-to-text.cpu", "allowed: 4 to 31 cores"),
+        (container("speech-to-text", memoryGb=3), "containers.speech-to-text.memoryGb", "allowed: 4 to 240 GB"),
+        (container("speech-to-text", cpu=40), "containers.speech-to-text.cpu", "4 to 31"),
+        (container("neural-text-to-speech", memoryGb=8), "containers.neural-text-to-speech.memoryGb", "12 to 240"),
+        (container("speech-to-text", cpu="eight"), "containers.speech-to-text.cpu", "must be a number of cores"),
+        (container("speech-to-text", tag="latest"), "containers.speech-to-text.tag", "5.1.0-amd64-en-us"),
+        (container("speech-to-text", tag="5.1.0-amd64-EN-US"), "containers.speech-to-text.tag", "expected a tag"),
+        (
+            container("speech-to-text", tag="5.1.0-amd64-en-us", locale="de-de"),
+            "containers.speech-to-text.locale",
+            "either tag or version",
+        ),
+        (container("speech-to-text", version="5.1"), "containers.speech-to-text.version", "like 5.1.0"),
+        (container("speech-to-text", locale="en_US"), "containers.speech-to-text.locale", "lowercase locale"),
+        (container("language-identification", locale="en-us"), "containers.language-identification.locale", "takes no"),
+        (container("speech-to-text", voice="aria"), "containers.speech-to-text.voice", "takes no voice"),
+        (container("custom-speech-to-text"), "containers.custom-speech-to-text.modelId", "is required"),
+        (container("custom-speech-to-text", modelId="x"), "containers.custom-speech-to-text.modelId", "GUID"),
+        (container("speech-to-text", modelId="0123abcd-4567"), "containers.speech-to-text.modelId", "only custom"),
+        (container("speech-to-text", replicas=0), "containers.speech-to-text.replicas", "1 to 50"),
+        (container("speech-to-text", replicas=3, maxReplicas=2), "containers.speech-to-text.maxReplicas", "below"),
+        (container("speech-to-text", replicas=True), "containers.speech-to-text.replicas", "whole number"),
+        (
+            container("neural-text-to-speech", decoderMaxCount=2),
+            "containers.neural-text-to-speech.decoderMaxCount",
+            "only speech-to-text",
+        ),
+        (container("speech-to-text", cpu=4, decoderMaxCount=9), "containers.speech-to-text.decoderMaxCount", "1 to 4"),
+        (container("speech-to-text", env={"ApiKey": "x"}), "containers.speech-to-text.env.ApiKey", "leave Eula"),
+        (container("speech-to-text", env={"Logging:Level": "x"}), "containers.speech-to-text.env.Logging:Level", "__"),
+        (container("speech-to-text", size=8), "containers.speech-to-text.size", "unknown key"),
+        (with_changes(ACI_STACK, speech={"sku": "S1"}), "speech.sku", "allowed: S0, F0"),
+        (with_changes(ACI_STACK, speech={"activeKey": "key3"}), "speech.activeKey", "allowed: Key1, Key2"),
+        (with_changes(ACI_STACK, speech={"customSubdomain": "Bad_Name"}), "speech.customSubdomain", "lowercase"),
+        (with_changes(ACI_STACK, speech={"allowedIpRanges": ["10.0.0.0/8", "x"]}), "speech.allowedIpRanges[1]", "CIDR"),
+        (
+            with_changes(ACI_STACK, keyVault={"softDeleteRetentionDays": 3}),
+            "keyVault.softDeleteRetentionDays",
+            "7 to 90",
+        ),
+        (with_changes(ACI_STACK, keyVault={"purgeProtection": "no"}), "keyVault.purgeProtection", "true or false"),
+        (with_changes(ACI_STACK, keyVault={"name": "a"}), "keyVault.name", "3-24"),
+        (
+            with_changes(ACI_STACK, keyVault={"secretReaders": [{"objectId": "nope"}]}),
+            "keyVault.secretReaders[0].objectId",
+            "GUID",
+        ),
+        (
+            with_changes(ACI_STACK, keyVault={"rotationOperators": [{"type": "User"}]}),
+            "keyVault.rotationOperators[0].objectId",
+            "is required",
+        ),
+        (
+            with_changes(
+                ACI_STACK,
+                keyVault={"secretReaders": [{"objectId": "33333333-3333-3333-3333-333333333333", "type": "Robot"}]},
+            ),
+            "keyVault.secretReaders[0].type",
+            "allowed: User, Group, ServicePrincipal",
+        ),
+        (with_changes(ACI_STACK, logAnalytics={"workspaceId": "ws"}), "logAnalytics.workspaceId", "workspace"),
+        (with_changes(ACI_STACK, logAnalytics={"retentionDays": 7}), "logAnalytics.retentionDays", "30 to 730"),
+        (with_changes(ACI_STACK, aci={"restartPolicy": "Sometimes"}), "aci.restartPolicy", "Always, OnFailure, Never"),
+        (with_changes(ACI_STACK, aci={"subnetId": "subnet-1"}), "aci.subnetId", "subnet resource id"),
+        (
+            with_changes(
+                ACI_STACK,
+                aci={
+                    "dnsNameLabelPrefix": "speech",
+                    "subnetId": SUBNET_ID,
+                },
+            ),
+            "aci.dnsNameLabelPrefix",
+            "no public IP or DNS label",
+        ),
+        (
+            with_changes(ACI_STACK, containers={"speech-to-text": {"replicas": 13}}),
+            "aci.regionalCoreQuota",
+            "need 104 cores, over the regional ACI quota of 100",
+        ),
+        (with_changes(ACI_STACK, aks={}), "aks", "is set but host is aci"),
+        (with_changes(AKS_STACK, aci={}), "aci", "is set but host is aks"),
+        (with_changes(ACI_STACK, tags=["a"]), "tags", "must be an object"),
+    ],
+)
+def test_each_invalid_value_names_its_key_and_what_is_allowed(values: dict[str, Any], key: str, fragment: str) -> None:
+    problems = problems_of(values)
+    matching = [p for p in problems if p.startswith(f"{key}:")]
+    assert matching, f"no problem reported for {key}: {problems}"
+    assert fragment in matching[0]
+
+
+def test_all_problems_are_reported_together_with_the_namespace() -> None:
+    with pytest.raises(config.ConfigError) as caught:
+        config.parse({"host": "nope", "containers": {"speech-to-text": {"cpu": 1}}})
+    message = str(caught.value)
+    assert "4 problem(s)" in message
+    for key in ("host", "location", "containers.speech-to-text.cpu", "eula"):
+        assert f"speech-containers:{key}:" in message
+
+
+def test_config_error_is_a_run_error_so_pulumi_prints_no_traceback() -> None:
+    assert issubclass(config.ConfigError, pulumi.RunError)
+
+
+def test_no_containers_needs_no_eula() -> None:
+    settings = config.parse(with_changes(ACI_STACK, eula=None, containers=None))
+    assert settings.containers == ()
+    assert settings.eula_accepted is False
+
+
+def test_load_reads_structured_config_and_flags_unknown_keys() -> None:
+    def read() -> None:
+        settings = config.load()
+        assert settings.host is config.Host.ACI
+        assert [c.kind for c in settings.containers] == [Kind.SPEECH_TO_TEXT, Kind.NEURAL_TEXT_TO_SPEECH]
+
+    offline.run(read, namespaced(ACI_STACK))
+    with pytest.raises(config.ConfigError, match="speech-containers:contaners: unknown key"):
+        offline.run(config.load, namespaced(with_changes(ACI_STACK, contaners={})))
+
+
+def test_invalid_config_registers_no_resource() -> None:
+    valid, invalid = offline.Plan(), offline.Plan()
+    offline.run(program.main, namespaced(ACI_STACK), plan=valid)
+    with pytest.raises(config.ConfigError):
+        offline.run(program.main, namespaced(with_changes(ACI_STACK, eula="no")), plan=invalid)
+    assert valid.registrations, "the valid stack must register resources, or this test proves nothing"
+    assert invalid.registrations == []
