@@ -1,0 +1,5 @@
+"""Entry point for ``python -m rotation``."""
+
+from rotation.cli import main
+
+raise SystemExit(main())

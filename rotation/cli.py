@@ -1,0 +1,221 @@
+"""Command line: `python -m rotation rotate ...`; exit 0 done, 1 error, 2 bad argument, 3 paused for a person."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from typing import Any, NoReturn, TextIO
+
+from azure.core.credentials import TokenCredential
+from azure.identity import DefaultAzureCredential
+from azure.keyvault.secrets import SecretClient
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+
+from rotation import machine
+from rotation.account import AccountId, SpeechAccount
+from rotation.aci import AciHost
+from rotation.clouds import KNOWN_CLOUDS, Cloud, resolve_cloud
+from rotation.errors import ActionRequiredError, RotationError
+from rotation.progress import Reporter
+from rotation.stack import PulumiStack
+from rotation.vault import VaultSecret
+from rotation.waiting import Waits
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PAUSED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+DEFAULT_SECRET_NAME = "speech-api-key"
+
+
+def default_credential(cloud: Cloud) -> TokenCredential:
+    return DefaultAzureCredential(authority=cloud.authority)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What tests replace: the credential, the waits, the streams, SDK transport options, a hook after each step."""
+
+    credential: Callable[[Cloud], TokenCredential] = default_credential
+    waits: Waits = field(default_factory=Waits)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    sdk_options: Mapping[str, Any] = field(default_factory=dict)
+    after_step: Callable[[str], None] = lambda _step: None
+
+
+class UsageError(Exception):
+    """A bad argument; reported in one line like every other error."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m rotation", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    rotate = commands.add_parser("rotate", help="rotate the Speech key the containers use, without downtime")
+    target = rotate.add_argument_group("target (defaults come from the stack outputs with --stack)")
+    target.add_argument("--stack", help="Pulumi stack name; its outputs supply every target default")
+    target.add_argument("--project-dir", default=".", help="directory of Pulumi.yaml (default: .)")
+    target.add_argument("--account-id", help="ARM id of the Speech account")
+    target.add_argument("--vault-url", help="https://<vault>.vault.azure.net")
+    target.add_argument("--secret-name", help=f"vault secret with the containers' key (default: {DEFAULT_SECRET_NAME})")
+    target.add_argument("--host", choices=["aci", "aks"], help="where the containers run")
+    target.add_argument("--namespace", help="AKS: Kubernetes namespace of the Deployments")
+    target.add_argument("--kubeconfig", help="AKS: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    target.add_argument("--kube-context", help="AKS: kubeconfig context (default: the current context)")
+    cloud = rotate.add_argument_group("cloud")
+    cloud.add_argument("--cloud", default="AzurePublicCloud", choices=list(KNOWN_CLOUDS))
+    cloud.add_argument("--arm-endpoint", help="ARM endpoint overriding the cloud's (https://...)")
+    cloud.add_argument("--authority", help="Entra ID authority overriding the cloud's (https://...)")
+    cloud.add_argument(
+        "--no-verify-vault-challenge",
+        action="store_true",
+        help="accept a Key Vault auth challenge whose resource is not the vault's domain (custom domains)",
+    )
+    behaviour = rotate.add_argument_group("behaviour")
+    behaviour.add_argument("--apply", action="store_true", help="ACI: run `pulumi up` instead of printing it")
+    behaviour.add_argument("--dry-run", action="store_true", help="show the remaining steps; change nothing")
+    behaviour.add_argument("--json", action="store_true", help="JSON lines on stdout, one event per line")
+    behaviour.add_argument("--poll-interval", type=float, default=Waits.poll_interval, help="seconds")
+    behaviour.add_argument("--timeout", type=float, default=Waits.timeout, help="seconds for each wait")
+    return parser
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to rotate: explicit arguments win over the stack outputs."""
+
+    account_id: AccountId
+    vault_url: str
+    secret_name: str
+    host: str
+    namespace: str | None
+
+    @classmethod
+    def resolve(cls, args: argparse.Namespace, stack: PulumiStack | None) -> Target:
+        outputs: Mapping[str, Any] = {}
+        if stack is not None and stack.executable is not None:
+            outputs = stack.outputs()
+        hint = "the Pulumi CLI is not installed" if stack is not None else "no --stack was given"
+
+        def pick(argument: str | None, output: str, option: str) -> str:
+            value = argument or outputs.get(output)
+            if not isinstance(value, str) or not value:
+                raise RotationError(f"{option} is required ({hint}, or the stack has no output {output!r})")
+            return value
+
+        host = pick(args.host, "host", "--host")
+        if host not in ("aci", "aks"):
+            raise RotationError(f"host {host!r} is not aci or aks")
+        vault_url = pick(args.vault_url, "keyVaultUri", "--vault-url")
+        if not vault_url.startswith("https://"):
+            raise RotationError(f"--vault-url {vault_url!r} must start with https://")
+        return cls(
+            account_id=AccountId.parse(pick(args.account_id, "speechAccountId", "--account-id")),
+            vault_url=vault_url,
+            secret_name=args.secret_name or str(outputs.get("apiKeySecretName") or DEFAULT_SECRET_NAME),
+            host=host,
+            namespace=pick(args.namespace, "kubernetesNamespace", "--namespace") if host == "aks" else None,
+        )
+
+
+def _aks_host(args: argparse.Namespace, namespace: str, waits: Waits) -> machine.Host:
+    """Imported lazily: the kubernetes client is only needed (and its config only read) for AKS."""
+    from kubernetes.client import AppsV1Api, CoreV1Api
+    from kubernetes.config import ConfigException, new_client_from_config
+
+    from rotation.aks import AksHost
+
+    try:
+        api_client = new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=args.kubeconfig, context=args.kube_context
+        )
+    except (ConfigException, OSError) as error:
+        raise RotationError(f"cannot load the kubeconfig: {error}") from None
+    return AksHost(CoreV1Api(api_client), AppsV1Api(api_client), namespace, waits)
+
+
+def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitStack) -> machine.Rotation:
+    cloud = resolve_cloud(args.cloud, args.arm_endpoint, args.authority, not args.no_verify_vault_challenge)
+    stack = PulumiStack.find(args.stack, args.project_dir) if args.stack else None
+    target = Target.resolve(args, stack)
+    waits = replace(runtime.waits, poll_interval=args.poll_interval, timeout=args.timeout)
+    host: machine.Host
+    if target.host == "aci":
+        if stack is None:
+            raise RotationError("ACI needs --stack: the stack injects the key into the containers")
+        host = AciHost(stack, args.apply)
+    else:
+        host = _aks_host(args, target.namespace or "", waits)
+    credential = runtime.credential(cloud)
+    secret_client = resources.enter_context(
+        SecretClient(
+            target.vault_url,
+            credential,
+            verify_challenge_resource=cloud.verify_vault_challenge,
+            **runtime.sdk_options,
+        )
+    )
+    arm_client = resources.enter_context(
+        CognitiveServicesManagementClient(
+            credential,
+            target.account_id.subscription,
+            base_url=cloud.arm_endpoint,
+            credential_scopes=[cloud.arm_scope],
+            **runtime.sdk_options,
+        )
+    )
+    return machine.Rotation(
+        vault=VaultSecret(secret_client, target.secret_name),
+        account=SpeechAccount(arm_client, target.account_id),
+        host=host,
+        stack=stack,
+        waits=waits,
+    )
+
+
+def _rotate(args: argparse.Namespace, runtime: Runtime, reporter: Reporter) -> int:
+    with ExitStack() as resources:
+        rotation = build_rotation(args, runtime, resources)
+        rotation.account.check_exists()
+        state = rotation.vault.read_state()
+        reporter.state(state)
+        if args.dry_run:
+            for step in machine.plan(rotation, state):
+                reporter.step(step.name, step.summary, "planned")
+            reporter.result("planned", "dry run: nothing was changed")
+            return EXIT_OK
+        try:
+            final = machine.run(rotation, state, reporter, runtime.after_step)
+        except ActionRequiredError as paused:
+            reporter.action_required(paused.reason, paused.commands)
+            reporter.result("paused", "paused in a resumable state; rerun the same command to continue")
+            return EXIT_PAUSED
+        reporter.result(
+            "complete",
+            f"rotation complete: containers use {final.active_key}; {final.active_key.other} was regenerated",
+        )
+        return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> int:
+    runtime = runtime or Runtime()
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as error:
+        runtime.stderr.write(f"rotation: error: {error} (see --help)\n")
+        return EXIT_USAGE
+    reporter = Reporter(runtime.stdout, args.json)
+    try:
+        return _rotate(args, runtime, reporter)
+    except RotationError as error:
+        message, code = str(error), EXIT_ERROR
+    except KeyboardInterrupt:
+        message, code = "interrupted; rerun the same command to resume", EXIT_INTERRUPTED
+    reporter.error(message)
+    runtime.stderr.write(f"rotation: error: {message}\n")
+    return code

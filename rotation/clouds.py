@@ -1,0 +1,62 @@
+"""Sovereign cloud endpoints: where to get tokens and where ARM lives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rotation.errors import RotationError
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """Endpoints for one Azure cloud; explicit overrides also point the command at a local test server."""
+
+    name: str
+    authority: str
+    arm_endpoint: str
+    arm_scope: str
+    verify_vault_challenge: bool = True
+
+
+KNOWN_CLOUDS = {
+    cloud.name: cloud
+    for cloud in (
+        Cloud(
+            "AzurePublicCloud",
+            "https://login.microsoftonline.com",
+            "https://management.azure.com",
+            "https://management.azure.com/.default",
+        ),
+        Cloud(
+            "AzureUSGovernment",
+            "https://login.microsoftonline.us",
+            "https://management.usgovcloudapi.net",
+            "https://management.core.usgovcloudapi.net/.default",
+        ),
+        Cloud(
+            "AzureChinaCloud",
+            "https://login.chinacloudapi.cn",
+            "https://management.chinacloudapi.cn",
+            "https://management.chinacloudapi.cn/.default",
+        ),
+    )
+}
+
+
+def resolve_cloud(name: str, arm_endpoint: str | None, authority: str | None, verify_vault_challenge: bool) -> Cloud:
+    """A known cloud with any explicit endpoint overriding its default (the ARM scope follows the endpoint)."""
+    try:
+        cloud = KNOWN_CLOUDS[name]
+    except KeyError:
+        raise RotationError(f"unknown cloud {name!r}; expected one of {', '.join(KNOWN_CLOUDS)}") from None
+    for url in (arm_endpoint, authority):
+        if url is not None and not url.startswith("https://"):
+            raise RotationError(f"endpoint {url!r} must start with https://")
+    arm = arm_endpoint.rstrip("/") if arm_endpoint else cloud.arm_endpoint
+    return Cloud(
+        name=cloud.name,
+        authority=authority.rstrip("/") if authority else cloud.authority,
+        arm_endpoint=arm,
+        arm_scope=f"{arm}/.default" if arm_endpoint else cloud.arm_scope,
+        verify_vault_challenge=verify_vault_challenge,
+    )

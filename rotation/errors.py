@@ -1,0 +1,67 @@
+"""User-facing failures: one readable line each, never a traceback, never a key value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+)
+
+MAX_DETAIL_CHARS = 300
+
+
+class RotationError(Exception):
+    """A failure the operator can act on; its message is printed as is."""
+
+
+class ActionRequiredError(Exception):
+    """The rotation stopped in a resumable state until a person runs these commands."""
+
+    def __init__(self, reason: str, commands: Sequence[str]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.commands = tuple(commands)
+
+
+def one_line(text: str) -> str:
+    """The first non-empty line of a service message, shortened: SDK messages span many lines."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else "no details"
+    return first if len(first) <= MAX_DETAIL_CHARS else first[:MAX_DETAIL_CHARS] + "..."
+
+
+def _service_detail(error: HttpResponseError) -> str:
+    odata = error.error
+    if odata is not None and odata.code:
+        return f"{odata.code}: {one_line(odata.message or '')}"
+    return one_line(error.reason or error.message or "")
+
+
+def describe_status(action: str, status: int | None, detail: str) -> str:
+    """The one line for a failed request, worded by what the operator has to fix."""
+    problem = {404: "not found", 403: "permission denied", 401: "authentication failed"}.get(
+        status or 401, f"HTTP {status}"
+    )
+    return f"{action}: {problem} ({detail})"
+
+
+def _describe_http_error(action: str, error: HttpResponseError) -> str:
+    status = 404 if isinstance(error, ResourceNotFoundError) else error.status_code
+    return describe_status(action, status, _service_detail(error))
+
+
+@contextmanager
+def azure_errors(action: str) -> Iterator[None]:
+    """Turn Azure SDK exceptions raised while doing `action` into a RotationError that names it."""
+    try:
+        yield
+    except HttpResponseError as error:
+        raise RotationError(_describe_http_error(action, error)) from None
+    except ServiceRequestError as error:
+        raise RotationError(
+            f"{action}: cannot reach the service, check that it exists ({one_line(str(error))})"
+        ) from None

@@ -1,0 +1,90 @@
+"""The Pulumi stack, through the Pulumi CLI: its outputs, the activeKey config, and `pulumi up`."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rotation.errors import RotationError, one_line
+from rotation.keys import KeyName
+
+ACTIVE_KEY_CONFIG_PATH = "speech.activeKey"
+ACTIVE_KEY_OUTPUT = "activeKey"
+
+
+@dataclass
+class PulumiStack:
+    """A stack by name; `executable` is None when the Pulumi CLI is not installed (then we print commands).
+
+    Outputs are read once and again only after `pulumi up`: each CLI call costs a second or more.
+    """
+
+    name: str
+    project_dir: str
+    executable: str | None
+    _outputs: Mapping[str, Any] | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def find(cls, name: str, project_dir: str) -> PulumiStack:
+        return cls(name, project_dir, shutil.which("pulumi"))
+
+    def set_active_key_command(self, key: KeyName) -> list[str]:
+        return ["pulumi", "config", "set", "--path", ACTIVE_KEY_CONFIG_PATH, key.value, "--stack", self.name]
+
+    def up_command(self) -> list[str]:
+        return ["pulumi", "up", "--yes", "--stack", self.name]
+
+    def printable(self, command: Sequence[str]) -> str:
+        return f"cd {shlex.quote(self.project_dir)} && {shlex.join(command)}"
+
+    def outputs(self) -> Mapping[str, Any]:
+        if self._outputs is None:
+            text = self._run(["pulumi", "stack", "output", "--json", "--stack", self.name])
+            try:
+                result = json.loads(text)
+            except ValueError:
+                result = None
+            if not isinstance(result, dict):
+                raise RotationError(f"`pulumi stack output` for stack {self.name!r} did not return a JSON object")
+            self._outputs = result
+        return self._outputs
+
+    def deployed_key(self) -> KeyName:
+        """The key the last `pulumi up` injected into the containers (stack output `activeKey`)."""
+        text = self.outputs().get(ACTIVE_KEY_OUTPUT)
+        if not isinstance(text, str):
+            raise RotationError(
+                f"stack {self.name!r} has no output {ACTIVE_KEY_OUTPUT!r}, so the key the containers got is unknown"
+            )
+        return KeyName.parse(text, f"stack output {ACTIVE_KEY_OUTPUT}")
+
+    def set_active_key(self, key: KeyName) -> None:
+        self._run(self.set_active_key_command(key))
+
+    def up(self) -> None:
+        self._outputs = None
+        self._run(self.up_command())
+
+    def _run(self, command: list[str]) -> str:
+        if self.executable is None:
+            raise RotationError("the Pulumi CLI is not installed (pulumi is not on PATH)")
+        try:
+            completed = subprocess.run(
+                [self.executable, *command[1:]],
+                cwd=self.project_dir,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError as error:
+            raise RotationError(f"cannot run {shlex.join(command)}: {error.strerror}") from None
+        if completed.returncode != 0:
+            lines = completed.stderr.strip().splitlines()
+            detail = one_line(lines[-1]) if lines else f"exit code {completed.returncode}"
+            raise RotationError(f"`{shlex.join(command)}` failed: {detail}")
+        return completed.stdout

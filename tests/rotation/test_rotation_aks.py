@@ -1,0 +1,159 @@
+"""AKS rotation end to end: real SDK clients against the fake cloud, with failures injected at every step."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from rotation.waiting import Waits
+from tests.rotation.rotation_fake_cloud import Fault
+from tests.rotation.rotation_harness import Rotator
+
+MUTATING_ROUTES = {"kv.set", "kv.update", "arm.regenerateKey", "kube.patchDeployment"}
+
+
+def test_rotation_moves_containers_to_the_other_key_and_regenerates_the_old_one_last(aks: Rotator) -> None:
+    outcome = aks.run([*aks.aks_args(), "--json"])
+
+    assert outcome.code == 0, outcome.text
+    aks.assert_rotated()
+    assert aks.world.regenerated == ["Key2", "Key1"]
+    assert {d.pod_key for d in aks.world.deployments.values()} == {aks.world.keys["Key2"]}
+    events = outcome.events()
+    assert events[0] == {"event": "state", "phase": "idle", "activeKey": "Key1", "previousKey": None}
+    assert events[-1]["event"] == "result" and events[-1]["status"] == "complete"
+
+
+def test_rotating_twice_returns_to_the_first_key(aks: Rotator) -> None:
+    assert aks.run(aks.aks_args()).code == 0
+    assert aks.run(aks.aks_args()).code == 0
+
+    aks.assert_rotated(rotations=2)
+    assert aks.world.regenerated == ["Key2", "Key1", "Key1", "Key2"]
+
+
+def test_dry_run_lists_every_remaining_step_and_changes_nothing(aks: Rotator) -> None:
+    before = [dict(version) for version in aks.world.versions]
+
+    outcome = aks.run([*aks.aks_args(), "--dry-run", "--json"])
+
+    assert outcome.code == 0, outcome.text
+    planned = [event["step"] for event in outcome.events() if event["event"] == "step"]
+    assert planned == [
+        "check-key-in-use",
+        "regenerate-unused-key",
+        "set-stack-config",
+        "wait-for-secret-sync",
+        "restart-deployments",
+        "wait-for-rollout",
+        "verify-status",
+        "mark-verified",
+        "regenerate-previous-key",
+        "mark-complete",
+    ]
+    assert aks.world.versions == before
+    assert aks.world.regenerated == []
+    assert all(route.split(".")[0] != "kube" or "list" in route or "read" in route for route in aks.world.routes)
+
+
+def _failure_points(routes: list[str]) -> list[Fault]:
+    """The first request of every kind and every occurrence of a changing request; changes also fail after
+    taking effect (the reply is lost), which is the hardest case for resuming."""
+    seen: Counter[str] = Counter()
+    faults = []
+    for route in routes:
+        seen[route] += 1
+        if seen[route] == 1 or route in MUTATING_ROUTES:
+            faults.append(Fault(route, seen[route]))
+            if route in MUTATING_ROUTES:
+                faults.append(Fault(route, seen[route], after_effect=True))
+    return faults
+
+
+def test_a_failed_request_at_any_step_leaves_a_state_the_rerun_finishes(aks: Rotator) -> None:
+    assert aks.run(aks.aks_args()).code == 0
+    faults = _failure_points(aks.world.routes)
+    assert len(faults) > 20
+
+    for fault in faults:
+        aks.reset("aks")
+        aks.world.faults.append(fault)
+        failed = aks.run(aks.aks_args())
+        assert failed.code in (0, 1), (fault, failed.text)
+        if failed.code == 0:
+            aks.assert_rotated()
+            continue
+        assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.text, (fault, failed.stderr)
+        finished_before = aks.rotations_done()
+        resumed = aks.run(aks.aks_args())
+        assert resumed.code == 0, (fault, resumed.text)
+        aks.assert_rotated(rotations=1 + finished_before)
+
+
+def test_an_interrupt_after_any_step_leaves_a_state_the_rerun_finishes(aks: Rotator) -> None:
+    steps = [e["step"] for e in aks.run([*aks.aks_args(), "--json"]).events() if e.get("status") == "done"]
+
+    for step in steps:
+        aks.reset("aks")
+
+        def interrupt(done: str, at: str = step) -> None:
+            if done == at:
+                raise KeyboardInterrupt
+
+        interrupted = aks.run(aks.aks_args(), after_step=interrupt)
+        assert interrupted.code == 130, (step, interrupted.text)
+        assert "rerun" in interrupted.stderr
+        finished_before = aks.rotations_done()
+        resumed = aks.run(aks.aks_args())
+        assert resumed.code == 0, (step, resumed.text)
+        aks.assert_rotated(rotations=1 + finished_before)
+
+
+def test_a_secret_that_never_syncs_times_out_resumably_without_touching_the_old_key(aks: Rotator) -> None:
+    aks.world.csi_syncs = False
+    fake_time = [0.0]
+    waits = Waits(sleep=lambda seconds: fake_time.__setitem__(0, fake_time[0] + seconds), clock=lambda: fake_time[0])
+
+    outcome = aks.run([*aks.aks_args(), "--timeout", "600", "--poll-interval", "5"], waits=waits)
+
+    assert outcome.code == 1
+    assert "timed out after 600s waiting for the CSI driver to sync Key2" in outcome.stderr
+    assert aks.world.regenerated == ["Key2"]
+    aks.world.csi_syncs = True
+    assert aks.run(aks.aks_args()).code == 0
+    aks.assert_rotated()
+
+
+def test_refuses_to_start_when_the_cluster_holds_a_key_other_than_the_vaults(aks: Rotator) -> None:
+    aks.world.synced_value, aks.world.csi_syncs = aks.world.keys["Key2"], False
+
+    outcome = aks.run(aks.aks_args())
+
+    assert outcome.code == 1
+    assert "does not hold Key1" in outcome.stderr
+    assert aks.world.regenerated == []
+
+
+def test_stack_mode_reads_the_outputs_and_records_the_active_key_in_the_stack_config(aks: Rotator) -> None:
+    outcome = aks.run([*aks.stack_args(), "--kubeconfig", str(aks.home / "kubeconfig")])
+
+    assert outcome.code == 0, outcome.text
+    aks.assert_rotated()
+    assert aks.stack()["config"]["activeKey"] == "Key2"
+
+
+@pytest.mark.parametrize("present", [False])
+def test_without_the_pulumi_cli_the_config_command_is_printed(
+    aks: Rotator, present: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", aks.path_with_pulumi(present))
+
+    outcome = aks.run([*aks.aks_args(), "--stack", "prod"])
+
+    assert outcome.code == 0, outcome.text
+    assert (
+        "run later: cd " in outcome.stdout
+        and "pulumi config set --path speech.activeKey Key2 --stack prod" in outcome.stdout
+    )
+    aks.assert_rotated()
