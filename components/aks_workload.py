@@ -15,6 +15,8 @@ Choices worth knowing:
   image's user and makes volumes writable through `fsGroup` instead of forcing a uid the image may not own.
 - Custom models: a ReadWriteMany Azure Files claim, so every replica and a rolling update's new pod share the
   model downloaded once (a ReadWriteOnce disk would force one replica and Recreate, with downtime each update).
+  AKS's built-in Azure Files classes mount shares with mode 0777, so the image's user can write the model; the
+  cost is a model read over SMB at start (it is memory-mapped, then served from RAM).
 """
 
 from __future__ import annotations

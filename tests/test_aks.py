@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import AKS_STACK, plan_program, with_changes
 
 from components import catalog, offline
 from components.aks_cluster import KUBELOGIN_MODE, non_interactive_kubeconfig
 from components.catalog import Kind
+from tests.sample_stacks import AKS_STACK, plan_program, with_changes
 
 AKS = catalog.AKS
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -37,8 +37,11 @@ FULL_STACK = with_changes(
         "neural-text-to-speech": {"cpu": 6, "memoryGb": 12},
     },
 )
+#: One small kind keeps this second program run cheap.
 EXISTING_STACK = with_changes(
-    AKS_STACK, aks={"existingCluster": {"name": "shared-aks", "resourceGroupName": "rg-platform"}}
+    AKS_STACK,
+    aks={"existingCluster": {"name": "shared-aks", "resourceGroupName": "rg-platform"}},
+    containers={"language-identification": {}},
 )
 
 

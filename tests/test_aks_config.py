@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ACI_STACK, AKS_STACK, with_changes
 
 from components import config
+from tests.sample_stacks import ACI_STACK, AKS_STACK, with_changes
 
 
 def aks(**values: Any) -> dict[str, Any]:
