@@ -65,3 +65,5 @@ def azure_errors(action: str) -> Iterator[None]:
         raise RotationError(
             f"{action}: cannot reach the service, check that it exists ({one_line(str(error))})"
         ) from None
+    except ValueError as error:  # the SDKs' own checks, e.g. a Key Vault challenge for another domain
+        raise RotationError(f"{action}: {one_line(str(error))}") from None

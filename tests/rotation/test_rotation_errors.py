@@ -1,0 +1,97 @@
+"""Failures end in one readable line on stderr (and an error event with --json), never a traceback or a key."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rotation.rotation_harness import Outcome, Rotator
+
+
+def _assert_one_line_error(outcome: Outcome, code: int, *fragments: str) -> None:
+    assert outcome.code == code, outcome.text
+    assert outcome.stderr.count("\n") == 1 and outcome.stderr.startswith("rotation: error: "), outcome.stderr
+    assert "Traceback" not in outcome.text
+    for fragment in fragments:
+        assert fragment in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    ("route", "fragments"),
+    [
+        ("kv.get", ("reading secret 'speech-api-key'", "permission denied")),
+        ("arm.get", ("reading Speech account 'speech-account'", "permission denied")),
+        ("aad.token", ("authentication failed",)),
+        ("kube.listDeployments", ("listing Deployments in namespace 'speech'", "permission denied")),
+    ],
+)
+def test_missing_permissions_are_named(aks: Rotator, route: str, fragments: tuple[str, ...]) -> None:
+    aks.world.forbidden_routes.add(route)
+
+    _assert_one_line_error(aks.run(aks.aks_args()), 1, *fragments)
+    assert aks.world.regenerated == []
+    aks.assert_no_key_printed()
+
+
+def test_permission_to_regenerate_missing_changes_nothing_and_a_rerun_with_it_finishes(aks: Rotator) -> None:
+    aks.world.forbidden_routes.add("arm.regenerateKey")
+
+    outcome = aks.run([*aks.aks_args(), "--json"])
+
+    _assert_one_line_error(outcome, 1, "regenerating Key2 of Speech account 'speech-account'", "permission denied")
+    assert outcome.events()[-1]["event"] == "error"
+    assert aks.world.latest["tags"] == {"speech-key-name": "Key1"}
+    aks.world.forbidden_routes.clear()
+    assert aks.run(aks.aks_args()).code == 0
+    aks.assert_rotated()
+
+
+def test_a_missing_secret_is_named(aks: Rotator) -> None:
+    aks.world.secret_exists = False
+
+    _assert_one_line_error(aks.run(aks.aks_args()), 1, "secret 'speech-api-key'", "not found", "SecretNotFound")
+
+
+def test_a_missing_account_is_named(aks: Rotator) -> None:
+    aks.world.account_exists = False
+
+    _assert_one_line_error(aks.run(aks.aks_args()), 1, "Speech account 'speech-account'", "not found")
+
+
+def test_a_vault_that_does_not_exist_is_named(aks: Rotator) -> None:
+    args = aks.aks_args()
+    args[args.index("--vault-url") + 1] = "https://127.0.0.1:9"
+
+    _assert_one_line_error(aks.run(args), 1, "https://127.0.0.1:9", "cannot reach the service")
+
+
+def test_a_vault_challenge_for_another_domain_is_refused_unless_allowed(aks: Rotator) -> None:
+    aks.cloud.vault_challenge_resource = "https://vault.azure.net"
+
+    _assert_one_line_error(aks.run(aks.aks_args()), 1, "does not match the requested domain")
+    assert aks.run([*aks.aks_args(), "--no-verify-vault-challenge"]).code == 0
+
+
+@pytest.mark.parametrize(
+    ("replace", "code", "fragment"),
+    [
+        (("--host", "vm"), 2, "argument --host: invalid choice: 'vm'"),
+        (("--cloud", "Mars"), 2, "argument --cloud: invalid choice: 'Mars'"),
+        (("--account-id", "/subscriptions/x"), 1, "is not an ARM id"),
+        (("--vault-url", "http://vault"), 1, "must start with https://"),
+        (("--arm-endpoint", "http://arm"), 1, "must start with https://"),
+        (("--timeout", "soon"), 2, "argument --timeout: invalid float value: 'soon'"),
+    ],
+)
+def test_bad_arguments_are_one_line(aks: Rotator, replace: tuple[str, str], code: int, fragment: str) -> None:
+    args = [*aks.aks_args(), *replace]
+
+    _assert_one_line_error(aks.run(args), code, fragment)
+    assert aks.world.routes == []
+
+
+def test_a_missing_target_names_the_option(aks: Rotator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", aks.path_with_pulumi(present=False))
+
+    _assert_one_line_error(aks.run(["rotate", "--stack", "prod"]), 1, "--host is required")
+    _assert_one_line_error(aks.run(["rotate"]), 1, "no --stack was given")
+    _assert_one_line_error(aks.run([]), 2, "the following arguments are required: command")
