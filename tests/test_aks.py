@@ -113,7 +113,7 @@ def test_deployer_gets_cluster_admin_before_kubernetes_objects(aks_plan: offline
     grant = next(r for r in aks_plan.of_type("azure-native:authorization:RoleAssignment") if "deployer" in r.name)
     assert grant.get("principalId") == offline.DEPLOYER_OBJECT_ID
     assert grant.get("roleDefinitionId").endswith(catalog.Role.AKS_RBAC_CLUSTER_ADMIN.value)
-    assert grant.get("scope").endswith(f"/managedClusters/{aks_plan.one(CLUSTER).outputs['name']}")
+    assert grant.get("scope") == aks_plan.one(CLUSTER).id
     assert grant.urn in aks_plan.one("pulumi:providers:kubernetes").dependencies
 
 
@@ -191,7 +191,7 @@ def test_identity_may_read_the_vault(full_plan: offline.Plan) -> None:
         if r.get("principalId") == identity.outputs["principalId"]
     )
     assert reader.get("roleDefinitionId").endswith("/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6")
-    assert reader.get("scope").endswith(f"/vaults/{vault.outputs['name']}")
+    assert reader.get("scope") == vault.id
     assert reader.get("principalType") == "ServicePrincipal"
 
 
