@@ -23,7 +23,7 @@ test: lint
 	$(BIN)/pytest -q
 
 bench: $(BIN)/.installed
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python -m tests.benchmark
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
