@@ -345,7 +345,10 @@ def run(
             monitor=monitor,
             logger=_WarningLogger(plan.warnings),  # type: ignore[arg-type]
         )
-        _sync_await(run_pulumi_func(program))
+        def body() -> None:
+            program()
+
+        _sync_await(run_pulumi_func(body))
         root = pulumi.runtime.get_root_resource()
         exported: dict[str, Any] = getattr(root, "outputs", {})
         for key, value in exported.items():
