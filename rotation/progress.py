@@ -9,7 +9,7 @@ from typing import TextIO
 
 from rotation.state import RotationState
 
-EventValue = str | bool | list[str] | None
+EventValue = str | list[str] | None
 
 
 @dataclass(frozen=True)

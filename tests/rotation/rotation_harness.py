@@ -191,10 +191,24 @@ class Rotator:
     def path_with_pulumi(self, present: bool) -> str:
         return str(self.pulumi_dir) if present else str(self.home / "empty-path")
 
-    def rotations_done(self) -> int:
-        """1 when the run before a rerun had already finished (then the rerun rightly starts a second one)."""
+    def assert_rerun_finishes(self, args: Sequence[str], context: object) -> None:
+        """A rerun completes; if the failed run had already finished, the rerun rightly rotates once more."""
         tags = self.world.latest["tags"]
-        return int(tags.get("rotation-phase") == "idle" and tags["speech-key-name"] == "Key2")
+        finished_before = int(tags.get("rotation-phase") == "idle" and tags["speech-key-name"] == "Key2")
+        resumed = self.run(args)
+        assert resumed.code == 0, (context, resumed.text)
+        self.assert_rotated(rotations=1 + finished_before)
+
+    def assert_interrupt_after_step_is_resumed(self, host: str, args: Sequence[str], step: str) -> None:
+        self.reset(host)
+
+        def interrupt(done: str) -> None:
+            if done == step:
+                raise KeyboardInterrupt
+
+        interrupted = self.run(args, after_step=interrupt)
+        assert interrupted.code == 130 and "rerun" in interrupted.stderr, (step, interrupted.text)
+        self.assert_rerun_finishes(args, step)
 
     def assert_rotated(self, rotations: int = 1) -> None:
         """Complete and safe: the secret rests on the expected key, every container uses a valid key,

@@ -85,29 +85,14 @@ def test_a_failed_request_at_any_step_leaves_a_state_the_rerun_finishes(aks: Rot
             aks.assert_rotated()
             continue
         assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.text, (fault, failed.stderr)
-        finished_before = aks.rotations_done()
-        resumed = aks.run(aks.aks_args())
-        assert resumed.code == 0, (fault, resumed.text)
-        aks.assert_rotated(rotations=1 + finished_before)
+        aks.assert_rerun_finishes(aks.aks_args(), fault)
 
 
 def test_an_interrupt_after_any_step_leaves_a_state_the_rerun_finishes(aks: Rotator) -> None:
     steps = [e["step"] for e in aks.run([*aks.aks_args(), "--json"]).events() if e.get("status") == "done"]
 
     for step in steps:
-        aks.reset("aks")
-
-        def interrupt(done: str, at: str = step) -> None:
-            if done == at:
-                raise KeyboardInterrupt
-
-        interrupted = aks.run(aks.aks_args(), after_step=interrupt)
-        assert interrupted.code == 130, (step, interrupted.text)
-        assert "rerun" in interrupted.stderr
-        finished_before = aks.rotations_done()
-        resumed = aks.run(aks.aks_args())
-        assert resumed.code == 0, (step, resumed.text)
-        aks.assert_rotated(rotations=1 + finished_before)
+        aks.assert_interrupt_after_step_is_resumed("aks", aks.aks_args(), step)
 
 
 def test_a_secret_that_never_syncs_times_out_resumably_without_touching_the_old_key(aks: Rotator) -> None:
