@@ -11,11 +11,13 @@ import pulumi_azure_native.containerinstance as aci
 import pulumi_azure_native.storage as storage
 
 from components import catalog
-from components.config import AciConfig, ContainerConfig
+from components.config import AciConfig, ContainerConfig, TlsMode
 from components.hosting import Endpoint, HostInputs, endpoint
 from components.naming import unique_name
+from components.tls_proxy import TLS_DIR, TlsMaterial
 
 MODEL_VOLUME = "model"
+TLS_VOLUME = "tls"
 
 
 def _probe(path: str, period: int, initial_delay: int) -> aci.ContainerProbeArgs:
@@ -49,6 +51,8 @@ class AciHost(pulumi.ComponentResource):
     """Hosts every configured Speech container on ACI and exposes where each one answers."""
 
     endpoints: pulumi.Output[dict[str, Endpoint]]
+    #: The self-signed certificate clients must trust (None with your own certificate or without TLS).
+    self_signed_certificate: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, inputs: HostInputs, settings: AciConfig, opts: pulumi.ResourceOptions | None = None
@@ -56,6 +60,10 @@ class AciHost(pulumi.ComponentResource):
         super().__init__("speech-containers:aci:AciHost", name, None, opts)
         self._inputs = inputs
         self._settings = settings
+        self._tls = (
+            TlsMaterial(name, settings.tls, inputs.location, self) if settings.tls.mode is not TlsMode.NONE else None
+        )
+        self.self_signed_certificate = self._tls.certificate if self._tls and self._tls.self_signed else None
         needs_models = any(c.spec.needs_model_id for c in inputs.containers)
         self._model_store = self._model_storage() if needs_models else None
         per_kind: dict[str, pulumi.Output[list[str]]] = {}
@@ -63,8 +71,11 @@ class AciHost(pulumi.ComponentResource):
             self._warn_if_large(container)
             groups = [self._group(container, replica) for replica in range(container.replicas)]
             per_kind[container.kind.value] = pulumi.Output.all(*(self._host_of(g) for g in groups))
+        secure = self._tls is not None
         self.endpoints = pulumi.Output.all(**per_kind).apply(
-            lambda hosts: {kind: endpoint(catalog.CONTAINERS[catalog.Kind(kind)], h) for kind, h in hosts.items()}
+            lambda hosts: {
+                kind: endpoint(catalog.CONTAINERS[catalog.Kind(kind)], h, secure) for kind, h in hosts.items()
+            }
         )
         self.register_outputs({"endpoints": self.endpoints})
 
@@ -121,8 +132,27 @@ class AciHost(pulumi.ComponentResource):
             ),
         )
 
+    def _tls_proxy(self) -> tuple[list[aci.ContainerArgs], list[aci.VolumeArgs]]:
+        """The nginx sidecar and its secret volume, or nothing for private groups without TLS."""
+        if self._tls is None:
+            return [], []
+        size = catalog.TLS_PROXY_SIZE
+        proxy = aci.ContainerArgs(
+            name="tls-proxy",
+            image=self._settings.tls.proxy_image,
+            command=["nginx", "-c", f"{TLS_DIR}/nginx.conf", "-g", "daemon off;"],
+            resources=aci.ResourceRequirementsArgs(
+                requests=aci.ResourceRequestsArgs(cpu=size.cpu, memory_in_gb=size.memory_gb)
+            ),
+            ports=[aci.ContainerPortArgs(port=catalog.TLS_PORT, protocol="TCP")],
+            volume_mounts=[aci.VolumeMountArgs(name=TLS_VOLUME, mount_path=TLS_DIR, read_only=True)],
+        )
+        return [proxy], [aci.VolumeArgs(name=TLS_VOLUME, secret=self._tls.volume_files())]
+
     def _address(self, group_name: str) -> aci.IpAddressArgs:
-        ports = [aci.PortArgs(port=catalog.CONTAINER_PORT, protocol="TCP")]
+        """Only the TLS port is exposed when TLS is on; plain 5000 only on private (VNet) groups."""
+        port = catalog.TLS_PORT if self._tls else catalog.CONTAINER_PORT
+        ports = [aci.PortArgs(port=port, protocol="TCP")]
         if self._settings.subnet_id:
             return aci.IpAddressArgs(type="Private", ports=ports)
         label = f"{self._settings.dns_name_label_prefix}-{group_name}" if self._settings.dns_name_label_prefix else None
@@ -136,6 +166,7 @@ class AciHost(pulumi.ComponentResource):
         group_name = f"{container.kind}-{replica}"
         volumes = [self._model_volume(container, f"{self._name}-{group_name}")] if spec.needs_model_id else []
         mounts = [aci.VolumeMountArgs(name=MODEL_VOLUME, mount_path=catalog.MODEL_MOUNT_PATH)] if volumes else []
+        sidecars, tls_volumes = self._tls_proxy()
         size = container.size
         return aci.ContainerGroup(
             f"{self._name}-{group_name}",
@@ -163,13 +194,14 @@ class AciHost(pulumi.ComponentResource):
                         catalog.LIVENESS_PATH, catalog.LIVENESS_PERIOD_SECONDS, spec.startup_budget_seconds
                     ),
                     volume_mounts=mounts,
-                )
+                ),
+                *sidecars,
             ],
             ip_address=self._address(group_name),
             subnet_ids=[aci.ContainerGroupSubnetIdArgs(id=self._settings.subnet_id)]
             if self._settings.subnet_id
             else None,
-            volumes=volumes,
+            volumes=volumes + tls_volumes,
             diagnostics=aci.ContainerGroupDiagnosticsArgs(
                 log_analytics=aci.LogAnalyticsArgs(
                     workspace_id=inputs.workspace.customer_id,

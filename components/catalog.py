@@ -383,3 +383,14 @@ class AksFacts:
 
 
 AKS: Final = AksFacts()
+
+
+# --- TLS in front of the containers -----------------------------------------------------------------------------
+
+#: The containers speak plain HTTP/WS; TLS terminates here and only this port is ever public.
+TLS_PORT: Final = 443
+#: nginx on MCR (not Docker Hub, whose anonymous pull limits ACI hits), for the ACI TLS sidecar.
+TLS_PROXY_IMAGE: Final = "mcr.microsoft.com/oss/nginx/nginx:1.25.5"
+TLS_PROXY_SIZE: Final = Size(0.25, 0.5)
+#: Streaming recognition keeps a WebSocket open for the whole audio; proxies must not cut it at 60 s.
+STREAM_TIMEOUT_SECONDS: Final = 3600

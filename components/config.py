@@ -127,12 +127,30 @@ class ContainerConfig:
         return self.spec.image(self.tag)
 
 
+class TlsMode(StrEnum):
+    """How ACI groups terminate TLS: a generated self-signed certificate, yours, or none (private groups only)."""
+
+    SELF_SIGNED = "self-signed"
+    CERTIFICATE = "certificate"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class AciTlsConfig:
+    mode: TlsMode
+    #: PEM, from secret config (`pulumi config set --secret --path aci.tls.certificate < cert.pem`).
+    certificate_pem: str | None
+    private_key_pem: str | None
+    proxy_image: str
+
+
 @dataclass(frozen=True)
 class AciConfig:
     dns_name_label_prefix: str | None
     subnet_id: str | None
     restart_policy: str
     regional_core_quota: int
+    tls: AciTlsConfig
 
 
 @dataclass(frozen=True)
@@ -193,6 +211,11 @@ class StackConfig:
     aks: AksConfig | None
 
 
+def _shown(value: Any, secret: bool) -> str:
+    """How a bad value appears in an error: never, for secrets (errors end up in CI logs)."""
+    return "(a secret value, not shown)" if secret else repr(value)
+
+
 class _Reader:
     """Reads one mapping of raw config, tracking the key path and collecting problems instead of raising."""
 
@@ -220,18 +243,25 @@ class _Reader:
     def child(self, name: str) -> _Reader:
         return _Reader(self.raw.get(name), self.key(name), self.problems)
 
-    def _typed(self, name: str, default: T, kind: type | tuple[type, ...], label: str) -> T:
+    def _typed(self, name: str, default: T, kind: type | tuple[type, ...], label: str, secret: bool = False) -> T:
         value: Any = self.raw.get(name, default)
         if value is None or isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
             if value is not default:
-                self.fail(f"must be {label}, got {value!r}", name)
+                self.fail(f"must be {label}, got {_shown(value, secret)}", name)
             return default
         return cast(T, value)
 
-    def string(self, name: str, default: str | None = None, pattern: str | None = None, hint: str = "") -> str | None:
-        value = self._typed(name, default, str, "a string")
+    def string(
+        self,
+        name: str,
+        default: str | None = None,
+        pattern: str | None = None,
+        hint: str = "",
+        secret: bool = False,
+    ) -> str | None:
+        value = self._typed(name, default, str, "a string", secret)
         if value is not None and pattern and not re.fullmatch(pattern, value):
-            self.fail(f"{value!r} is not allowed; {hint or 'expected ' + pattern}", name)
+            self.fail(f"{_shown(value, secret)} is not allowed; {hint or 'expected ' + pattern}", name)
             return default
         return value
 
@@ -455,9 +485,40 @@ def _containers(r: _Reader, host_limit: Size) -> tuple[ContainerConfig, ...]:
     return tuple(found)
 
 
+def _aci_tls(r: _Reader, private: bool) -> AciTlsConfig:
+    r.only(("mode", "certificate", "privateKey", "proxyImage"))
+    default = TlsMode.NONE if private else TlsMode.SELF_SIGNED
+    mode = TlsMode(r.choice("mode", tuple(TlsMode), default.value) or default)
+    if mode is TlsMode.NONE and not private:
+        r.fail(
+            "a public container group must terminate TLS (port 5000 is never exposed publicly); "
+            "allowed: self-signed, certificate, or set aci.subnetId for private groups",
+            "mode",
+        )
+    pem = r"(?s)\s*-----BEGIN [A-Z ]+-----.+-----END [A-Z ]+-----\s*"
+    certificate = r.string("certificate", pattern=pem, hint="expected a PEM certificate chain", secret=True)
+    private_key = r.string("privateKey", pattern=pem, hint="expected a PEM private key", secret=True)
+    if mode is TlsMode.CERTIFICATE and not (certificate and private_key):
+        for name, value in (("certificate", certificate), ("privateKey", private_key)):
+            if value is None and name not in r.raw:
+                r.fail("is required with mode: certificate (set it with pulumi config set --secret --path)", name)
+    elif mode is not TlsMode.CERTIFICATE:
+        for name in ("certificate", "privateKey"):
+            if name in r.raw:
+                r.fail(f"is only used with mode: certificate, not {mode}", name)
+    return AciTlsConfig(
+        mode=mode,
+        certificate_pem=certificate,
+        private_key_pem=private_key,
+        proxy_image=r.string("proxyImage", catalog.TLS_PROXY_IMAGE, r"[\w.\-/:@]+", "an image reference")
+        or catalog.TLS_PROXY_IMAGE,
+    )
+
+
 def _aci(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AciConfig:
     r.only(
         (
+            "tls",
             "dnsNameLabelPrefix",
             "subnetId",
             "restartPolicy",
@@ -469,6 +530,7 @@ def _aci(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AciConfig:
         subnet_id=r.string("subnetId", pattern=_ARM_ID + "/subnets/.+", hint="expected a subnet resource id"),
         restart_policy=r.choice("restartPolicy", ("Always", "OnFailure", "Never"), "Always") or "Always",
         regional_core_quota=r.integer("regionalCoreQuota", catalog.ACI.default_regional_cores, 1, 10_000),
+        tls=_aci_tls(r.child("tls"), private=r.raw.get("subnetId") is not None),
     )
     if config.subnet_id and config.dns_name_label_prefix:
         r.fail(

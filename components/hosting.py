@@ -57,11 +57,16 @@ class Endpoint(TypedDict):
     instances: list[str]
 
 
-def endpoint(spec: catalog.ContainerSpec, hosts: list[str]) -> Endpoint:
-    """The Endpoint of a container kind served at these host names (first one is the SDK's)."""
-    port = catalog.CONTAINER_PORT
+def endpoint(spec: catalog.ContainerSpec, hosts: list[str], tls: bool = False) -> Endpoint:
+    """The Endpoint of a container kind served at these host names (first one is the SDK's).
+
+    Behind TLS the SDK uses wss:// or https:// on 443; inside a network it reaches port 5000 directly.
+    """
+    port = catalog.TLS_PORT if tls else catalog.CONTAINER_PORT
+    scheme = f"{spec.protocol}s" if tls else spec.protocol.value
+    web = "https" if tls else "http"
     return Endpoint(
-        url=f"{spec.protocol}://{hosts[0]}:{port}",
-        statusUrl=f"http://{hosts[0]}:{port}{catalog.STATUS_PATH}",
-        instances=[f"{spec.protocol}://{h}:{port}" for h in hosts],
+        url=f"{scheme}://{hosts[0]}:{port}",
+        statusUrl=f"{web}://{hosts[0]}:{port}{catalog.STATUS_PATH}",
+        instances=[f"{scheme}://{h}:{port}" for h in hosts],
     )

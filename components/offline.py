@@ -214,7 +214,16 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     },
 }
 
-_NAME_INPUTS = re.compile(r"^[a-z][A-Za-z]*Name$")
+#: pulumi-tls outputs: PEM-shaped stand-ins, never real key material.
+_TLS_OUTPUTS: dict[str, dict[str, Any]] = {
+    "tls:index/privateKey:PrivateKey": {
+        "privateKeyPem": "-----BEGIN EC PRIVATE KEY-----\nmock-tls-private-key\n-----END EC PRIVATE KEY-----\n",
+        "publicKeyPem": "-----BEGIN PUBLIC KEY-----\nmock\n-----END PUBLIC KEY-----\n",
+    },
+    "tls:index/selfSignedCert:SelfSignedCert": {
+        "certPem": "-----BEGIN CERTIFICATE-----\nmock-self-signed-certificate\n-----END CERTIFICATE-----\n",
+    },
+}
 
 
 def _name_of(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
@@ -231,6 +240,8 @@ class AzureMocks(pulumi_mocks.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
+        if args.typ in _TLS_OUTPUTS:
+            return f"{args.name}-id", {**inputs, **_TLS_OUTPUTS[args.typ]}
         if not args.typ.startswith("azure-native:"):
             return f"{args.name}-id", inputs
         azure_name = _name_of(args.typ, args.name, reveal(inputs))
@@ -345,6 +356,7 @@ def run(
             monitor=monitor,
             logger=_WarningLogger(plan.warnings),  # type: ignore[arg-type]
         )
+
         def body() -> None:
             program()
 

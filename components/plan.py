@@ -19,8 +19,11 @@ from components import config, offline, program
 from components.offline import Plan, Registration
 
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
-#: Stand-in for `secure:` values, which only the Pulumi CLI can decrypt.
-SECRET_PLACEHOLDER = "[secret]"
+#: Stand-in for `secure:` values, which only the Pulumi CLI can decrypt; PEM-shaped so that certificate
+#: settings still pass validation offline.
+SECRET_PLACEHOLDER = (
+    "-----BEGIN ENCRYPTED PULUMI SECRET-----\nnot readable offline\n-----END ENCRYPTED PULUMI SECRET-----"
+)
 
 
 class StackFileError(Exception):
@@ -37,8 +40,18 @@ def read_stack_config(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, An
         document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         raise StackFileError(f"{path} is not valid YAML: {error}") from None
-    values = document.get("config") or {}
-    return {key: SECRET_PLACEHOLDER if isinstance(v, dict) and "secure" in v else v for key, v in values.items()}
+    return {key: _without_secure(value) for key, value in (document.get("config") or {}).items()}
+
+
+def _without_secure(value: Any) -> Any:
+    """Replace every `{secure: ...}` (top-level or nested by `--path`) with the placeholder."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER
+        return {k: _without_secure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secure(v) for v in value]
+    return value
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

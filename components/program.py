@@ -54,7 +54,10 @@ def build(settings: StackConfig) -> None:
         from components.aci_host import AciHost
 
         assert settings.aci is not None
-        host_endpoints = AciHost("speech-aci", inputs, settings.aci).endpoints
+        aci_host = AciHost("speech-aci", inputs, settings.aci)
+        host_endpoints = aci_host.endpoints
+        if aci_host.self_signed_certificate is not None:
+            pulumi.export("tlsCertificate", aci_host.self_signed_certificate)
     else:
         from components.aks_host import AksHost
 

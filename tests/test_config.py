@@ -142,6 +142,18 @@ def test_explicit_tag_is_kept_and_locale_voice_build_the_tag() -> None:
             "aci.regionalCoreQuota",
             "need 104 cores, over the regional ACI quota of 100",
         ),
+        (with_changes(ACI_STACK, aci={"tls": {"mode": "none"}}), "aci.tls.mode", "must terminate TLS"),
+        (with_changes(ACI_STACK, aci={"tls": {"mode": "certificate"}}), "aci.tls.certificate", "is required"),
+        (
+            with_changes(ACI_STACK, aci={"tls": {"mode": "ssl"}}),
+            "aci.tls.mode",
+            "allowed: self-signed, certificate, none",
+        ),
+        (
+            with_changes(ACI_STACK, aci={"tls": {"privateKey": "-----BEGIN X-----\nk\n-----END X-----"}}),
+            "aci.tls.privateKey",
+            "only used with mode: certificate",
+        ),
         (with_changes(ACI_STACK, aks={}), "aks", "is set but host is aci"),
         (with_changes(AKS_STACK, aci={}), "aci", "is set but host is aks"),
         (with_changes(ACI_STACK, tags=["a"]), "tags", "must be an object"),
@@ -191,3 +203,17 @@ def test_invalid_config_registers_no_resource() -> None:
         offline.run(program.main, namespaced(with_changes(ACI_STACK, eula="no")), plan=invalid)
     assert valid.registrations, "the valid stack must register resources, or this test proves nothing"
     assert invalid.registrations == []
+
+
+def test_a_bad_secret_value_is_never_echoed_in_the_error() -> None:
+    leaked = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-not-a-pem"
+    problems = problems_of(with_changes(ACI_STACK, aci={"tls": {"mode": "certificate", "privateKey": leaked}}))
+    key_problem = next(p for p in problems if p.startswith("aci.tls.privateKey:"))
+    assert "expected a PEM private key" in key_problem
+    assert leaked not in "\n".join(problems)
+
+
+def test_private_groups_may_skip_tls() -> None:
+    settings = config.parse(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}))
+    assert settings.aci is not None
+    assert settings.aci.tls.mode is config.TlsMode.NONE

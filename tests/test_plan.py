@@ -32,7 +32,7 @@ def test_dev_plan_shows_account_vault_secrets_and_each_container(capsys: pytest.
     stt_row = next(line for line in out.splitlines() if line.startswith("speech-aci-speech-to-text-0 "))
     assert stt_row.split()[1:5] == ["speech-to-text:5.1.0-amd64-en-us", "1", "4", "8"]
     assert "ready /ready every 10s; live / every 30s after 1200s" in stt_row
-    assert "ws://contoso-speech-dev-speech-to-text-0.eastus.azurecontainer.io:5000" in out
+    assert "wss://contoso-speech-dev-speech-to-text-0.eastus.azurecontainer.io:443" in out
     assert "mock-speech-key" not in out
 
 
@@ -65,6 +65,15 @@ def test_encrypted_values_are_replaced_not_decrypted(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.s.yaml").write_text("config:\n  speech-containers:host: aci\n  x:token:\n    secure: v1:abc\n")
     values = plan.read_stack_config("s", tmp_path)
     assert values == {"speech-containers:host": "aci", "x:token": plan.SECRET_PLACEHOLDER}
+
+
+def test_nested_secure_values_set_with_path_are_replaced_too(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.s.yaml").write_text(
+        "config:\n  speech-containers:aci:\n    tls:\n      mode: certificate\n"
+        "      privateKey:\n        secure: v1:x\n"
+    )
+    values = plan.read_stack_config("s", tmp_path)
+    assert values["speech-containers:aci"]["tls"] == {"mode": "certificate", "privateKey": plan.SECRET_PLACEHOLDER}
 
 
 def test_invalid_yaml_is_a_clear_error(tmp_path: Path) -> None:
