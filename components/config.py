@@ -23,7 +23,6 @@ from components.catalog import ContainerSpec, Kind, Size, VmSize
 NAMESPACE: Final = "speech-containers"
 #: Top-level keys of the namespace; anything else is a typo worth reporting.
 TOP_LEVEL_KEYS: Final = (
-    "logAnalytics",
     "eula",
     "host",
     "location",
@@ -32,6 +31,9 @@ TOP_LEVEL_KEYS: Final = (
     "speech",
     "keyVault",
     "containers",
+    "logAnalytics",
+    "privateEndpoints",
+    "preflight",
     "aci",
     "aks",
 )
@@ -174,6 +176,10 @@ class NewCluster:
     system_vm_size: str
     system_node_count: int
     secret_rotation_poll_interval: str
+    #: API server reachable only inside the VNet (private cluster).
+    private_api_server: bool
+    #: With a public API server: the only source ranges it accepts (empty: any).
+    api_server_authorized_ip_ranges: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -189,11 +195,32 @@ class NodePoolConfig:
 
 
 @dataclass(frozen=True)
+class IngressConfig:
+    """HTTPS/WSS in front of the Services: `<kind>.<domain>`, certificate from the stack's Key Vault."""
+
+    domain: str
+    #: A Key Vault certificate (in the stack's vault) covering `*.<domain>`.
+    certificate_name: str
+    #: An internal load balancer (VNet only) instead of a public one.
+    internal: bool
+
+
+@dataclass(frozen=True)
 class AksConfig:
     existing_cluster: ExistingCluster | None
     new_cluster: NewCluster | None
     pool: NodePoolConfig
     namespace: str
+    ingress: IngressConfig | None
+
+
+@dataclass(frozen=True)
+class PrivateEndpointsConfig:
+    """Private endpoints for the Speech account and the vault in this subnet, optionally with DNS zone groups."""
+
+    subnet_id: str
+    speech_dns_zone_id: str | None
+    vault_dns_zone_id: str | None
 
 
 @dataclass(frozen=True)
@@ -207,6 +234,9 @@ class StackConfig:
     key_vault: KeyVaultConfig
     containers: tuple[ContainerConfig, ...]
     log_analytics: LogAnalyticsConfig
+    private_endpoints: PrivateEndpointsConfig | None
+    #: Run the diagnostic container once to check billing connectivity before relying on the containers.
+    preflight: bool
     aci: AciConfig | None
     aks: AksConfig | None
 
@@ -547,6 +577,19 @@ def _aci(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AciConfig:
     return config
 
 
+def _private_endpoints(r: _Reader) -> PrivateEndpointsConfig | None:
+    r.only(("subnetId", "speechDnsZoneId", "vaultDnsZoneId"))
+    subnet = r.string("subnetId", pattern=_ARM_ID + "/subnets/[^/]+", hint="expected a subnet resource id")
+    zone = _ARM_ID + "/privateDnsZones/[^/]+"
+    speech_zone = r.string("speechDnsZoneId", pattern=zone, hint="the privatelink.cognitiveservices.azure.com zone id")
+    vault_zone = r.string("vaultDnsZoneId", pattern=zone, hint="the privatelink.vaultcore.azure.net zone id")
+    if subnet is None:
+        if "subnetId" not in r.raw:
+            r.fail("is required for private endpoints", "subnetId")
+        return None
+    return PrivateEndpointsConfig(subnet, speech_zone, vault_zone)
+
+
 def _log_analytics(r: _Reader) -> LogAnalyticsConfig:
     r.only(("workspaceId", "retentionDays"))
     return LogAnalyticsConfig(
@@ -558,7 +601,7 @@ def _log_analytics(r: _Reader) -> LogAnalyticsConfig:
 
 
 def _aks(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AksConfig:
-    r.only(("existingCluster", "cluster", "pool", "namespace"))
+    r.only(("existingCluster", "cluster", "pool", "namespace", "ingress"))
     existing: ExistingCluster | None = None
     new: NewCluster | None = None
     if "existingCluster" in r.raw:
@@ -574,7 +617,17 @@ def _aks(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AksConfig:
             r.fail("give either existingCluster or cluster (to create one), not both", "cluster")
     else:
         c = r.child("cluster")
-        c.only(("kubernetesVersion", "skuTier", "systemVmSize", "systemNodeCount", "secretRotationPollInterval"))
+        c.only(
+            (
+                "kubernetesVersion",
+                "skuTier",
+                "systemVmSize",
+                "systemNodeCount",
+                "secretRotationPollInterval",
+                "privateCluster",
+                "apiServerAuthorizedIpRanges",
+            )
+        )
         new = NewCluster(
             kubernetes_version=c.string("kubernetesVersion", pattern=r"\d+\.\d+(\.\d+)?", hint="like 1.33"),
             sku_tier=c.choice("skuTier", ("Free", "Standard", "Premium"), "Standard") or "Standard",
@@ -585,13 +638,35 @@ def _aks(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AksConfig:
                 "secretRotationPollInterval", "2m", r"\d+[smh]", "a duration like 2m"
             )
             or "2m",
+            private_api_server=c.boolean("privateCluster", False),
+            api_server_authorized_ip_ranges=c.strings("apiServerAuthorizedIpRanges", _CIDR, "expected IPv4/CIDR"),
         )
+        if new.private_api_server and new.api_server_authorized_ip_ranges:
+            c.fail(
+                "authorized IP ranges apply to a public API server only; remove them or privateCluster",
+                "apiServerAuthorizedIpRanges",
+            )
     return AksConfig(
         existing_cluster=existing,
         new_cluster=new,
         pool=_pool(r.child("pool"), containers),
         namespace=r.string("namespace", "speech", _K8S_NAME, "a Kubernetes namespace name") or "speech",
+        ingress=_ingress(r.child("ingress")) if "ingress" in r.raw else None,
     )
+
+
+def _ingress(r: _Reader) -> IngressConfig | None:
+    r.only(("domain", "certificateName", "internal"))
+    domain = r.string(
+        "domain", pattern=r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}", hint="a DNS domain like speech.contoso.com"
+    )
+    certificate = r.string("certificateName", pattern=r"[0-9a-zA-Z-]{1,127}", hint="a Key Vault certificate name")
+    for name, value in (("domain", domain), ("certificateName", certificate)):
+        if value is None and name not in r.raw:
+            r.fail("is required for an ingress", name)
+    if domain is None or certificate is None:
+        return None
+    return IngressConfig(domain=domain, certificate_name=certificate, internal=r.boolean("internal", False))
 
 
 def _pool(r: _Reader, containers: tuple[ContainerConfig, ...]) -> NodePoolConfig:
@@ -658,12 +733,39 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
         key_vault=_key_vault(r.child("keyVault")),
         containers=containers,
         log_analytics=_log_analytics(r.child("logAnalytics")),
+        private_endpoints=_private_endpoints(r.child("privateEndpoints")) if "privateEndpoints" in raw else None,
+        preflight=r.boolean("preflight", True),
         aci=aci,
         aks=aks,
     )
+    _check_billing_reachable(r, config)
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _check_billing_reachable(r: _Reader, config: StackConfig) -> None:
+    """Isolation must not cut the containers off billing (outbound 443) or the AKS CSI driver off the vault."""
+    private_links = config.private_endpoints is not None
+    if not config.speech.network.public_access and config.containers:
+        if not private_links:
+            r.fail(
+                "the containers report usage to the Speech endpoint over 443; with public access off they need "
+                "privateEndpoints (with a DNS zone linked to their VNet)",
+                "speech.publicNetworkAccess",
+            )
+        elif config.aci is not None and config.aci.subnet_id is None:
+            r.fail(
+                "public ACI groups reach billing over the internet; set aci.subnetId (a VNet that resolves the "
+                "private endpoint) or keep public access with allowedIpRanges",
+                "speech.publicNetworkAccess",
+            )
+    if not config.key_vault.network.public_access and not private_links:
+        r.fail(
+            "with public access off the vault is reachable only through privateEndpoints (the AKS CSI driver "
+            "and the rotation command read it)",
+            "keyVault.publicNetworkAccess",
+        )
 
 
 def load() -> StackConfig:

@@ -55,6 +55,8 @@ class Endpoint(TypedDict):
     statusUrl: str
     #: Every instance (ACI has one group per replica; AKS has one Service).
     instances: list[str]
+    #: The `/status` page of every instance, in the order of `instances` (rotation verifies each).
+    statusUrls: list[str]
 
 
 def endpoint(spec: catalog.ContainerSpec, hosts: list[str], tls: bool = False) -> Endpoint:
@@ -65,8 +67,10 @@ def endpoint(spec: catalog.ContainerSpec, hosts: list[str], tls: bool = False) -
     port = catalog.TLS_PORT if tls else catalog.CONTAINER_PORT
     scheme = f"{spec.protocol}s" if tls else spec.protocol.value
     web = "https" if tls else "http"
+    status = [f"{web}://{h}:{port}{catalog.STATUS_PATH}" for h in hosts]
     return Endpoint(
         url=f"{scheme}://{hosts[0]}:{port}",
-        statusUrl=f"{web}://{hosts[0]}:{port}{catalog.STATUS_PATH}",
+        statusUrl=status[0],
         instances=[f"{scheme}://{h}:{port}" for h in hosts],
+        statusUrls=status,
     )

@@ -10,6 +10,7 @@ from components.config import Host, StackConfig
 from components.hosting import HostInputs
 from components.key_vault import SpeechKeyVault
 from components.monitoring import LogAnalytics
+from components.private_link import PrivateLink
 from components.speech_account import SpeechAccount
 
 
@@ -40,6 +41,28 @@ def build(settings: StackConfig) -> None:
         logs.workspace,
         settings.speech.active_key.value,
     )
+    if settings.private_endpoints is not None:
+        links = settings.private_endpoints
+        PrivateLink(
+            "speech-account-link",
+            account.id,
+            "account",
+            links.subnet_id,
+            links.speech_dns_zone_id,
+            group_name,
+            settings.location,
+            tags,
+        )
+        PrivateLink(
+            "speech-vault-link",
+            vault.ref.id,
+            "vault",
+            links.subnet_id,
+            links.vault_dns_zone_id,
+            group_name,
+            settings.location,
+            tags,
+        )
     inputs = HostInputs(
         resource_group_name=group_name,
         location=settings.location,
@@ -67,6 +90,8 @@ def build(settings: StackConfig) -> None:
         pulumi.export("kubernetesNamespace", aks.namespace)
 
     pulumi.export("host", settings.host.value)
+    # The key this `pulumi up` injected (ACI) or seeded the vault with; rotation compares it with the vault's tag.
+    pulumi.export("activeKey", settings.speech.active_key.value)
     pulumi.export("resourceGroupName", group_name)
     pulumi.export("speechAccountId", account.id)
     pulumi.export("speechEndpoint", account.endpoint)

@@ -110,6 +110,8 @@ def test_replicas_become_separate_groups_listed_as_instances() -> None:
     assert [i.split(".")[0] for i in instances] == [
         f"https://contoso-speech-language-identification-{i}" for i in range(3)
     ]
+    status = plan.outputs["containers"]["language-identification"]["statusUrls"]
+    assert status == [f"{url}/status" for url in instances]
 
 
 def test_logs_go_to_log_analytics_with_the_key_as_a_secret(aci_plan: offline.Plan) -> None:

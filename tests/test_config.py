@@ -60,7 +60,7 @@ def test_explicit_tag_is_kept_and_locale_voice_build_the_tag() -> None:
         (with_changes(ACI_STACK, location=None), "location", "is required"),
         (with_changes(ACI_STACK, eula=None), "eula", "must be 'accept'"),
         (with_changes(ACI_STACK, eula="yes"), "eula", "got 'yes'"),
-        (with_changes(ACI_STACK, colour="blue"), "colour", "unknown key; allowed keys: logAnalytics"),
+        (with_changes(ACI_STACK, colour="blue"), "colour", "unknown key; allowed keys: eula, host, location"),
         (with_changes(ACI_STACK, containers={"tts": {}}), "containers.tts", "allowed: speech-to-text"),
         (container("speech-to-text", cpu=2), "containers.speech-to-text.cpu", "allowed: 4 to 31 cores"),
         (container("speech-to-text", memoryGb=3), "containers.speech-to-text.memoryGb", "allowed: 4 to 240 GB"),

@@ -170,6 +170,7 @@ def test_no_key_appears_in_plaintext_in_any_input_or_output(aci_plan: offline.Pl
 def test_stack_outputs_are_what_rotation_and_clients_read(aci_plan: offline.Plan) -> None:
     outputs = aci_plan.outputs
     assert outputs["host"] == "aci"
+    assert outputs["activeKey"] == "Key1"
     assert outputs["apiKeySecretName"] == "speech-api-key"
     assert outputs["keyVaultUri"].startswith("https://kv-test-")
     assert outputs["speechAccountId"].endswith(

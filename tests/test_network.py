@@ -1,0 +1,95 @@
+"""Network isolation: private endpoints, deny-by-default rules, and the checks that keep billing reachable."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import config, offline
+from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program, with_changes
+
+SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/endpoints"
+ACI_SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/aci"
+ZONES = "/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones"
+SPEECH_ZONE = f"{ZONES}/privatelink.cognitiveservices.azure.com"
+VAULT_ZONE = f"{ZONES}/privatelink.vaultcore.azure.net"
+PRIVATE = {"publicNetworkAccess": False}
+LINKS = {"subnetId": SUBNET, "speechDnsZoneId": SPEECH_ZONE, "vaultDnsZoneId": VAULT_ZONE}
+
+
+@pytest.fixture(scope="module")
+def private_plan() -> offline.Plan:
+    return plan_program(with_changes(AKS_STACK, speech=PRIVATE, keyVault=PRIVATE, privateEndpoints=LINKS))
+
+
+def test_account_and_vault_get_private_endpoints_with_dns_zone_groups(private_plan: offline.Plan) -> None:
+    endpoints = {e.name: e for e in private_plan.of_type("azure-native:network:PrivateEndpoint")}
+    account = private_plan.one("azure-native:cognitiveservices:Account")
+    vault = private_plan.one("azure-native:keyvault:Vault")
+    expected = {
+        "speech-account-link-endpoint": (account.id, "account"),
+        "speech-vault-link-endpoint": (vault.id, "vault"),
+    }
+    for name, (target, group) in expected.items():
+        connection = endpoints[name].get("privateLinkServiceConnections")[0]
+        assert (connection["privateLinkServiceId"], connection["groupIds"]) == (target, [group])
+        assert endpoints[name].get("subnet.id") == SUBNET
+    zones = {
+        z.get("privateDnsZoneConfigs")[0]["privateDnsZoneId"]
+        for z in private_plan.of_type("azure-native:network:PrivateDnsZoneGroup")
+    }
+    assert zones == {SPEECH_ZONE, VAULT_ZONE}
+
+
+def test_public_access_off_means_deny_by_default(private_plan: offline.Plan) -> None:
+    account = private_plan.one("azure-native:cognitiveservices:Account")
+    assert account.get("properties.publicNetworkAccess") == "Disabled"
+    assert account.get("properties.networkAcls.defaultAction") == "Deny"
+    vault = private_plan.one("azure-native:keyvault:Vault")
+    assert vault.get("properties.publicNetworkAccess") == "Disabled"
+    assert vault.get("properties.networkAcls.defaultAction") == "Deny"
+    assert vault.get("properties.networkAcls.bypass") == "AzureServices"
+
+
+def test_endpoints_without_dns_zones_create_no_zone_groups() -> None:
+    plan = plan_program(with_changes(AKS_STACK, privateEndpoints={"subnetId": SUBNET}))
+    assert len(plan.of_type("azure-native:network:PrivateEndpoint")) == 2
+    assert plan.of_type("azure-native:network:PrivateDnsZoneGroup") == []
+
+
+def test_vnet_injected_aci_can_use_a_private_speech_account() -> None:
+    values = with_changes(ACI_STACK, speech=PRIVATE, privateEndpoints=LINKS, aci={"subnetId": ACI_SUBNET})
+    assert config.parse(values).speech.network.public_access is False
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "fragment"),
+    [
+        (with_changes(AKS_STACK, speech=PRIVATE), "speech.publicNetworkAccess", "need privateEndpoints"),
+        (
+            with_changes(ACI_STACK, speech=PRIVATE, privateEndpoints=LINKS),
+            "speech.publicNetworkAccess",
+            "public ACI groups reach billing over the internet",
+        ),
+        (with_changes(AKS_STACK, keyVault=PRIVATE), "keyVault.publicNetworkAccess", "only through privateEndpoints"),
+        (
+            with_changes(AKS_STACK, privateEndpoints={"speechDnsZoneId": SPEECH_ZONE}),
+            "privateEndpoints.subnetId",
+            "is required",
+        ),
+        (
+            with_changes(AKS_STACK, privateEndpoints={"subnetId": SUBNET, "vaultDnsZoneId": "zone"}),
+            "privateEndpoints.vaultDnsZoneId",
+            "vaultcore",
+        ),
+    ],
+)
+def test_isolation_that_would_cut_off_billing_or_the_vault_is_refused(
+    values: dict[str, object], key: str, fragment: str
+) -> None:
+    with pytest.raises(config.ConfigError) as caught:
+        config.parse(values)
+    assert any(p.startswith(f"{key}:") and fragment in p for p in caught.value.problems), caught.value.problems
+
+
+def test_a_private_account_without_containers_needs_no_private_path() -> None:
+    assert config.parse(with_changes(AKS_STACK, containers=None, speech=PRIVATE)).containers == ()
