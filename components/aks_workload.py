@@ -60,13 +60,18 @@ def labels(container: ContainerConfig) -> dict[str, str]:
     }
 
 
-def environment(container: ContainerConfig) -> list[k8s.core.v1.EnvVarArgsDict]:
-    """The container's settings; the key and billing endpoint come from the synced Secret, never literals."""
+def credential_env() -> list[k8s.core.v1.EnvVarArgsDict]:
+    """`Billing` and `ApiKey` from the Secret the CSI driver syncs from Key Vault, never literals."""
     facts = catalog.AKS
 
     def from_secret(name: str, key: str) -> k8s.core.v1.EnvVarArgsDict:
         return {"name": name, "value_from": {"secret_key_ref": {"name": facts.credentials_secret, "key": key}}}
 
+    return [from_secret("Billing", facts.billing_endpoint_data_key), from_secret("ApiKey", facts.api_key_data_key)]
+
+
+def environment(container: ContainerConfig) -> list[k8s.core.v1.EnvVarArgsDict]:
+    """The container's settings, then the credentials from the synced Secret."""
     plain = [("Eula", "accept")]
     if container.model_id:
         plain.append(("ModelId", container.model_id))
@@ -74,11 +79,7 @@ def environment(container: ContainerConfig) -> list[k8s.core.v1.EnvVarArgsDict]:
         plain.append(("DECODER_MAX_COUNT", str(container.decoder_max_count)))
     plain += container.env
     settings: list[k8s.core.v1.EnvVarArgsDict] = [{"name": k, "value": v} for k, v in plain]
-    return [
-        *settings,
-        from_secret("Billing", facts.billing_endpoint_data_key),
-        from_secret("ApiKey", facts.api_key_data_key),
-    ]
+    return [*settings, *credential_env()]
 
 
 def _probe(path: str, period: int, failures: int) -> k8s.core.v1.ProbeArgsDict:
@@ -107,6 +108,45 @@ def resources(container: ContainerConfig) -> k8s.core.v1.ResourceRequirementsArg
     """Requests are the configured size; memory is also the limit (no CPU limit, so decoders are not throttled)."""
     memory = f"{container.size.memory_gb:g}Gi"
     return {"requests": {"cpu": f"{container.size.cpu:g}", "memory": memory}, "limits": {"memory": memory}}
+
+
+def speech_pod(
+    pool: SpeechNodePool,
+    service_account: str,
+    volumes: list[k8s.core.v1.VolumeArgsDict],
+    container: k8s.core.v1.ContainerArgsDict,
+) -> k8s.core.v1.PodSpecArgsDict:
+    """A pod on the Speech pool (its node selector and toleration) with hardened security contexts."""
+    facts = catalog.AKS
+    return {
+        "service_account_name": service_account,
+        "automount_service_account_token": False,
+        "node_selector": {facts.agentpool_label: pool.pool_name},
+        "tolerations": [
+            {
+                "key": facts.pool_taint_key,
+                "operator": "Equal",
+                "value": facts.pool_taint_value,
+                "effect": "NoSchedule",
+            }
+        ],
+        "security_context": {
+            "seccomp_profile": {"type": "RuntimeDefault"},
+            "fs_group": VOLUME_GROUP_ID,
+            "fs_group_change_policy": "OnRootMismatch",
+        },
+        "volumes": volumes,
+        "containers": [
+            {
+                **container,
+                "security_context": {
+                    "allow_privilege_escalation": False,
+                    "privileged": False,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+            }
+        ],
+    }
 
 
 class SpeechWorkload(pulumi.ComponentResource):
@@ -234,47 +274,26 @@ class SpeechWorkload(pulumi.ComponentResource):
         volumes: list[k8s.core.v1.VolumeArgsDict],
         mounts: list[k8s.core.v1.VolumeMountArgsDict],
     ) -> k8s.core.v1.PodSpecArgsDict:
-        facts = catalog.AKS
         container = self._container
-        return {
-            "service_account_name": service_account,
-            "automount_service_account_token": False,
-            "node_selector": {facts.agentpool_label: pool.pool_name},
-            "tolerations": [
-                {
-                    "key": facts.pool_taint_key,
-                    "operator": "Equal",
-                    "value": facts.pool_taint_value,
-                    "effect": "NoSchedule",
-                }
-            ],
-            "topology_spread_constraints": [
-                {
-                    "max_skew": 1,
-                    "topology_key": "topology.kubernetes.io/zone",
-                    "when_unsatisfiable": "ScheduleAnyway",
-                    "label_selector": {"match_labels": selector_labels(container)},
-                }
-            ],
-            "security_context": {
-                "seccomp_profile": {"type": "RuntimeDefault"},
-                "fs_group": VOLUME_GROUP_ID,
-                "fs_group_change_policy": "OnRootMismatch",
+        spec = speech_pod(
+            pool,
+            service_account,
+            volumes,
+            {
+                **probes(container),
+                "image": container.image,
+                "ports": [{"name": PORT_NAME, "container_port": catalog.CONTAINER_PORT, "protocol": "TCP"}],
+                "env": environment(container),
+                "resources": resources(container),
+                "volume_mounts": mounts,
             },
-            "volumes": volumes,
-            "containers": [
-                {
-                    **probes(container),
-                    "image": container.image,
-                    "ports": [{"name": PORT_NAME, "container_port": catalog.CONTAINER_PORT, "protocol": "TCP"}],
-                    "env": environment(container),
-                    "resources": resources(container),
-                    "volume_mounts": mounts,
-                    "security_context": {
-                        "allow_privilege_escalation": False,
-                        "privileged": False,
-                        "capabilities": {"drop": ["ALL"]},
-                    },
-                }
-            ],
-        }
+        )
+        spec["topology_spread_constraints"] = [
+            {
+                "max_skew": 1,
+                "topology_key": "topology.kubernetes.io/zone",
+                "when_unsatisfiable": "ScheduleAnyway",
+                "label_selector": {"match_labels": selector_labels(container)},
+            }
+        ]
+        return spec
