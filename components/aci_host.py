@@ -72,6 +72,8 @@ class AciHost(pulumi.ComponentResource):
             groups = [self._group(container, replica) for replica in range(container.replicas)]
             per_kind[container.kind.value] = pulumi.Output.all(*(self._host_of(g) for g in groups))
         secure = self._tls is not None
+        if inputs.preflight and inputs.containers:
+            self._preflight()
         self.endpoints = pulumi.Output.all(**per_kind).apply(
             lambda hosts: {
                 kind: endpoint(catalog.CONTAINERS[catalog.Kind(kind)], h, secure) for kind, h in hosts.items()
@@ -130,6 +132,54 @@ class AciHost(pulumi.ComponentResource):
             azure_file=aci.AzureFileVolumeArgs(
                 share_name=share.name, storage_account_name=account.name, storage_account_key=key
             ),
+        )
+
+    def _preflight(self) -> aci.ContainerGroup:
+        """A one-shot group running the diagnostic container: its logs say whether billing is reachable.
+
+        ACI's `command` would replace the image's entrypoint, so the settings go in as environment variables,
+        the key as a secure value. Read the result with `az container logs -g <group> -n <name>`.
+        """
+        facts, inputs = catalog.PREFLIGHT, self._inputs
+        return aci.ContainerGroup(
+            f"{self._name}-preflight",
+            resource_group_name=inputs.resource_group_name,
+            location=inputs.location,
+            os_type="Linux",
+            sku="Standard",
+            restart_policy="Never",
+            containers=[
+                aci.ContainerArgs(
+                    name="diagnostic",
+                    image=facts.image,
+                    resources=aci.ResourceRequirementsArgs(
+                        requests=aci.ResourceRequestsArgs(cpu=facts.size.cpu, memory_in_gb=facts.size.memory_gb)
+                    ),
+                    environment_variables=[
+                        aci.EnvironmentVariableArgs(name="Eula", value="accept"),
+                        aci.EnvironmentVariableArgs(name="Billing", value=inputs.billing_endpoint),
+                        aci.EnvironmentVariableArgs(name="ApiKey", secure_value=inputs.api_key),
+                    ],
+                )
+            ],
+            # No IP: it only calls out. In a VNet it checks the same network path the containers use.
+            subnet_ids=[aci.ContainerGroupSubnetIdArgs(id=self._settings.subnet_id)]
+            if self._settings.subnet_id
+            else None,
+            diagnostics=self._diagnostics(),
+            tags={**inputs.tags, "speech-container": "preflight"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _diagnostics(self) -> aci.ContainerGroupDiagnosticsArgs:
+        workspace = self._inputs.workspace
+        return aci.ContainerGroupDiagnosticsArgs(
+            log_analytics=aci.LogAnalyticsArgs(
+                workspace_id=workspace.customer_id,
+                workspace_key=workspace.shared_key,
+                workspace_resource_id=workspace.id,
+                log_type="ContainerInsights",
+            )
         )
 
     def _tls_proxy(self) -> tuple[list[aci.ContainerArgs], list[aci.VolumeArgs]]:
@@ -202,14 +252,7 @@ class AciHost(pulumi.ComponentResource):
             if self._settings.subnet_id
             else None,
             volumes=volumes + tls_volumes,
-            diagnostics=aci.ContainerGroupDiagnosticsArgs(
-                log_analytics=aci.LogAnalyticsArgs(
-                    workspace_id=inputs.workspace.customer_id,
-                    workspace_key=inputs.workspace.shared_key,
-                    workspace_resource_id=inputs.workspace.id,
-                    log_type="ContainerInsights",
-                )
-            ),
+            diagnostics=self._diagnostics(),
             tags={**inputs.tags, "speech-container": container.kind.value},
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -22,8 +22,9 @@ import pulumi_azure_native.containerservice as containerservice
 import yaml
 
 from components import catalog, roles
-from components.config import AksConfig, NewCluster, NodePoolConfig
+from components.config import AksConfig, IngressConfig, NodePoolConfig
 from components.hosting import HostInputs
+from components.monitoring import send_diagnostics
 
 #: Non-interactive kubelogin mode: reuse the Azure CLI's sign-in.
 KUBELOGIN_MODE = "azurecli"
@@ -50,6 +51,8 @@ class AksCluster(pulumi.ComponentResource):
     name: pulumi.Output[str]
     resource_group_name: pulumi.Output[str]
     oidc_issuer_url: pulumi.Output[str]
+    #: Object id of the application routing add-on's identity ("" when the add-on is off).
+    ingress_identity: pulumi.Output[str]
     #: The user kubeconfig (kubelogin exec format), a Pulumi secret.
     kubeconfig: pulumi.Output[str]
 
@@ -68,13 +71,19 @@ class AksCluster(pulumi.ComponentResource):
             self.name = existing.name
             self.resource_group_name = pulumi.Output.from_input(settings.existing_cluster.resource_group_name)
             issuer = existing.oidc_issuer_profile
+            ingress_profile = existing.ingress_profile
         else:
             assert settings.new_cluster is not None
-            cluster = self._create(name, inputs, settings.new_cluster, settings.pool.zones)
+            cluster = self._create(name, inputs, settings)
             self.name = cluster.name
             self.resource_group_name = inputs.resource_group_name
             issuer = cluster.oidc_issuer_profile
+            ingress_profile = cluster.ingress_profile
             self.access.append(self._grant_deployer(name, cluster))
+            send_diagnostics(f"{name}-diagnostics", cluster.id, inputs.workspace, self)
+        self.ingress_identity = ingress_profile.apply(
+            lambda p: (p.web_app_routing.identity.object_id if p and p.web_app_routing else None) or ""
+        )
         self.oidc_issuer_url = issuer.apply(lambda p: (p.issuer_url if p else None) or "")
         credentials = containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=self.resource_group_name,
@@ -87,10 +96,10 @@ class AksCluster(pulumi.ComponentResource):
         )
         self.register_outputs({"name": self.name, "oidcIssuerUrl": self.oidc_issuer_url, "kubeconfig": self.kubeconfig})
 
-    def _create(
-        self, name: str, inputs: HostInputs, cluster: NewCluster, zones: tuple[str, ...]
-    ) -> containerservice.ManagedCluster:
+    def _create(self, name: str, inputs: HostInputs, settings: AksConfig) -> containerservice.ManagedCluster:
         """System pool inline (AKS needs one); the Speech pool is a separate AgentPool so it can change alone."""
+        cluster, zones = settings.new_cluster, settings.pool.zones
+        assert cluster is not None
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
         return containerservice.ManagedCluster(
             f"{name}-cluster",
@@ -109,6 +118,11 @@ class AksCluster(pulumi.ComponentResource):
                 managed=True, enable_azure_rbac=True, tenant_id=client.tenant_id
             ),
             oidc_issuer_profile=containerservice.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
+            api_server_access_profile=containerservice.ManagedClusterAPIServerAccessProfileArgs(
+                enable_private_cluster=cluster.private_api_server,
+                authorized_ip_ranges=list(cluster.api_server_authorized_ip_ranges) or None,
+            ),
+            ingress_profile=_ingress_profile(settings.ingress),
             security_profile=containerservice.ManagedClusterSecurityProfileArgs(
                 workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(enabled=True)
             ),
@@ -158,6 +172,20 @@ class AksCluster(pulumi.ComponentResource):
             scope=cluster.id,
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+
+def _ingress_profile(ingress: IngressConfig | None) -> containerservice.ManagedClusterIngressProfileArgs | None:
+    """The application routing add-on (managed nginx), public or on an internal load balancer."""
+    if ingress is None:
+        return None
+    return containerservice.ManagedClusterIngressProfileArgs(
+        web_app_routing=containerservice.ManagedClusterIngressProfileWebAppRoutingArgs(
+            enabled=True,
+            nginx=containerservice.ManagedClusterIngressProfileNginxArgs(
+                default_ingress_controller_type="Internal" if ingress.internal else "External"
+            ),
+        )
+    )
 
 
 class SpeechNodePool(pulumi.ComponentResource):

@@ -1,5 +1,6 @@
 """Hosts the Speech containers on AKS: cluster (new or existing), AVX2 Speech pool, Key Vault-backed
-credentials and one workload per container kind, all reachable in-cluster only (put TLS in front of them).
+credentials, one workload per container kind, a billing preflight Job, and with `aks.ingress` TLS in front
+(without it they are reachable in-cluster only).
 
 Running it needs `kubelogin` on the PATH and an `az login` session: see components/aks_cluster.py.
 """
@@ -12,6 +13,8 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks_cluster import AksCluster, SpeechNodePool
 from components.aks_credentials import SpeechCredentials
+from components.aks_ingress import SpeechIngress
+from components.aks_preflight import PreflightJob
 from components.aks_workload import SpeechWorkload
 from components.config import AksConfig
 from components.hosting import Endpoint, HostInputs, endpoint
@@ -70,7 +73,26 @@ class AksHost(pulumi.ComponentResource):
             ).host
             for container in inputs.containers
         }
+        if inputs.preflight:
+            PreflightJob(
+                f"{name}-preflight", self.namespace, pool, credentials, provider, pulumi.ResourceOptions(parent=self)
+            )
+        if settings.ingress is not None:
+            ingress = SpeechIngress(
+                f"{name}-ingress",
+                settings.ingress,
+                inputs.containers,
+                self.namespace,
+                inputs.vault,
+                cluster.ingress_identity,
+                provider,
+                pulumi.ResourceOptions(parent=self),
+            )
+            hosts = {kind: pulumi.Output.from_input(host) for kind, host in ingress.hosts.items()}
+        secure = settings.ingress is not None
         self.endpoints = pulumi.Output.all(**hosts).apply(
-            lambda found: {kind: endpoint(catalog.CONTAINERS[catalog.Kind(kind)], [h]) for kind, h in found.items()}
+            lambda found: {
+                kind: endpoint(catalog.CONTAINERS[catalog.Kind(kind)], [h], secure) for kind, h in found.items()
+            }
         )
         self.register_outputs({"endpoints": self.endpoints, "namespace": self.namespace})

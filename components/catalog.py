@@ -335,6 +335,7 @@ class Role(StrEnum):
     KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
     KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
     COGNITIVE_SERVICES_CONTRIBUTOR = "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"
+    KEY_VAULT_CERTIFICATE_USER = "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
     #: Kubernetes cluster-admin through Azure RBAC, for clusters with local accounts off.
     AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 
@@ -394,3 +395,17 @@ TLS_PROXY_IMAGE: Final = "mcr.microsoft.com/oss/nginx/nginx:1.25.5"
 TLS_PROXY_SIZE: Final = Size(0.25, 0.5)
 #: Streaming recognition keeps a WebSocket open for the whole audio; proxies must not cut it at 60 s.
 STREAM_TIMEOUT_SECONDS: Final = 3600
+
+
+@dataclass(frozen=True)
+class PreflightFacts:
+    """The diagnostic container run once per deployment to prove billing connectivity (outbound 443)."""
+
+    image: str = DIAGNOSTIC_IMAGE
+    size: Size = Size(0.5, 1)
+    #: Give up after this long: a healthy check takes seconds, a blocked network hangs until timeouts.
+    deadline_seconds: int = 600
+    retries: int = 2
+
+
+PREFLIGHT: Final = PreflightFacts()

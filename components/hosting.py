@@ -44,6 +44,8 @@ class HostInputs:
     api_key: pulumi.Output[str]
     vault: VaultRef
     workspace: WorkspaceRef
+    #: Run the diagnostic container once to prove billing connectivity.
+    preflight: bool
 
 
 class Endpoint(TypedDict):

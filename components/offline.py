@@ -211,6 +211,12 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
             }
         },
         "identityProfile": {"kubeletidentity": {"objectId": _guid("kubelet" + n), "clientId": _guid("kc" + n)}},
+        "ingressProfile": {
+            "webAppRouting": {
+                **reveal(i).get("ingressProfile", {}).get("webAppRouting", {"enabled": True}),
+                "identity": {"objectId": _guid("approuting" + n), "clientId": _guid("ar" + n)},
+            }
+        },
     },
 }
 

@@ -72,6 +72,7 @@ def build(settings: StackConfig) -> None:
         api_key=account.active_key,
         vault=vault.ref,
         workspace=logs.workspace,
+        preflight=settings.preflight,
     )
     if settings.host is Host.ACI:
         from components.aci_host import AciHost

@@ -16,7 +16,9 @@ SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/vir
 
 
 def groups(plan: offline.Plan) -> dict[str, offline.Registration]:
-    return {g.name: g for g in plan.of_type("azure-native:containerinstance:ContainerGroup")}
+    """The Speech container groups (not the one-shot preflight)."""
+    found = plan.of_type("azure-native:containerinstance:ContainerGroup")
+    return {g.name: g for g in found if g.name != "speech-aci-preflight"}
 
 
 def env_of(group: offline.Registration) -> dict[str, Any]:
@@ -220,3 +222,23 @@ def test_your_own_certificate_replaces_the_self_signed_one() -> None:
     assert "tlsCertificate" not in plan.outputs
     files = _tls_files(groups(plan)["speech-aci-speech-to-text-0"])
     assert (files["tls.crt"], files["tls.key"]) == (certificate, private_key)
+
+
+def test_preflight_runs_the_diagnostic_container_once_with_the_billing_settings(aci_plan: offline.Plan) -> None:
+    preflight = aci_plan.named("speech-aci-preflight")
+    assert preflight.get("restartPolicy") == "Never"
+    assert preflight.get("ipAddress") is None  # it only calls out
+    (container,) = preflight.get("containers")
+    assert container["image"] == catalog.PREFLIGHT.image == catalog.DIAGNOSTIC_IMAGE
+    env = env_of(preflight)
+    assert (env["Eula"], env["Billing"]) == ("accept", aci_plan.outputs["speechEndpoint"])
+    assert env["ApiKey"] == offline.MOCK_KEYS["key1"]
+    assert isinstance(preflight.raw("containers"), offline.Secret)
+    assert preflight.parent == aci_plan.one("speech-containers:aci:AciHost").urn
+
+
+def test_preflight_uses_the_containers_network_path_and_can_be_turned_off() -> None:
+    private = plan_program(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}))
+    assert private.named("speech-aci-preflight").get("subnetIds") == [{"id": SUBNET_ID}]
+    off = plan_program(with_changes(ACI_STACK, preflight=False))
+    assert [g.name for g in off.of_type("azure-native:containerinstance:ContainerGroup") if "preflight" in g.name] == []

@@ -1,0 +1,131 @@
+"""AKS hardening on top of the hosting: TLS ingress, private API server, diagnostics, billing preflight Job."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import catalog, config, offline
+from components.aks_preflight import JOB_NAME
+from tests.sample_stacks import AKS_STACK, plan_program, with_changes
+
+INGRESS = {"domain": "speech.contoso.com", "certificateName": "speech-wildcard"}
+
+
+@pytest.fixture(scope="module")
+def ingress_plan() -> offline.Plan:
+    return plan_program(with_changes(AKS_STACK, aks={"ingress": INGRESS}))
+
+
+def test_ingress_serves_every_kind_over_tls_with_the_vault_certificate(ingress_plan: offline.Plan) -> None:
+    ingress = ingress_plan.one("kubernetes:networking.k8s.io/v1:Ingress")
+    spec = ingress.get("spec")
+    hosts = ["speech-to-text.speech.contoso.com", "neural-text-to-speech.speech.contoso.com"]
+    assert spec["ingressClassName"] == "webapprouting.kubernetes.azure.com"
+    (tls,) = spec["tls"]
+    assert (sorted(tls["hosts"]), tls["secretName"]) == (sorted(hosts), "keyvault-speech")
+    backends = {r["host"]: r["http"]["paths"][0]["backend"]["service"] for r in spec["rules"]}
+    assert backends["speech-to-text.speech.contoso.com"] == {"name": "speech-to-text", "port": {"name": "http"}}
+    annotations = ingress.get("metadata.annotations")
+    vault_uri = ingress_plan.outputs["keyVaultUri"].rstrip("/")
+    assert annotations["kubernetes.azure.com/tls-cert-keyvault-uri"] == f"{vault_uri}/certificates/speech-wildcard"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == str(catalog.STREAM_TIMEOUT_SECONDS)
+    assert annotations["nginx.ingress.kubernetes.io/ssl-redirect"] == "true"
+
+
+def test_the_add_on_may_read_the_certificate_before_the_ingress_exists(ingress_plan: offline.Plan) -> None:
+    cluster = ingress_plan.one("azure-native:containerservice:ManagedCluster")
+    identity = cluster.outputs["ingressProfile"]["webAppRouting"]["identity"]["objectId"]
+    (grant,) = [
+        r
+        for r in ingress_plan.of_type("azure-native:authorization:RoleAssignment")
+        if r.get("roleDefinitionId").endswith(catalog.Role.KEY_VAULT_CERTIFICATE_USER.value)
+    ]
+    assert grant.get("principalId") == identity
+    assert grant.get("scope") == ingress_plan.one("azure-native:keyvault:Vault").id
+    assert grant.urn in ingress_plan.one("kubernetes:networking.k8s.io/v1:Ingress").dependencies
+    assert cluster.get("ingressProfile.webAppRouting.enabled") is True
+    assert cluster.get("ingressProfile.webAppRouting.nginx.defaultIngressControllerType") == "External"
+
+
+def test_endpoints_behind_the_ingress_are_wss_and_https_on_443(ingress_plan: offline.Plan) -> None:
+    endpoints = ingress_plan.outputs["containers"]
+    assert endpoints["speech-to-text"]["url"] == "wss://speech-to-text.speech.contoso.com:443"
+    assert (
+        endpoints["neural-text-to-speech"]["statusUrl"] == "https://neural-text-to-speech.speech.contoso.com:443/status"
+    )
+
+
+def test_services_stay_cluster_internal_even_with_an_ingress(ingress_plan: offline.Plan) -> None:
+    assert {s.get("spec.type") for s in ingress_plan.of_type("kubernetes:core/v1:Service")} == {"ClusterIP"}
+
+
+def test_internal_ingress_uses_an_internal_load_balancer() -> None:
+    plan = plan_program(with_changes(AKS_STACK, aks={"ingress": {**INGRESS, "internal": True}}))
+    cluster = plan.one("azure-native:containerservice:ManagedCluster")
+    assert cluster.get("ingressProfile.webAppRouting.nginx.defaultIngressControllerType") == "Internal"
+
+
+def test_without_an_ingress_there_is_no_add_on_and_no_public_entry(aks_plan: offline.Plan) -> None:
+    assert aks_plan.of_type("kubernetes:networking.k8s.io/v1:Ingress") == []
+    assert aks_plan.one("azure-native:containerservice:ManagedCluster").get("ingressProfile") is None
+
+
+def test_private_api_server_and_authorized_ranges() -> None:
+    private = plan_program(with_changes(AKS_STACK, aks={"cluster": {"privateCluster": True}}))
+    cluster = private.one("azure-native:containerservice:ManagedCluster")
+    assert cluster.get("apiServerAccessProfile.enablePrivateCluster") is True
+    ranges = plan_program(with_changes(AKS_STACK, aks={"cluster": {"apiServerAuthorizedIpRanges": ["203.0.113.0/24"]}}))
+    profile = ranges.one("azure-native:containerservice:ManagedCluster").get("apiServerAccessProfile")
+    assert profile == {"enablePrivateCluster": False, "authorizedIPRanges": ["203.0.113.0/24"]}
+
+
+@pytest.mark.parametrize(
+    ("aks", "key", "fragment"),
+    [
+        (
+            {"cluster": {"privateCluster": True, "apiServerAuthorizedIpRanges": ["203.0.113.0/24"]}},
+            "aks.cluster.apiServerAuthorizedIpRanges",
+            "public API server only",
+        ),
+        ({"ingress": {"domain": "speech.contoso.com"}}, "aks.ingress.certificateName", "is required"),
+        ({"ingress": {"domain": "Not A Domain", "certificateName": "c"}}, "aks.ingress.domain", "DNS domain"),
+        ({"ingress": {**INGRESS, "tls": "on"}}, "aks.ingress.tls", "unknown key"),
+    ],
+)
+def test_aks_hardening_config_errors(aks: dict[str, object], key: str, fragment: str) -> None:
+    with pytest.raises(config.ConfigError) as caught:
+        config.parse(with_changes(AKS_STACK, aks=aks))
+    assert any(p.startswith(f"{key}:") and fragment in p for p in caught.value.problems), caught.value.problems
+
+
+def test_cluster_logs_and_metrics_go_to_the_workspace(aks_plan: offline.Plan) -> None:
+    cluster = aks_plan.one("azure-native:containerservice:ManagedCluster")
+    setting = next(
+        s for s in aks_plan.of_type("azure-native:monitor:DiagnosticSetting") if s.get("resourceUri") == cluster.id
+    )
+    assert setting.get("workspaceId") == aks_plan.one("azure-native:operationalinsights:Workspace").id
+
+
+def test_preflight_job_checks_billing_from_the_speech_pool_without_a_literal_key(aks_plan: offline.Plan) -> None:
+    job = aks_plan.one("kubernetes:batch/v1:Job")
+    assert job.get("metadata.name") == JOB_NAME
+    spec = job.get("spec")
+    pod = spec["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["image"] == catalog.DIAGNOSTIC_IMAGE
+    assert container["args"] == ["eula=accept", "Billing=$(Billing)", "ApiKey=$(ApiKey)"]
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+    assert refs["ApiKey"] == {"name": catalog.AKS.credentials_secret, "key": catalog.AKS.api_key_data_key}
+    assert pod["restartPolicy"] == "Never"
+    assert pod["nodeSelector"] == {catalog.AKS.agentpool_label: "speech"}
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert spec["activeDeadlineSeconds"] == catalog.PREFLIGHT.deadline_seconds
+    spc = aks_plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
+    assert spc.urn in job.dependencies
+    assert "spec" in job.inputs  # replaced, not patched, when the check changes
+    assert offline.MOCK_KEYS["key1"] not in str(job.inputs)
+
+
+def test_preflight_false_registers_no_job() -> None:
+    plan = plan_program(with_changes(AKS_STACK, preflight=False))
+    assert plan.of_type("kubernetes:batch/v1:Job") == []
