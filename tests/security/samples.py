@@ -1,0 +1,49 @@
+"""Every sample stack the security checks run against: the test stacks and each `stacks/Pulumi.<stack>.yaml`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from components import offline
+from components.config import NAMESPACE
+from components.plan import STACKS_DIR, read_stack_config
+from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program, with_changes
+
+#: The AKS sample with its TLS ingress on (the same values tests/test_aks_security.py plans, so the plan is shared).
+AKS_INGRESS_STACK = with_changes(
+    AKS_STACK, aks={"ingress": {"domain": "speech.contoso.com", "certificateName": "speech-wildcard"}}
+)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A stack config to plan offline; `label` names it in test ids and scan reports."""
+
+    label: str
+    values: dict[str, Any]
+    stack: str
+
+    @property
+    def host(self) -> str:
+        return str(self.values.get("host"))
+
+    def plan(self) -> offline.Plan:
+        """Memoized by `plan_program`, so every test of a session shares one plan per sample."""
+        return plan_program(self.values, self.stack)
+
+
+def stack_file_values(stack: str) -> dict[str, Any]:
+    """The `speech-containers` values of a stack file, without the namespace (what `plan_program` takes)."""
+    prefix = f"{NAMESPACE}:"
+    return {k.removeprefix(prefix): v for k, v in read_stack_config(stack).items() if k.startswith(prefix)}
+
+
+def samples() -> list[Sample]:
+    stack_files = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml"))
+    return [
+        Sample("ACI_STACK", ACI_STACK, "test"),
+        Sample("AKS_STACK", AKS_STACK, "test"),
+        Sample("AKS_STACK+ingress", AKS_INGRESS_STACK, "test"),
+        *(Sample(f"stacks/{stack}", stack_file_values(stack), stack) for stack in stack_files),
+    ]
