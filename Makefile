@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: plan test lint bench clean
+.PHONY: plan test lint security bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,19 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# checkov gets its own venv: its pins conflict with Pulumi's.
+CHECKOV_VENV := $(VENV)/checkov
+
+$(CHECKOV_VENV)/.installed: tests/security/requirements.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/security/requirements.txt
+	touch $@
+
+# checkov once over the AKS sample stacks' Kubernetes objects; fails on unjustified or stale findings.
+security: $(BIN)/.installed $(CHECKOV_VENV)/.installed
+	$(BIN)/python -m tests.security.scan --checkov $(CHECKOV_VENV)/bin/checkov
+
+test: lint security
 	$(BIN)/pytest -q
 
 bench: $(BIN)/.installed
