@@ -112,25 +112,32 @@ def container_rows(plan: Plan) -> list[list[str]]:
                 probes,
             ]
         )
+    autoscalers = {
+        h.get("spec.scaleTargetRef.name"): h.get("spec")
+        for h in plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    }
     for deployment in sorted(plan.of_type("kubernetes:apps/v1:Deployment"), key=lambda r: r.name):
         spec = deployment.get("spec")
+        name = deployment.get("metadata")["name"]
         c = spec["template"]["spec"]["containers"][0]
         requests = c["resources"]["requests"]
         probes = (
             f"start {_probe(c.get('startupProbe'))}; ready {_probe(c.get('readinessProbe'))}; "
             f"live {_probe(c.get('livenessProbe'))}"
         )
-        rows.append(
-            [
-                deployment.get("metadata")["name"],
-                c["image"].rsplit("/", 1)[-1],
-                str(spec.get("replicas")),
-                requests["cpu"],
-                requests["memory"],
-                probes,
-            ]
+        scaling = autoscalers.get(name)
+        replicas = (
+            f"{scaling['minReplicas']:g}-{scaling['maxReplicas']:g} (HPA)" if scaling else str(spec.get("replicas"))
         )
+        rows.append([name, c["image"].rsplit("/", 1)[-1], replicas, requests["cpu"], requests["memory"], probes])
     return rows
+
+
+def _shown_output(name: str, value: Any, plan: Plan) -> str:
+    if name in plan.secret_outputs:
+        return "[secret]"
+    text = str(value)
+    return f"{text.splitlines()[0]} ... ({len(text.splitlines())} lines)" if "\n" in text.strip() else text
 
 
 def render(stack: str, settings: config.StackConfig, plan: Plan, seconds: float) -> str:
@@ -166,10 +173,7 @@ def render(stack: str, settings: config.StackConfig, plan: Plan, seconds: float)
         + table(["CONTAINER", "SDK HOST URL", "STATUS"], [[k, e["url"], e["statusUrl"]] for k, e in endpoints.items()])
     )
     scalar = {k: v for k, v in plan.outputs.items() if k != "containers"}
-    sections.append(
-        "OUTPUTS\n"
-        + table(["NAME", "VALUE"], [[k, "[secret]" if k in plan.secret_outputs else v] for k, v in scalar.items()])
-    )
+    sections.append("OUTPUTS\n" + table(["NAME", "VALUE"], [[k, _shown_output(k, v, plan)] for k, v in scalar.items()]))
     if plan.warnings:
         sections.append("WARNINGS\n" + "\n".join(f"  ! {w}" for w in plan.warnings))
     return "\n\n".join(sections)
