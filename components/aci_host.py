@@ -30,15 +30,22 @@ def _probe(path: str, period: int, initial_delay: int) -> aci.ContainerProbeArgs
     )
 
 
-def environment(
-    container: ContainerConfig, billing_endpoint: pulumi.Input[str], api_key: pulumi.Input[str]
+def billing_settings(
+    billing_endpoint: pulumi.Input[str], api_key: pulumi.Input[str]
 ) -> list[aci.EnvironmentVariableArgs]:
-    """The container's settings; the key goes in `secure_value`, which ACI never returns from its API."""
-    settings = [
+    """Eula, Billing and ApiKey; the key goes in `secure_value`, which ACI never returns from its API."""
+    return [
         aci.EnvironmentVariableArgs(name="Eula", value="accept"),
         aci.EnvironmentVariableArgs(name="Billing", value=billing_endpoint),
         aci.EnvironmentVariableArgs(name="ApiKey", secure_value=api_key),
     ]
+
+
+def environment(
+    container: ContainerConfig, billing_endpoint: pulumi.Input[str], api_key: pulumi.Input[str]
+) -> list[aci.EnvironmentVariableArgs]:
+    """The billing settings, then the container's own."""
+    settings = billing_settings(billing_endpoint, api_key)
     if container.model_id:
         settings.append(aci.EnvironmentVariableArgs(name="ModelId", value=container.model_id))
     if container.decoder_max_count:
@@ -155,11 +162,7 @@ class AciHost(pulumi.ComponentResource):
                     resources=aci.ResourceRequirementsArgs(
                         requests=aci.ResourceRequestsArgs(cpu=facts.size.cpu, memory_in_gb=facts.size.memory_gb)
                     ),
-                    environment_variables=[
-                        aci.EnvironmentVariableArgs(name="Eula", value="accept"),
-                        aci.EnvironmentVariableArgs(name="Billing", value=inputs.billing_endpoint),
-                        aci.EnvironmentVariableArgs(name="ApiKey", secure_value=inputs.api_key),
-                    ],
+                    environment_variables=billing_settings(inputs.billing_endpoint, inputs.api_key),
                 )
             ],
             # No IP: it only calls out. In a VNet it checks the same network path the containers use.

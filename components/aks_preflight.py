@@ -13,7 +13,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks_cluster import SpeechNodePool
 from components.aks_credentials import MOUNT_PATH, SpeechCredentials
-from components.aks_workload import credential_env, speech_pod
+from components.aks_workload import credential_env, resources, speech_pod
 
 JOB_NAME = "speech-preflight"
 
@@ -32,14 +32,13 @@ class PreflightJob(pulumi.ComponentResource):
     ) -> None:
         super().__init__("speech-containers:aks:PreflightJob", name, None, opts)
         facts = catalog.PREFLIGHT
-        memory = f"{facts.size.memory_gb:g}Gi"
         container: k8s.core.v1.ContainerArgsDict = {
             "name": "diagnostic",
             "image": facts.image,
             # Kubernetes expands $(VAR) from the container's env, so the key never appears in the spec.
             "args": ["eula=accept", "Billing=$(Billing)", "ApiKey=$(ApiKey)"],
             "env": credential_env(),
-            "resources": {"requests": {"cpu": f"{facts.size.cpu:g}", "memory": memory}, "limits": {"memory": memory}},
+            "resources": resources(facts.size),
             "volume_mounts": [
                 {"name": credentials.secret_provider_class_name, "mount_path": MOUNT_PATH, "read_only": True}
             ],

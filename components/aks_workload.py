@@ -29,6 +29,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks_cluster import SpeechNodePool
 from components.aks_credentials import MOUNT_PATH, SpeechCredentials
+from components.catalog import Size
 from components.config import ContainerConfig
 
 PORT_NAME = "http"
@@ -104,10 +105,10 @@ def probes(container: ContainerConfig) -> k8s.core.v1.ContainerArgsDict:
     }
 
 
-def resources(container: ContainerConfig) -> k8s.core.v1.ResourceRequirementsArgsDict:
-    """Requests are the configured size; memory is also the limit (no CPU limit, so decoders are not throttled)."""
-    memory = f"{container.size.memory_gb:g}Gi"
-    return {"requests": {"cpu": f"{container.size.cpu:g}", "memory": memory}, "limits": {"memory": memory}}
+def resources(size: Size) -> k8s.core.v1.ResourceRequirementsArgsDict:
+    """Requests are the size; memory is also the limit (no CPU limit, so decoders are not throttled)."""
+    memory = f"{size.memory_gb:g}Gi"
+    return {"requests": {"cpu": f"{size.cpu:g}", "memory": memory}, "limits": {"memory": memory}}
 
 
 def speech_pod(
@@ -284,7 +285,7 @@ class SpeechWorkload(pulumi.ComponentResource):
                 "image": container.image,
                 "ports": [{"name": PORT_NAME, "container_port": catalog.CONTAINER_PORT, "protocol": "TCP"}],
                 "env": environment(container),
-                "resources": resources(container),
+                "resources": resources(container.size),
                 "volume_mounts": mounts,
             },
         )
