@@ -28,6 +28,7 @@ POD_SPEC_PATHS: Final[dict[str, tuple[str, ...]]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "Pod": ("spec",),
 }
+AVX2_HINT: Final = f"an AVX2 size ({', '.join(catalog.AVX2_FAMILY_NAMES)})"
 SPEECH_IMAGES: Final = {spec.repository: spec for spec in catalog.CONTAINERS.values()}
 API_KEY_SETTING: Final = "ApiKey"
 
@@ -89,15 +90,15 @@ def avx2_node_pools(args: ResourceArgs) -> Iterator[str]:
         if not size:
             yield (
                 f"{subject(args)}: node pool '{pool_name}' sets no vmSize, so Azure picks one that may lack AVX2; "
-                f"set an AVX2 size ({', '.join(catalog.AVX2_FAMILY_NAMES)})"
+                f"set {AVX2_HINT}"
             )
             continue
         try:
             catalog.vm_size(str(size))
         except catalog.UnknownVmSizeError as error:
             yield (
-                f"{subject(args)}: node pool '{pool_name}' uses {error}; choose an AVX2 size "
-                f"({', '.join(catalog.AVX2_FAMILY_NAMES)}), e.g. with aks.pool.vmSize or aks.cluster.systemVmSize"
+                f"{subject(args)}: node pool '{pool_name}' uses {error}; choose {AVX2_HINT}, e.g. with "
+                "aks.pool.vmSize or aks.cluster.systemVmSize"
             )
 
 
