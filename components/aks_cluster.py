@@ -126,8 +126,12 @@ class AksCluster(pulumi.ComponentResource):
             security_profile=containerservice.ManagedClusterSecurityProfileArgs(
                 workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(enabled=True)
             ),
+            # Cilium enforces the Speech pods' NetworkPolicy (see components/aks_network_policy.py).
             network_profile=containerservice.ContainerServiceNetworkProfileArgs(
-                network_plugin="azure", network_plugin_mode="overlay"
+                network_plugin="azure",
+                network_plugin_mode="overlay",
+                network_dataplane="cilium",
+                network_policy="cilium",
             ),
             auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
                 upgrade_channel="patch", node_os_upgrade_channel="NodeImage"

@@ -14,6 +14,7 @@ from components import catalog
 from components.aks_cluster import AksCluster, SpeechNodePool
 from components.aks_credentials import SpeechCredentials
 from components.aks_ingress import SpeechIngress
+from components.aks_network_policy import SpeechNetworkPolicy
 from components.aks_preflight import PreflightJob
 from components.aks_workload import SpeechWorkload
 from components.config import AksConfig
@@ -73,6 +74,7 @@ class AksHost(pulumi.ComponentResource):
             ).host
             for container in inputs.containers
         }
+        SpeechNetworkPolicy(f"{name}-network-policy", self.namespace, provider, pulumi.ResourceOptions(parent=self))
         if inputs.preflight:
             PreflightJob(
                 f"{name}-preflight", self.namespace, pool, credentials, provider, pulumi.ResourceOptions(parent=self)

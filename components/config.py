@@ -119,6 +119,8 @@ class ContainerConfig:
     model_storage_gb: int
     decoder_max_count: int | None
     env: tuple[tuple[str, str], ...]
+    #: `sha256:...`: pins the image so a re-pushed tag cannot change what runs.
+    digest: str | None = None
 
     @property
     def spec(self) -> ContainerSpec:
@@ -126,7 +128,8 @@ class ContainerConfig:
 
     @property
     def image(self) -> str:
-        return self.spec.image(self.tag)
+        image = self.spec.image(self.tag)
+        return f"{image}@{self.digest}" if self.digest else image
 
 
 class TlsMode(StrEnum):
@@ -460,6 +463,7 @@ def _container(kind: Kind, r: _Reader, host_limit: Size) -> ContainerConfig:
             "modelStorageGb",
             "decoderMaxCount",
             "env",
+            "digest",
         )
     )
     tag = _tag(r, spec)
@@ -501,6 +505,7 @@ def _container(kind: Kind, r: _Reader, host_limit: Size) -> ContainerConfig:
         model_storage_gb=r.integer("modelStorageGb", 32, 8, 1024),
         decoder_max_count=decoders,
         env=tuple(sorted(env)),
+        digest=r.string("digest", pattern=r"sha256:[0-9a-f]{64}", hint="expected sha256:<64 hex digits>"),
     )
 
 

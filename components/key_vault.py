@@ -75,7 +75,7 @@ class SpeechKeyVault(pulumi.ComponentResource):
             vault_name=vault.name,
             resource_group_name=resource_group_name,
             properties=keyvault.SecretPropertiesArgs(value=account.active_key, content_type="text/plain"),
-            tags={KEY_NAME_TAG: active_key_name},
+            tags={**tags, KEY_NAME_TAG: active_key_name},
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=ROTATION_OWNED),
         )
         keyvault.Secret(
@@ -84,6 +84,7 @@ class SpeechKeyVault(pulumi.ComponentResource):
             vault_name=vault.name,
             resource_group_name=resource_group_name,
             properties=keyvault.SecretPropertiesArgs(value=account.endpoint, content_type="text/uri-list"),
+            tags=tags,
             opts=child,
         )
         self._grant_all("reader", settings.secret_readers, Role.KEY_VAULT_SECRETS_USER, vault.id)

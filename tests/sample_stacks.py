@@ -34,6 +34,12 @@ AKS_STACK: dict[str, Any] = {
     },
 }
 
+#: AKS with TLS in front: hosts `<kind>.speech.contoso.com`, certificate from the stack's vault.
+AKS_INGRESS_STACK: dict[str, Any] = {
+    **AKS_STACK,
+    "aks": {**AKS_STACK["aks"], "ingress": {"domain": "speech.contoso.com", "certificateName": "speech-wildcard"}},
+}
+
 PlanStack = Callable[..., offline.Plan]
 
 

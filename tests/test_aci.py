@@ -242,3 +242,11 @@ def test_preflight_uses_the_containers_network_path_and_can_be_turned_off() -> N
     assert private.named("speech-aci-preflight").get("subnetIds") == [{"id": SUBNET_ID}]
     off = plan_program(with_changes(ACI_STACK, preflight=False))
     assert [g.name for g in off.of_type("azure-native:containerinstance:ContainerGroup") if "preflight" in g.name] == []
+
+
+def test_a_digest_pins_the_image_in_the_group_and_its_avx2_check() -> None:
+    digest = "sha256:" + "0123456789abcdef" * 4
+    plan = plan_program(with_changes(ACI_STACK, containers={"speech-to-text": {"digest": digest}}))
+    group = groups(plan)["speech-aci-speech-to-text-0"]
+    expected = f"{catalog.IMAGE_ROOT}/speech-to-text:5.1.0-amd64-en-us@{digest}"
+    assert group.get("containers")[0]["image"] == group.get("initContainers")[0]["image"] == expected

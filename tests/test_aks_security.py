@@ -6,14 +6,14 @@ import pytest
 
 from components import catalog, config, offline
 from components.aks_preflight import JOB_NAME
-from tests.sample_stacks import AKS_STACK, plan_program, with_changes
+from tests.sample_stacks import AKS_INGRESS_STACK, AKS_STACK, plan_program, with_changes
 
-INGRESS = {"domain": "speech.contoso.com", "certificateName": "speech-wildcard"}
+INGRESS = AKS_INGRESS_STACK["aks"]["ingress"]
 
 
 @pytest.fixture(scope="module")
 def ingress_plan() -> offline.Plan:
-    return plan_program(with_changes(AKS_STACK, aks={"ingress": INGRESS}))
+    return plan_program(AKS_INGRESS_STACK)
 
 
 def test_ingress_serves_every_kind_over_tls_with_the_vault_certificate(ingress_plan: offline.Plan) -> None:
@@ -129,3 +129,24 @@ def test_preflight_job_checks_billing_from_the_speech_pool_without_a_literal_key
 def test_preflight_false_registers_no_job() -> None:
     plan = plan_program(with_changes(AKS_STACK, preflight=False))
     assert plan.of_type("kubernetes:batch/v1:Job") == []
+
+
+def test_one_network_policy_covers_every_speech_pod_in_and_out(aks_plan: offline.Plan) -> None:
+    policy = aks_plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    spec = policy.get("spec")
+    selector = spec["podSelector"]["matchLabels"]
+    assert selector == {"app.kubernetes.io/part-of": catalog.AKS.part_of}
+    pods = [d.get("spec.template.metadata.labels") for d in aks_plan.of_type("kubernetes:apps/v1:Deployment")]
+    pods.append(aks_plan.one("kubernetes:batch/v1:Job").get("spec.template.metadata.labels"))
+    assert all(selector.items() <= labels.items() for labels in pods)
+    assert spec["policyTypes"] == ["Ingress", "Egress"]
+    (ingress,) = spec["ingress"]
+    assert ingress["ports"] == [{"protocol": "TCP", "port": catalog.CONTAINER_PORT}]
+    assert ingress["from"] == [{"namespaceSelector": {}}]  # in-cluster clients only
+    egress_ports = sorted((p["protocol"], p["port"]) for rule in spec["egress"] for p in rule["ports"])
+    assert egress_ports == [("TCP", 53), ("TCP", catalog.TLS_PORT), ("UDP", 53)]
+
+
+def test_new_clusters_enforce_network_policy_with_cilium(aks_plan: offline.Plan) -> None:
+    profile = aks_plan.one("azure-native:containerservice:ManagedCluster").get("networkProfile")
+    assert (profile["networkPolicy"], profile["networkDataplane"]) == ("cilium", "cilium")

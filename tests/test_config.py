@@ -93,6 +93,7 @@ def test_explicit_tag_is_kept_and_locale_voice_build_the_tag() -> None:
         (container("speech-to-text", env={"ApiKey": "x"}), "containers.speech-to-text.env.ApiKey", "leave Eula"),
         (container("speech-to-text", env={"Logging:Level": "x"}), "containers.speech-to-text.env.Logging:Level", "__"),
         (container("speech-to-text", size=8), "containers.speech-to-text.size", "unknown key"),
+        (container("speech-to-text", digest="sha256:abc"), "containers.speech-to-text.digest", "64 hex digits"),
         (with_changes(ACI_STACK, speech={"sku": "S1"}), "speech.sku", "allowed: S0, F0"),
         (with_changes(ACI_STACK, speech={"activeKey": "key3"}), "speech.activeKey", "allowed: Key1, Key2"),
         (with_changes(ACI_STACK, speech={"customSubdomain": "Bad_Name"}), "speech.customSubdomain", "lowercase"),

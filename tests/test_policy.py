@@ -38,10 +38,7 @@ TAGS = {"managed-by": "pulumi", "app": "speech-containers", "stack": "test"}
 
 #: Violations the sample stacks have today, each to be fixed in components/ (listed in the pack's report).
 #: A listed violation that stops occurring fails the test, so the entry is removed with the fix.
-PENDING_COMPONENT_FIXES: dict[tuple[str, str], str] = {
-    ("required-tags", "speech-vault-api-key"): "components/key_vault.py tags the secret only with speech-key-name",
-    ("required-tags", "speech-vault-billing-endpoint"): "components/key_vault.py passes no tags to the secret",
-}
+PENDING_COMPONENT_FIXES: dict[tuple[str, str], str] = {}
 
 
 def validation_args(

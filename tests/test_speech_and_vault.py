@@ -66,7 +66,8 @@ def test_api_key_secret_holds_the_active_key_as_a_secret_and_rotation_owns_it_af
     assert isinstance(secret.raw("properties"), offline.Secret)
     assert secret.get("properties.value") == offline.MOCK_KEYS["key1"]
     assert secret.get("secretName") == "speech-api-key"
-    assert secret.get("tags") == {KEY_NAME_TAG: "Key1"}
+    assert secret.get("tags")[KEY_NAME_TAG] == "Key1"
+    assert secret.get("tags")["managed-by"] == "pulumi"  # the common tags too
     assert set(secret.ignore_changes) == {"properties.value", "tags"}
     vault = aci_plan.one("azure-native:keyvault:Vault")
     assert secret.get("vaultName") == vault.get("vaultName")
@@ -77,7 +78,7 @@ def test_active_key2_writes_key2_and_tags_it() -> None:
     plan = plan_program(with_changes(ACI_STACK, speech={"activeKey": "Key2"}))
     secret = plan.named("speech-vault-api-key")
     assert secret.get("properties.value") == offline.MOCK_KEYS["key2"]
-    assert secret.get("tags") == {KEY_NAME_TAG: "Key2"}
+    assert secret.get("tags")[KEY_NAME_TAG] == "Key2"
 
 
 def test_billing_endpoint_secret_is_the_account_endpoint(aci_plan: offline.Plan) -> None:

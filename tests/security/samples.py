@@ -8,12 +8,7 @@ from typing import Any
 from components import offline
 from components.config import NAMESPACE
 from components.plan import STACKS_DIR, read_stack_config
-from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program, with_changes
-
-#: The AKS sample with its TLS ingress on (the same values tests/test_aks_security.py plans, so the plan is shared).
-AKS_INGRESS_STACK = with_changes(
-    AKS_STACK, aks={"ingress": {"domain": "speech.contoso.com", "certificateName": "speech-wildcard"}}
-)
+from tests.sample_stacks import ACI_STACK, AKS_INGRESS_STACK, AKS_STACK, plan_program
 
 
 @dataclass(frozen=True)

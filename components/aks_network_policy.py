@@ -1,0 +1,56 @@
+"""Network policy for the Speech pods: who may connect to them, and where they may connect.
+
+The containers have no authentication of their own, so only pods in the cluster (the ingress controller,
+in-cluster clients) may reach port 5000; outbound they need DNS and HTTPS (billing every 10-15 minutes) and
+nothing else. New clusters run Cilium, which enforces it; on an existing cluster it needs a policy engine.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import catalog
+
+POLICY_NAME = "speech-containers"
+DNS_PORT = 53
+
+
+class SpeechNetworkPolicy(pulumi.ComponentResource):
+    """One NetworkPolicy for every pod that is part of speech-containers (workloads and the preflight Job)."""
+
+    def __init__(
+        self,
+        name: str,
+        namespace: pulumi.Output[str],
+        provider: k8s.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("speech-containers:aks:SpeechNetworkPolicy", name, None, opts)
+        part_of = {"app.kubernetes.io/part-of": catalog.AKS.part_of}
+        spec: k8s.networking.v1.NetworkPolicySpecArgsDict = {
+            "pod_selector": {"match_labels": part_of},
+            "policy_types": ["Ingress", "Egress"],
+            "ingress": [
+                {
+                    "from_": [{"namespace_selector": {}}],
+                    "ports": [{"protocol": "TCP", "port": catalog.CONTAINER_PORT}],
+                }
+            ],
+            "egress": [
+                {
+                    "ports": [
+                        {"protocol": "UDP", "port": DNS_PORT},
+                        {"protocol": "TCP", "port": DNS_PORT},
+                    ]
+                },
+                {"ports": [{"protocol": "TCP", "port": catalog.TLS_PORT}]},
+            ],
+        }
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-policy",
+            metadata={"name": POLICY_NAME, "namespace": namespace, "labels": part_of},
+            spec=spec,
+            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+        )
+        self.register_outputs({"policy": POLICY_NAME})
