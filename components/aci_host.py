@@ -60,6 +60,9 @@ class AciHost(pulumi.ComponentResource):
     endpoints: pulumi.Output[dict[str, Endpoint]]
     #: The self-signed certificate clients must trust (None with your own certificate or without TLS).
     self_signed_certificate: pulumi.Output[str] | None
+    #: Group URNs by replica index: batch i holds replica i of every kind. Re-applying one batch at a time
+    #: (`pulumi up --target`) keeps the other replicas serving while a group restarts onto a new key.
+    rollout_batches: pulumi.Output[list[list[str]]]
 
     def __init__(
         self, name: str, inputs: HostInputs, settings: AciConfig, opts: pulumi.ResourceOptions | None = None
@@ -74,10 +77,14 @@ class AciHost(pulumi.ComponentResource):
         needs_models = any(c.spec.needs_model_id for c in inputs.containers)
         self._model_store = self._model_storage() if needs_models else None
         per_kind: dict[str, pulumi.Output[list[str]]] = {}
+        by_replica: dict[int, list[pulumi.Output[str]]] = {}
         for container in inputs.containers:
             self._warn_if_large(container)
             groups = [self._group(container, replica) for replica in range(container.replicas)]
             per_kind[container.kind.value] = pulumi.Output.all(*(self._host_of(g) for g in groups))
+            for replica, group in enumerate(groups):
+                by_replica.setdefault(replica, []).append(group.urn)
+        self.rollout_batches = pulumi.Output.all(*(pulumi.Output.all(*urns) for _, urns in sorted(by_replica.items())))
         secure = self._tls is not None
         if inputs.preflight and inputs.containers:
             self._preflight()
@@ -86,7 +93,7 @@ class AciHost(pulumi.ComponentResource):
                 kind: endpoint(catalog.CONTAINERS[catalog.Kind(kind)], h, secure) for kind, h in hosts.items()
             }
         )
-        self.register_outputs({"endpoints": self.endpoints})
+        self.register_outputs({"endpoints": self.endpoints, "rolloutBatches": self.rollout_batches})
 
     @staticmethod
     def _host_of(group: aci.ContainerGroup) -> pulumi.Output[str]:

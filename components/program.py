@@ -80,6 +80,7 @@ def build(settings: StackConfig) -> None:
         assert settings.aci is not None
         aci_host = AciHost("speech-aci", inputs, settings.aci)
         host_endpoints = aci_host.endpoints
+        pulumi.export("aciRolloutBatches", aci_host.rollout_batches)
         if aci_host.self_signed_certificate is not None:
             pulumi.export("tlsCertificate", aci_host.self_signed_certificate)
     else:

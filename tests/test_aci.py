@@ -250,3 +250,15 @@ def test_a_digest_pins_the_image_in_the_group_and_its_avx2_check() -> None:
     group = groups(plan)["speech-aci-speech-to-text-0"]
     expected = f"{catalog.IMAGE_ROOT}/speech-to-text:5.1.0-amd64-en-us@{digest}"
     assert group.get("containers")[0]["image"] == group.get("initContainers")[0]["image"] == expected
+
+
+def test_rollout_batches_hold_one_replica_of_every_kind_each() -> None:
+    plan = plan_program(
+        with_changes(ACI_STACK, containers={"speech-to-text": {"replicas": 2}, "language-identification": {}})
+    )
+    found = groups(plan)
+    batches = [sorted(batch) for batch in plan.outputs["aciRolloutBatches"]]
+    assert batches == [
+        sorted([found["speech-aci-speech-to-text-0"].urn, found["speech-aci-language-identification-0"].urn]),
+        [found["speech-aci-speech-to-text-1"].urn],
+    ]
