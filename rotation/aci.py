@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rotation.errors import ActionRequiredError, RotationError
 from rotation.machine import Done, Step
 from rotation.stack import ACTIVE_KEY_OUTPUT, PulumiStack
 from rotation.state import RotationState
-from rotation.status import StatusEndpoint, http_status_endpoint
+from rotation.status import StatusEndpoint, StatusTrust, http_status_endpoint
+
+TLS_CERTIFICATE_OUTPUT = "tlsCertificate"
 
 
 @dataclass(frozen=True)
 class AciHost:
+    """`status_ca` comes from --status-ca-file; without it, https /status trusts the stack's self-signed
+    certificate (output tlsCertificate, pinned) or else the system trust store."""
+
     stack: PulumiStack
     apply: bool
+    status_ca: StatusTrust | None = None
 
     def check_in_use(self, state: RotationState) -> str:
         if self.stack.executable is None:
-            return "not checked (no Pulumi CLI): trusting the secret's tag, which the stack keeps in step"
+            raise RotationError(
+                f"the ACI containers' key is stack output {ACTIVE_KEY_OUTPUT}, which needs the Pulumi CLI "
+                "(pulumi is not on PATH); refusing to regenerate a key"
+            )
         deployed = self.stack.deployed_key()
         if deployed is not state.active_key:
             raise RotationError(
                 f"stack output {ACTIVE_KEY_OUTPUT} is {deployed} but the secret holds {state.active_key}; "
-                "the containers' key is unclear, so nothing was regenerated"
+                "the containers' key is unclear, so no key was regenerated"
             )
         return f"stack output {ACTIVE_KEY_OUTPUT} is {deployed}"
 
@@ -38,15 +48,10 @@ class AciHost:
         )
 
     def status_endpoints(self) -> Sequence[StatusEndpoint]:
-        containers = self.stack.outputs().get("containers")
-        urls = {
-            kind: container.get("statusUrl")
-            for kind, container in (containers.items() if isinstance(containers, dict) else ())
-            if isinstance(container, dict)
-        }
-        if not urls or not all(isinstance(url, str) for url in urls.values()):
-            raise RotationError(f"stack {self.stack.name!r} has no 'containers' output with a statusUrl for each")
-        return [http_status_endpoint(kind, str(url)) for kind, url in urls.items()]
+        """Every instance of every kind: ACI runs one container group per replica, each with its own key."""
+        outputs = self.stack.outputs()
+        trust = self.status_ca or _stack_trust(outputs)
+        return [http_status_endpoint(label, url, trust) for label, url in _status_urls(outputs, self.stack.name)]
 
     def _deploy(self, state: RotationState) -> Done:
         if self.stack.executable is not None and self.stack.deployed_key() is state.active_key:
@@ -67,3 +72,39 @@ class AciHost:
                 f"after `pulumi up`, stack output {ACTIVE_KEY_OUTPUT} is {deployed}, not {state.active_key}"
             )
         return Done(state, f"`pulumi up` deployed {state.active_key}")
+
+
+def _stack_trust(outputs: Mapping[str, Any]) -> StatusTrust:
+    pem = outputs.get(TLS_CERTIFICATE_OUTPUT)
+    if isinstance(pem, str):
+        return StatusTrust.pinning(pem, f"stack output {TLS_CERTIFICATE_OUTPUT}")
+    return StatusTrust.verifying(None)
+
+
+def _status_urls(outputs: Mapping[str, Any], stack_name: str) -> list[tuple[str, str]]:
+    """(label, url) of each instance's /status, labelled `kind #n` when a kind has several instances."""
+    containers = outputs.get("containers")
+    per_kind = {
+        kind: _instance_status_urls(container)
+        for kind, container in (containers.items() if isinstance(containers, dict) else ())
+    }
+    if not per_kind or None in per_kind.values():
+        raise RotationError(
+            f"stack {stack_name!r} has no 'containers' output with statusUrls (or a statusUrl) for each kind"
+        )
+    return [
+        (kind if len(urls) == 1 else f"{kind} #{n}", url)
+        for kind, urls in per_kind.items()
+        if urls
+        for n, url in enumerate(urls, 1)
+    ]
+
+
+def _instance_status_urls(container: object) -> list[str] | None:
+    """`statusUrls`, or the one `statusUrl` of stacks older than it; None when neither is a list of URLs."""
+    if not isinstance(container, dict):
+        return None
+    urls = container.get("statusUrls") or [container.get("statusUrl")]
+    if isinstance(urls, list) and urls and all(isinstance(url, str) for url in urls):
+        return [str(url) for url in urls]
+    return None

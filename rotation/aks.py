@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from kubernetes.client import AppsV1Api, CoreV1Api
+from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
+from components.catalog import AKS, CONTAINER_PORT, STATUS_PATH
 from rotation.errors import RotationError, describe_status, one_line
 from rotation.keys import fingerprint
 from rotation.machine import Done, Step
@@ -19,12 +21,10 @@ from rotation.state import RotationState
 from rotation.status import StatusEndpoint
 from rotation.waiting import Waits
 
-PART_OF_SELECTOR = "app.kubernetes.io/part-of=speech-containers"
-COMPONENT_LABEL = "app.kubernetes.io/component"
-SYNCED_SECRET = "speech-credentials"
-SYNCED_KEY_FIELD = "api-key"
-RESTART_ANNOTATION = "speech-containers.io/restarted-at"
-STATUS_PORT_NAME = "http"
+PART_OF_SELECTOR = f"app.kubernetes.io/part-of={AKS.part_of}"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+
+Json = dict[str, Any]
 
 
 @contextmanager
@@ -39,9 +39,46 @@ def kubernetes_errors(action: str) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class KubernetesApi:
+    """The four API server calls rotation makes, as plain JSON through the client's authenticated transport.
+
+    The typed APIs (CoreV1Api, AppsV1Api) would cost 1.5 s of imports and pydantic models for three resources.
+    `host` is read once: the client's Configuration.host scans the proxy environment on every read.
+    """
+
+    client: ApiClient
+    host: str
+
+    @classmethod
+    def of(cls, client: ApiClient) -> KubernetesApi:
+        return cls(client, client.configuration.host)
+
+    def request(self, method: str, path: str, query: Sequence[tuple[str, str]] = (), body: Json | None = None) -> bytes:
+        """The response body; raises ApiException for an error status and urllib3's HTTPError when unreachable."""
+        headers = {"Accept": "application/json"} | ({"Content-Type": STRATEGIC_MERGE_PATCH} if body else {})
+        serialized = self.client.param_serialize(
+            method,
+            path,
+            query_params=list(query),
+            header_params=headers,
+            body=body,
+            auth_settings=["BearerToken"],
+            _host=self.host,
+        )
+        response = self.client.call_api(*serialized)
+        data: bytes = response.read()  # type: ignore[no-untyped-call]
+        if not 200 <= response.status < 300:
+            raise ApiException(status=response.status, reason=response.reason)
+        return data
+
+    def json(self, method: str, path: str, query: Sequence[tuple[str, str]] = (), body: Json | None = None) -> Json:
+        document: Json = json.loads(self.request(method, path, query, body))
+        return document
+
+
+@dataclass(frozen=True)
 class AksHost:
-    core: CoreV1Api
-    apps: AppsV1Api
+    api: KubernetesApi
     namespace: str
     waits: Waits
 
@@ -49,74 +86,80 @@ class AksHost:
         deployments = self._deployments()
         if self._synced_fingerprint() != state.value_fingerprint:
             raise RotationError(
-                f"Kubernetes Secret {SYNCED_SECRET} does not hold {state.active_key} (the key in the vault secret); "
-                "the containers' key is unknown, so nothing was regenerated"
+                f"Kubernetes Secret {AKS.credentials_secret} does not hold {state.active_key} "
+                "(the key in the vault secret); the containers' key is unknown, so no key was regenerated"
             )
-        return f"Secret {SYNCED_SECRET} holds {state.active_key}; {len(deployments)} Deployment(s) found"
+        return f"Secret {AKS.credentials_secret} holds {state.active_key}; {len(deployments)} Deployment(s) found"
 
     def roll_steps(self, state: RotationState) -> Sequence[Step]:
         return (
             Step(
                 "wait-for-secret-sync",
-                f"wait until the CSI driver syncs {state.active_key} into Kubernetes Secret {SYNCED_SECRET}",
+                f"wait until the CSI driver syncs {state.active_key} into Kubernetes Secret {AKS.credentials_secret}",
                 self._wait_for_sync,
             ),
             Step(
                 "restart-deployments",
-                f"restart the Deployments ({RESTART_ANNOTATION}={state.started_at})",
+                f"restart the Deployments ({AKS.restarted_at_annotation}={state.started_at})",
                 self._restart,
             ),
             Step("wait-for-rollout", "wait until every Deployment is rolled out and ready", self._wait_for_rollout),
         )
 
     def status_endpoints(self) -> Sequence[StatusEndpoint]:
-        return [self._status_endpoint(deployment.metadata.name) for deployment in self._deployments()]
+        """Through the API server's service proxy: each Service is named after its Deployment."""
+        return [self._status_endpoint(deployment["metadata"]["name"]) for deployment in self._deployments()]
+
+    @property
+    def _namespace_path(self) -> str:
+        return f"/namespaces/{self.namespace}"
 
     def _status_endpoint(self, service: str) -> StatusEndpoint:
+        path = f"/api/v1{self._namespace_path}/services/{service}:{CONTAINER_PORT}/proxy{STATUS_PATH}"
+
         def fetch() -> bytes:
             try:
-                response: Any = self.core.connect_get_namespaced_service_proxy_with_path(
-                    f"{service}:{STATUS_PORT_NAME}", self.namespace, "status", _preload_content=False
-                )
+                return self.api.request("GET", path)
             except (ApiException, HTTPError) as error:
                 raise OSError(one_line(str(error))) from None
-            body: bytes = response.data
-            return body
 
         return StatusEndpoint(service, fetch)
 
-    def _deployments(self) -> list[Any]:
+    def _deployments(self) -> list[Json]:
         with kubernetes_errors(f"listing Deployments in namespace {self.namespace!r}"):
-            items: list[Any] = self.apps.list_namespaced_deployment(
-                self.namespace, label_selector=PART_OF_SELECTOR
-            ).items
+            listing = self.api.json(
+                "GET", f"/apis/apps/v1{self._namespace_path}/deployments", [("labelSelector", PART_OF_SELECTOR)]
+            )
+        items: list[Json] = listing.get("items") or []
         if not items:
             raise RotationError(f"no Deployments labelled {PART_OF_SELECTOR} in namespace {self.namespace!r}")
         return items
 
     def _synced_fingerprint(self) -> str | None:
-        with kubernetes_errors(f"reading Secret {SYNCED_SECRET} in namespace {self.namespace!r}"):
-            secret = self.core.read_namespaced_secret(SYNCED_SECRET, self.namespace)
-        encoded = (secret.data or {}).get(SYNCED_KEY_FIELD)
+        with kubernetes_errors(f"reading Secret {AKS.credentials_secret} in namespace {self.namespace!r}"):
+            secret = self.api.json("GET", f"/api/v1{self._namespace_path}/secrets/{AKS.credentials_secret}")
+        encoded = (secret.get("data") or {}).get(AKS.api_key_data_key)
         return None if encoded is None else fingerprint(base64.b64decode(encoded).decode())
 
     def _wait_for_sync(self, state: RotationState) -> Done:
         def pending() -> str | None:
             synced = self._synced_fingerprint() == state.value_fingerprint
-            return None if synced else f"Secret {SYNCED_SECRET} still holds another key"
+            return None if synced else f"Secret {AKS.credentials_secret} still holds another key"
 
         self.waits.until_done(f"the CSI driver to sync {state.active_key}", pending)
-        return Done(state, f"Secret {SYNCED_SECRET} holds {state.active_key}")
+        return Done(state, f"Secret {AKS.credentials_secret} holds {state.active_key}")
 
     def _restart(self, state: RotationState) -> Done:
         restarted = []
         for deployment in self._deployments():
-            name = deployment.metadata.name
+            name = deployment["metadata"]["name"]
             if _restart_mark(deployment) == state.rotation_id:
                 continue
-            patch = {"spec": {"template": {"metadata": {"annotations": {RESTART_ANNOTATION: state.rotation_id}}}}}
+            patch = {
+                "spec": {"template": {"metadata": {"annotations": {AKS.restarted_at_annotation: state.rotation_id}}}}
+            }
             with kubernetes_errors(f"restarting Deployment {name!r}"):
-                self.apps.patch_namespaced_deployment(name, self.namespace, patch)
+                self.api.request("PATCH", f"/apis/apps/v1{self._namespace_path}/deployments/{name}", body=patch)
             restarted.append(name)
         return Done(state, f"restarted {', '.join(restarted)}" if restarted else "already restarted")
 
@@ -129,29 +172,29 @@ class AksHost:
         return Done(state, "every Deployment runs new pods that are ready")
 
 
-def _restart_mark(deployment: Any) -> str | None:
-    annotations = deployment.spec.template.metadata.annotations or {}
-    mark: str | None = annotations.get(RESTART_ANNOTATION)
-    return mark
+def _restart_mark(deployment: Json) -> str | None:
+    annotations: Mapping[str, str] = deployment["spec"]["template"].get("metadata", {}).get("annotations") or {}
+    return annotations.get(AKS.restarted_at_annotation)
 
 
-def _rollout_problem(deployment: Any, rotation_id: str) -> str | None:
+def _rollout_problem(deployment: Json, rotation_id: str) -> str | None:
     """What keeps this Deployment from counting as rolled out onto the new key, like `kubectl rollout status`."""
-    name = deployment.metadata.name
-    status = deployment.status
-    for condition in status.conditions or []:
-        if condition.type == "Progressing" and condition.reason == "ProgressDeadlineExceeded":
+    name = deployment["metadata"]["name"]
+    status: Json = deployment.get("status") or {}
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "Progressing" and condition.get("reason") == "ProgressDeadlineExceeded":
             raise RotationError(f"Deployment {name!r} exceeded its progress deadline; check its pods, then rerun")
-    wanted = deployment.spec.replicas if deployment.spec.replicas is not None else 1
-    updated = status.updated_replicas or 0
+    wanted = deployment["spec"].get("replicas", 1)
+    updated = status.get("updatedReplicas", 0)
+    available = status.get("availableReplicas", 0)
     if _restart_mark(deployment) != rotation_id:
         return f"{name}: not restarted by this rotation"
-    if (status.observed_generation or 0) < deployment.metadata.generation:
+    if status.get("observedGeneration", 0) < deployment["metadata"].get("generation", 0):
         return f"{name}: restart not observed yet"
     if updated < wanted:
         return f"{name}: {updated}/{wanted} replicas updated"
-    if (status.replicas or 0) > updated:
+    if status.get("replicas", 0) > updated:
         return f"{name}: old replicas still running"
-    if (status.available_replicas or 0) < updated:
-        return f"{name}: {status.available_replicas or 0}/{updated} replicas available"
+    if available < updated:
+        return f"{name}: {available}/{updated} replicas available"
     return None

@@ -20,7 +20,8 @@ from rotation.aci import AciHost
 from rotation.clouds import KNOWN_CLOUDS, Cloud, resolve_cloud
 from rotation.errors import ActionRequiredError, RotationError
 from rotation.progress import Reporter
-from rotation.stack import PulumiStack
+from rotation.stack import CommandRunner, PulumiStack, run_command
+from rotation.status import StatusTrust
 from rotation.vault import VaultSecret
 from rotation.waiting import Waits
 
@@ -34,7 +35,8 @@ def default_credential(cloud: Cloud) -> TokenCredential:
 
 @dataclass(frozen=True)
 class Runtime:
-    """What tests replace: the credential, the waits, the streams, SDK transport options, a hook after each step."""
+    """What tests replace: the credential, the waits, the streams, SDK transport options, a hook after each step,
+    and how the Pulumi CLI is run."""
 
     credential: Callable[[Cloud], TokenCredential] = default_credential
     waits: Waits = field(default_factory=Waits)
@@ -42,6 +44,7 @@ class Runtime:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     sdk_options: Mapping[str, Any] = field(default_factory=dict)
     after_step: Callable[[str], None] = lambda _step: None
+    run_command: CommandRunner = run_command
 
 
 class UsageError(Exception):
@@ -78,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     behaviour = rotate.add_argument_group("behaviour")
     behaviour.add_argument("--apply", action="store_true", help="ACI: run `pulumi up` instead of printing it")
+    behaviour.add_argument(
+        "--status-ca-file",
+        help="ACI: CA certificates (PEM) that vouch for your TLS certificate on /status "
+        "(default: pin the stack's self-signed certificate, else the system trust store)",
+    )
     behaviour.add_argument("--dry-run", action="store_true", help="show the remaining steps; change nothing")
     behaviour.add_argument("--json", action="store_true", help="JSON lines on stdout, one event per line")
     behaviour.add_argument("--poll-interval", type=float, default=Waits.poll_interval, help="seconds")
@@ -125,10 +133,9 @@ class Target:
 
 def _aks_host(args: argparse.Namespace, namespace: str, waits: Waits) -> machine.Host:
     """Imported lazily: the kubernetes client is only needed (and its config only read) for AKS."""
-    from kubernetes.client import AppsV1Api, CoreV1Api
     from kubernetes.config import ConfigException, new_client_from_config
 
-    from rotation.aks import AksHost
+    from rotation.aks import AksHost, KubernetesApi
 
     try:
         api_client = new_client_from_config(  # type: ignore[no-untyped-call]
@@ -136,19 +143,20 @@ def _aks_host(args: argparse.Namespace, namespace: str, waits: Waits) -> machine
         )
     except (ConfigException, OSError) as error:
         raise RotationError(f"cannot load the kubeconfig: {error}") from None
-    return AksHost(CoreV1Api(api_client), AppsV1Api(api_client), namespace, waits)
+    return AksHost(KubernetesApi.of(api_client), namespace, waits)
 
 
 def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitStack) -> machine.Rotation:
     cloud = resolve_cloud(args.cloud, args.arm_endpoint, args.authority, not args.no_verify_vault_challenge)
-    stack = PulumiStack.find(args.stack, args.project_dir) if args.stack else None
+    stack = PulumiStack.find(args.stack, args.project_dir, runtime.run_command) if args.stack else None
     target = Target.resolve(args, stack)
     waits = replace(runtime.waits, poll_interval=args.poll_interval, timeout=args.timeout)
     host: machine.Host
     if target.host == "aci":
         if stack is None:
             raise RotationError("ACI needs --stack: the stack injects the key into the containers")
-        host = AciHost(stack, args.apply)
+        status_ca = StatusTrust.verifying(args.status_ca_file) if args.status_ca_file else None
+        host = AciHost(stack, args.apply, status_ca)
     else:
         host = _aks_host(args, target.namespace or "", waits)
     credential = runtime.credential(cloud)

@@ -95,7 +95,8 @@ class Rotation:
                 return (
                     Step(
                         "regenerate-previous-key",
-                        f"regenerate {state.active_key.other}, which no container uses any more",
+                        f"check again that the containers use {state.active_key}, "
+                        f"then regenerate {state.active_key.other}, which no container uses any more",
                         self._regenerate_previous,
                     ),
                     Step("mark-complete", "record in the secret tags that the rotation is complete", self._retag),
@@ -126,8 +127,10 @@ class Rotation:
         return Done(updated, f"phase is now {updated.phase}")
 
     def _regenerate_previous(self, state: RotationState) -> Done:
+        """Checks first: between runs someone may have moved the containers back (e.g. `pulumi up` elsewhere)."""
+        checked = self.host.check_in_use(state)
         previous = self.account.regenerate(_unused(state.active_key.other, state)).name
-        return Done(state, f"{previous} regenerated; the old key value no longer works")
+        return Done(state, f"{checked}; {previous} regenerated, the old key value no longer works")
 
 
 def _unused(key_name: KeyName, state: RotationState) -> KeyName:

@@ -6,7 +6,7 @@ import json
 import shlex
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,13 @@ from rotation.keys import KeyName
 
 ACTIVE_KEY_CONFIG_PATH = "speech.activeKey"
 ACTIVE_KEY_OUTPUT = "activeKey"
+
+#: Runs a command in a directory; tests swap in the fake Pulumi in-process to skip process start-up.
+CommandRunner = Callable[[Sequence[str], str], "subprocess.CompletedProcess[str]"]
+
+
+def run_command(command: Sequence[str], cwd: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(command), cwd=cwd, capture_output=True, text=True, check=False)
 
 
 @dataclass
@@ -27,11 +34,12 @@ class PulumiStack:
     name: str
     project_dir: str
     executable: str | None
+    runner: CommandRunner = run_command
     _outputs: Mapping[str, Any] | None = field(default=None, init=False, repr=False)
 
     @classmethod
-    def find(cls, name: str, project_dir: str) -> PulumiStack:
-        return cls(name, project_dir, shutil.which("pulumi"))
+    def find(cls, name: str, project_dir: str, runner: CommandRunner = run_command) -> PulumiStack:
+        return cls(name, project_dir, shutil.which("pulumi"), runner)
 
     def set_active_key_command(self, key: KeyName) -> list[str]:
         return ["pulumi", "config", "set", "--path", ACTIVE_KEY_CONFIG_PATH, key.value, "--stack", self.name]
@@ -74,13 +82,7 @@ class PulumiStack:
         if self.executable is None:
             raise RotationError("the Pulumi CLI is not installed (pulumi is not on PATH)")
         try:
-            completed = subprocess.run(
-                [self.executable, *command[1:]],
-                cwd=self.project_dir,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            completed = self.runner([self.executable, *command[1:]], self.project_dir)
         except OSError as error:
             raise RotationError(f"cannot run {shlex.join(command)}: {error.strerror}") from None
         if completed.returncode != 0:

@@ -1,7 +1,8 @@
 """A stand-in for the Pulumi CLI, installed as `pulumi` on PATH: the stack lives in a JSON file.
 
 `up` deploys the configured activeKey to the fake ACI containers (through the fake cloud's control endpoint)
-and then publishes it as the stack output `activeKey`, as the real stack is asked to do.
+and then publishes it as the stack output `activeKey`, as the real stack is asked to do. Most tests call `main`
+in-process (process start-up costs more than the rest of a command); one runs it as the `pulumi` executable.
 """
 
 import json
@@ -9,8 +10,7 @@ import os
 import sys
 
 
-def main(argv: list[str]) -> int:
-    path = os.environ["FAKE_PULUMI_STATE"]
+def main(argv: list[str], path: str) -> int:
     with open(path) as file:
         stack = json.load(file)
     stack["calls"].append(" ".join(argv))
@@ -48,4 +48,4 @@ def _save(path: str, stack: dict[str, object]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], os.environ["FAKE_PULUMI_STATE"]))

@@ -13,6 +13,7 @@ import re
 import secrets
 import socket
 import ssl
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+from components.catalog import AKS, CONTAINER_PORT
 
 TENANT = "00000000-0000-0000-0000-00000000cafe"
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
@@ -34,6 +37,8 @@ SECRET_NAME = "speech-api-key"
 NAMESPACE = "speech"
 KUBE_TOKEN = "kube-test-token"
 KINDS = ("speech-to-text", "neural-text-to-speech")
+#: ACI runs one container group per replica; each holds the key its last deployment injected.
+ACI_INSTANCES = {kind: [f"{kind}-{n}" for n in (1, 2)] for kind in KINDS}
 REQUEST_TIMEOUT_S = 5.0
 
 Json = dict[str, Any]
@@ -71,7 +76,9 @@ class World:
     sync_polls_left: int = 1
     rollout_polls: int = 1
     deployments: dict[str, Deployment] = field(default_factory=dict)
-    aci_key: str = ""
+    aci_keys: dict[str, str] = field(default_factory=dict)
+    #: Instances whose /status answers 503, as a container group that does not come up does.
+    starting_aci_instances: set[str] = field(default_factory=set)
     regenerated: list[str] = field(default_factory=list)
     outages: list[str] = field(default_factory=list)
     every_key_value: set[str] = field(default_factory=set)
@@ -81,6 +88,8 @@ class World:
     host: str = "aks"
     account_exists: bool = True
     secret_exists: bool = True
+    #: The resource the vault's auth challenge names; None: one that passes the SDK's domain check.
+    vault_challenge_resource: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -88,7 +97,7 @@ class World:
         key1 = self.keys["Key1"]
         self.versions.append({"version": "v0", "value": key1, "tags": {"speech-key-name": "Key1"}})
         self.synced_value = key1
-        self.aci_key = key1
+        self.aci_keys = {instance: key1 for instances in ACI_INSTANCES.values() for instance in instances}
         for kind in KINDS:
             self.deployments[kind] = Deployment(name=kind, kind=kind, pod_key=key1)
 
@@ -96,9 +105,15 @@ class World:
     def latest(self) -> Json:
         return self.versions[-1]
 
+    @property
+    def untouched(self) -> bool:
+        """No key, secret version or Deployment changed: a rerun would be a first run."""
+        changed = self.regenerated or len(self.versions) > 1 or self.versions[0]["tags"] != {"speech-key-name": "Key1"}
+        return not changed and all(deployment.restart_mark is None for deployment in self.deployments.values())
+
     def keys_in_use(self) -> set[str]:
         if self.host == "aci":
-            return {self.aci_key}
+            return set(self.aci_keys.values())
         in_use = set()
         for deployment in self.deployments.values():
             in_use.add(deployment.pod_key)
@@ -126,7 +141,7 @@ class World:
         return None
 
     def deploy_aci(self, key_name: str) -> None:
-        self.aci_key = self.keys[key_name]
+        self.aci_keys = dict.fromkeys(self.aci_keys, self.keys[key_name])
 
 
 def _new_key() -> str:
@@ -212,9 +227,17 @@ class FakeCloudServer(ThreadingHTTPServer):
             self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
         self.world = world
         self.scheme = "https" if tls is not None else "http"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet about clients that refuse the certificate: they abort the handshake on purpose."""
+        if not isinstance(sys.exc_info()[1], ssl.SSLError | ConnectionError):
+            super().handle_error(request, client_address)
+
+    @property
+    def vault_challenge_resource(self) -> str:
         # Key Vault checks that the vault's host ends with ".<challenge resource>": "127.0.0.1:<port>" ends with
         # ".0.0.1:<port>", so this challenge passes the SDK's verification as a real vault.azure.net one would.
-        self.vault_challenge_resource = f"https://0.0.1:{self.server_address[1]}"
+        return self.world.vault_challenge_resource or f"https://0.0.1:{self.server_address[1]}"
 
     @property
     def base_url(self) -> str:
@@ -369,9 +392,9 @@ def _advance_rollout(world: World, deployment: Deployment) -> None:
 
 
 def _deployment_json(deployment: Deployment) -> Json:
-    labels = {"app.kubernetes.io/part-of": "speech-containers", "app.kubernetes.io/component": deployment.kind}
+    labels = {"app.kubernetes.io/part-of": AKS.part_of, "app.kubernetes.io/component": deployment.kind}
     rolling = deployment.rollout_key is not None
-    annotations = {"speech-containers.io/restarted-at": deployment.restart_mark} if deployment.restart_mark else {}
+    annotations = {AKS.restarted_at_annotation: deployment.restart_mark} if deployment.restart_mark else {}
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -404,7 +427,7 @@ def list_deployments(server: FakeCloudServer, request: Request) -> tuple[int, Js
     problem = _kube_checked(request)
     if problem is not None:
         return problem
-    assert request.query.get("labelSelector") == ["app.kubernetes.io/part-of=speech-containers"]
+    assert request.query.get("labelSelector") == [f"app.kubernetes.io/part-of={AKS.part_of}"]
     for deployment in server.world.deployments.values():
         _advance_rollout(server.world, deployment)
     items = [_deployment_json(d) for d in server.world.deployments.values()]
@@ -418,7 +441,7 @@ def patch_deployment(server: FakeCloudServer, request: Request) -> tuple[int, Js
     assert request.header("Content-Type") == "application/strategic-merge-patch+json"
     world = server.world
     deployment = world.deployments[request.params["name"]]
-    mark = request.json()["spec"]["template"]["metadata"]["annotations"]["speech-containers.io/restarted-at"]
+    mark = request.json()["spec"]["template"]["metadata"]["annotations"][AKS.restarted_at_annotation]
     if mark != deployment.restart_mark:
         deployment.restart_mark = mark
         deployment.generation += 1
@@ -438,8 +461,8 @@ def read_secret(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
         if world.sync_polls_left < 0:
             world.synced_value, world.sync_polls_left = world.latest["value"], 1
     data = {
-        "api-key": base64.b64encode(world.synced_value.encode()).decode(),
-        "billing-endpoint": "aHR0cHM6Ly9iaWxsaW5n",
+        AKS.api_key_data_key: base64.b64encode(world.synced_value.encode()).decode(),
+        AKS.billing_endpoint_data_key: "aHR0cHM6Ly9iaWxsaW5n",
     }
     return 200, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": request.params["name"]}, "data": data}
 
@@ -462,7 +485,10 @@ def proxy_status(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
 
 
 def aci_status(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
-    return 200, _status_of(server.world, {server.world.aci_key})
+    instance = request.params["instance"]
+    if instance in server.world.starting_aci_instances:
+        return 503, _error("Starting", "the container is starting")
+    return 200, _status_of(server.world, {server.world.aci_keys[instance]})
 
 
 def aci_deploy(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
@@ -489,22 +515,45 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         ("GET", _KUBE_NS + r"/deployments", "kube.listDeployments", list_deployments),
         ("PATCH", _KUBE_NS + r"/deployments/(?P<name>[^/]+)", "kube.patchDeployment", patch_deployment),
         ("GET", _KUBE_NS + r"/secrets/(?P<name>[^/]+)", "kube.readSecret", read_secret),
-        ("GET", _KUBE_NS + r"/services/(?P<service>[^/:]+):http/proxy/status", "kube.proxyStatus", proxy_status),
-        ("GET", r"/aci/(?P<kind>[^/]+)/status", "aci.status", aci_status),
+        (
+            "GET",
+            _KUBE_NS + rf"/services/(?P<service>[^/:]+):{CONTAINER_PORT}/proxy/status",
+            "kube.proxyStatus",
+            proxy_status,
+        ),
+        ("GET", r"/aci/(?P<instance>[^/]+)/status", "aci.status", aci_status),
         ("POST", r"/_fake/aci/deploy", "fake.deploy", aci_deploy),
     )
 ]
 
 
+@dataclass(frozen=True)
+class FakeServers:
+    """The fake cloud, plus the ACI containers' /status over plain HTTP and behind TLS; all serve one World."""
+
+    cloud: FakeCloudServer
+    containers: FakeCloudServer
+    tls_containers: FakeCloudServer
+
+    def serve(self, world: World) -> None:
+        for server in (self.cloud, self.containers, self.tls_containers):
+            server.world = world
+
+
 @contextmanager
-def running(world: World, tls: ssl.SSLContext | None) -> Iterator[FakeCloudServer]:
-    """Serves `world` on a daemon thread until the block ends."""
-    server = FakeCloudServer(world, tls)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
+def running(cloud_tls: ssl.SSLContext, containers_tls: ssl.SSLContext) -> Iterator[FakeServers]:
+    """Serves on daemon threads until the block ends; tests give the servers a fresh World each."""
+    world = World()
+    servers = [FakeCloudServer(world, cloud_tls), FakeCloudServer(world, None), FakeCloudServer(world, containers_tls)]
+    threads = [
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True) for server in servers
+    ]
+    for thread in threads:
+        thread.start()
     try:
-        yield server
+        yield FakeServers(*servers)
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=REQUEST_TIMEOUT_S)
+        for server, thread in zip(servers, threads, strict=True):
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=REQUEST_TIMEOUT_S)

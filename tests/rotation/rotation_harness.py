@@ -6,31 +6,44 @@ import base64
 import io
 import json
 import stat
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 from azure.core.credentials import TokenCredential
+from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import ClientSecretCredential
 
 from rotation.cli import Runtime, main
 from rotation.clouds import Cloud
+from rotation.stack import run_command
 from rotation.waiting import Waits
+from tests.rotation import fake_pulumi
 from tests.rotation.rotation_fake_cloud import (
     ACCOUNT_ID,
-    KINDS,
+    ACI_INSTANCES,
     KUBE_TOKEN,
     NAMESPACE,
     SECRET_NAME,
     TENANT,
     FakeCloudServer,
+    FakeServers,
     World,
 )
 
 STACK = "prod"
 FAST_WAITS = ("--poll-interval", "0.001", "--timeout", "2")
+
+
+def instant_waits() -> Waits:
+    """Waits on a fake clock, so a timeout of minutes passes at once."""
+    now = [0.0]
+    return Waits(sleep=lambda seconds: now.__setitem__(0, now[0] + seconds), clock=lambda: now[0])
 
 
 @dataclass(frozen=True)
@@ -47,64 +60,82 @@ class Outcome:
         return self.stdout + self.stderr
 
 
-@dataclass
-class Rotator:
-    """One test's command line: the fake cloud, a kubeconfig, and a fake `pulumi` with its stack file."""
+@dataclass(frozen=True)
+class Bench:
+    """What every test shares: the servers, the CA file, a kubeconfig, the fake `pulumi`, one HTTP session.
 
-    cloud: FakeCloudServer
-    containers: FakeCloudServer
+    The SDK clients share the session's connections, so a run does not pay a TLS handshake per client.
+    """
+
+    servers: FakeServers
     ca_file: str
-    home: Path
-    outcomes: list[Outcome] = field(default_factory=list)
+    kubeconfig: Path
+    pulumi_dir: Path
+    empty_dir: Path
+    http: requests.Session
 
-    @property
-    def world(self) -> World:
-        return self.cloud.world
-
-    @property
-    def stack_file(self) -> Path:
-        return self.home / "stack.json"
-
-    @property
-    def pulumi_dir(self) -> Path:
-        return self.home / "bin"
-
-    def reset(self, host: str) -> None:
-        """A fresh cloud and stack, for tests that try many failures one after another."""
-        self.cloud.world = self.containers.world = World()
-        self.outcomes.clear()
-        self.prepare(host)
-
-    def prepare(self, host: str) -> None:
-        """Writes the kubeconfig, the fake `pulumi` and the stack outputs the Pulumi side promises."""
-        self.world.host = host
-        ca_data = base64.b64encode(Path(self.ca_file).read_bytes()).decode()
-        kubeconfig = {
+    @classmethod
+    def create(cls, servers: FakeServers, ca_file: str, directory: Path) -> Bench:
+        kubeconfig = {  # the kubernetes client parses it as YAML in pure Python: short is fast
             "apiVersion": "v1",
             "kind": "Config",
             "clusters": [
-                {"name": "fake", "cluster": {"server": self.cloud.base_url, "certificate-authority-data": ca_data}}
+                {"name": "fake", "cluster": {"server": servers.cloud.base_url, "certificate-authority": ca_file}}
             ],
             "users": [{"name": "tester", "user": {"token": KUBE_TOKEN}}],
             "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "tester"}}],
             "current-context": "fake",
         }
-        (self.home / "kubeconfig").write_text(json.dumps(kubeconfig))
-        self.pulumi_dir.mkdir(exist_ok=True)
-        script = self.pulumi_dir / "pulumi"
+        (directory / "kubeconfig").write_text(json.dumps(kubeconfig))
+        (directory / "bin").mkdir()
+        (directory / "empty").mkdir()
+        script = directory / "bin" / "pulumi"
         source = (Path(__file__).parent / "fake_pulumi.py").read_text()
         script.write_text(f"#!{sys.executable} -SI\n{source}")
         script.chmod(script.stat().st_mode | stat.S_IEXEC)
-        containers = {
-            kind: {"url": f"ws://127.0.0.1:1/{kind}", "statusUrl": f"{self.containers.base_url}/aci/{kind}/status"}
-            for kind in KINDS
-        }
+        http = requests.Session()
+        http.trust_env = False  # no proxy lookups from the environment
+        return cls(servers, ca_file, directory / "kubeconfig", directory / "bin", directory / "empty", http)
+
+
+@dataclass
+class Rotator:
+    """One test's command line against a fresh World, with its own stack file for the fake `pulumi`.
+
+    The fake `pulumi` runs in-process unless `pulumi_in_process` is False (then as the executable on PATH).
+    """
+
+    bench: Bench
+    home: Path
+    world: World = field(default_factory=World)
+    pulumi_in_process: bool = True
+    outcomes: list[Outcome] = field(default_factory=list)
+    credentials: dict[str, TokenCredential] = field(default_factory=dict)
+
+    @property
+    def cloud(self) -> FakeCloudServer:
+        return self.bench.servers.cloud
+
+    @property
+    def stack_file(self) -> Path:
+        return self.home / "stack.json"
+
+    def reset(self, host: str) -> None:
+        """A fresh cloud and stack, for tests that try many failures one after another."""
+        self.world = World()
+        self.outcomes.clear()
+        self.credentials.clear()
+        self.prepare(host)
+
+    def prepare(self, host: str) -> None:
+        """Serves a fresh World and writes the stack outputs the Pulumi side promises."""
+        self.bench.servers.serve(self.world)
+        self.world.host = host
         outputs = {
             "host": host,
             "speechAccountId": ACCOUNT_ID,
             "keyVaultUri": self.cloud.base_url,
             "apiKeySecretName": SECRET_NAME,
-            "containers": containers,
             "activeKey": "Key1",
         } | ({"kubernetesNamespace": NAMESPACE} if host == "aks" else {})
         self.write_stack(
@@ -112,11 +143,29 @@ class Rotator:
                 "name": STACK,
                 "outputs": outputs,
                 "config": {"activeKey": "Key1"},
-                "deploy_url": f"{self.containers.base_url}/_fake/aci/deploy",
+                "deploy_url": f"{self.bench.servers.containers.base_url}/_fake/aci/deploy",
                 "fail_up": False,
                 "calls": [],
             }
         )
+        self.publish_status(self.bench.servers.containers)
+
+    def publish_status(self, server: FakeCloudServer, tls_certificate: str | None = None) -> None:
+        """Points stack output `containers` at every ACI instance's /status on `server` (and its certificate)."""
+        stack = self.stack()
+        stack["outputs"]["containers"] = {
+            kind: {
+                "url": f"wss://{instances[0]}.example:443",
+                "statusUrl": f"{server.base_url}/aci/{instances[0]}/status",
+                "instances": [f"wss://{instance}.example:443" for instance in instances],
+                "statusUrls": [f"{server.base_url}/aci/{instance}/status" for instance in instances],
+            }
+            for kind, instances in ACI_INSTANCES.items()
+        }
+        stack["outputs"].pop("tlsCertificate", None)
+        if tls_certificate is not None:
+            stack["outputs"]["tlsCertificate"] = tls_certificate
+        self.write_stack(stack)
 
     def stack(self) -> dict[str, Any]:
         document: dict[str, Any] = json.loads(self.stack_file.read_text())
@@ -140,7 +189,7 @@ class Rotator:
             "--namespace",
             NAMESPACE,
             "--kubeconfig",
-            str(self.home / "kubeconfig"),
+            str(self.bench.kubeconfig),
             *self.endpoint_args(),
         ]
 
@@ -148,18 +197,24 @@ class Rotator:
         return ["rotate", "--stack", STACK, "--project-dir", str(self.home), *self.endpoint_args()]
 
     def credential(self, cloud: Cloud) -> TokenCredential:
-        return ClientSecretCredential(
-            TENANT,
-            "rotation-client",
-            "client-secret",
-            authority=cloud.authority,
-            disable_instance_discovery=True,
-            **self.sdk_options(),
-        )
+        """One per test and authority, like one per process: the runs of a test share its cached tokens."""
+        if cloud.authority not in self.credentials:
+            self.credentials[cloud.authority] = ClientSecretCredential(
+                TENANT,
+                "rotation-client",
+                "client-secret",
+                authority=cloud.authority,
+                disable_instance_discovery=True,
+                **self.sdk_options(),
+            )
+        return self.credentials[cloud.authority]
 
     def sdk_options(self) -> dict[str, Any]:
-        """No retries, so an injected failure reaches the command; no proxy lookups from the environment."""
-        return {"retry_total": 0, "connection_verify": self.ca_file, "use_env_settings": False}
+        """No retries, so an injected failure reaches the command; connections shared across runs."""
+        transport = RequestsTransport(
+            session=self.bench.http, session_owner=False, connection_verify=self.bench.ca_file, use_env_settings=False
+        )
+        return {"retry_total": 0, "transport": transport}
 
     def run(
         self,
@@ -175,11 +230,18 @@ class Rotator:
             stderr=stderr,
             sdk_options=self.sdk_options(),
             after_step=after_step,
+            run_command=self._in_process_pulumi if self.pulumi_in_process else run_command,
         )
         code = main(list(args), runtime)
         outcome = Outcome(code, stdout.getvalue(), stderr.getvalue())
         self.outcomes.append(outcome)
         return outcome
+
+    def _in_process_pulumi(self, command: Sequence[str], cwd: str) -> subprocess.CompletedProcess[str]:
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with redirect_stdout(stdout), redirect_stderr(stderr):
+            code = fake_pulumi.main(list(command[1:]), str(self.stack_file))
+        return subprocess.CompletedProcess(list(command), code, stdout.getvalue(), stderr.getvalue())
 
     def assert_no_key_printed(self) -> None:
         """No run printed any key value that ever existed in this test (nor a base64 form of one)."""
@@ -189,7 +251,7 @@ class Rotator:
             assert base64.b64encode(value.encode()).decode() not in printed
 
     def path_with_pulumi(self, present: bool) -> str:
-        return str(self.pulumi_dir) if present else str(self.home / "empty-path")
+        return str(self.bench.pulumi_dir if present else self.bench.empty_dir)
 
     def assert_rerun_finishes(self, args: Sequence[str], context: object) -> None:
         """A rerun completes; if the failed run had already finished, the rerun rightly rotates once more."""

@@ -6,9 +6,8 @@ from collections import Counter
 
 import pytest
 
-from rotation.waiting import Waits
 from tests.rotation.rotation_fake_cloud import Fault
-from tests.rotation.rotation_harness import Rotator
+from tests.rotation.rotation_harness import Rotator, instant_waits
 
 MUTATING_ROUTES = {"kv.set", "kv.update", "arm.regenerateKey", "kube.patchDeployment"}
 
@@ -85,11 +84,12 @@ def test_a_failed_request_at_any_step_leaves_a_state_the_rerun_finishes(aks: Rot
             aks.assert_rotated()
             continue
         assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.text, (fault, failed.stderr)
-        aks.assert_rerun_finishes(aks.aks_args(), fault)
+        if not aks.world.untouched:  # else a rerun is a first run, which the other tests cover
+            aks.assert_rerun_finishes(aks.aks_args(), fault)
 
 
 def test_an_interrupt_after_any_step_leaves_a_state_the_rerun_finishes(aks: Rotator) -> None:
-    steps = [e["step"] for e in aks.run([*aks.aks_args(), "--json"]).events() if e.get("status") == "done"]
+    steps = [e["step"] for e in aks.run([*aks.aks_args(), "--dry-run", "--json"]).events() if e["event"] == "step"]
 
     for step in steps:
         aks.assert_interrupt_after_step_is_resumed("aks", aks.aks_args(), step)
@@ -97,13 +97,11 @@ def test_an_interrupt_after_any_step_leaves_a_state_the_rerun_finishes(aks: Rota
 
 def test_a_secret_that_never_syncs_times_out_resumably_without_touching_the_old_key(aks: Rotator) -> None:
     aks.world.csi_syncs = False
-    fake_time = [0.0]
-    waits = Waits(sleep=lambda seconds: fake_time.__setitem__(0, fake_time[0] + seconds), clock=lambda: fake_time[0])
 
-    outcome = aks.run([*aks.aks_args(), "--timeout", "600", "--poll-interval", "5"], waits=waits)
+    outcome = aks.run([*aks.aks_args(), "--timeout", "15", "--poll-interval", "5"], waits=instant_waits())
 
     assert outcome.code == 1
-    assert "timed out after 600s waiting for the CSI driver to sync Key2" in outcome.stderr
+    assert "timed out after 15s waiting for the CSI driver to sync Key2" in outcome.stderr
     assert aks.world.regenerated == ["Key2"]
     aks.world.csi_syncs = True
     assert aks.run(aks.aks_args()).code == 0
@@ -121,18 +119,15 @@ def test_refuses_to_start_when_the_cluster_holds_a_key_other_than_the_vaults(aks
 
 
 def test_stack_mode_reads_the_outputs_and_records_the_active_key_in_the_stack_config(aks: Rotator) -> None:
-    outcome = aks.run([*aks.stack_args(), "--kubeconfig", str(aks.home / "kubeconfig")])
+    outcome = aks.run([*aks.stack_args(), "--kubeconfig", str(aks.bench.kubeconfig)])
 
     assert outcome.code == 0, outcome.text
     aks.assert_rotated()
     assert aks.stack()["config"]["activeKey"] == "Key2"
 
 
-@pytest.mark.parametrize("present", [False])
-def test_without_the_pulumi_cli_the_config_command_is_printed(
-    aks: Rotator, present: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PATH", aks.path_with_pulumi(present))
+def test_without_the_pulumi_cli_the_config_command_is_printed(aks: Rotator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", aks.path_with_pulumi(present=False))
 
     outcome = aks.run([*aks.aks_args(), "--stack", "prod"])
 

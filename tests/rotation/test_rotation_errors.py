@@ -65,7 +65,7 @@ def test_a_vault_that_does_not_exist_is_named(aks: Rotator) -> None:
 
 
 def test_a_vault_challenge_for_another_domain_is_refused_unless_allowed(aks: Rotator) -> None:
-    aks.cloud.vault_challenge_resource = "https://vault.azure.net"
+    aks.world.vault_challenge_resource = "https://vault.azure.net"
     # The SDK caches challenges per host and port for the whole process, and ports are reused between tests:
     # a host name no other test uses makes sure this vault's own challenge is the one checked.
     vault = ["--vault-url", aks.cloud.base_url.replace("127.0.0.1", "localhost")]
