@@ -326,6 +326,12 @@ def vm_size(name: str) -> VmSize:
     raise UnknownVmSizeError(f"{name} is not in a VM family known to support AVX2")
 
 
+# --- Key Vault contract with the rotation command ---------------------------------------------------------------
+
+#: Tag on the API key secret naming which account key (Key1/Key2) its current version holds.
+KEY_NAME_TAG: Final = "speech-key-name"
+
+
 # --- Azure built-in roles the package grants ------------------------------------------------------------------
 
 

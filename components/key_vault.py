@@ -10,7 +10,7 @@ import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.keyvault as keyvault
 
-from components.catalog import Role
+from components.catalog import KEY_NAME_TAG, Role
 from components.config import KeyVaultConfig, Principal
 from components.hosting import VaultRef, WorkspaceRef
 from components.monitoring import send_diagnostics
@@ -18,8 +18,6 @@ from components.naming import unique_name
 from components.roles import grant
 from components.speech_account import SpeechAccount
 
-#: Tag on the API key secret naming which account key its current version holds (read by rotation).
-KEY_NAME_TAG = "speech-key-name"
 #: Rotation's state lives in these; the stack must not reset them.
 ROTATION_OWNED = ["properties.value", "tags"]
 

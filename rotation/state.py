@@ -9,11 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from components.catalog import KEY_NAME_TAG
 from rotation.errors import RotationError
 from rotation.keys import KeyName
 
-#: The stack's components.key_vault.KEY_NAME_TAG, restated: that module imports pulumi, which costs ~0.6 s.
-KEY_NAME_TAG = "speech-key-name"
 PHASE_TAG = "rotation-phase"
 PREVIOUS_KEY_TAG = "rotation-previous-key"
 STARTED_AT_TAG = "rotation-started-at"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components import offline
-from components.catalog import Role
-from components.key_vault import KEY_NAME_TAG
+from components.catalog import KEY_NAME_TAG, Role
 from tests.sample_stacks import ACI_STACK, plan_program, with_changes
 
 READER = "33333333-3333-3333-3333-333333333333"
