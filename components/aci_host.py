@@ -60,9 +60,9 @@ class AciHost(pulumi.ComponentResource):
     endpoints: pulumi.Output[dict[str, Endpoint]]
     #: The self-signed certificate clients must trust (None with your own certificate or without TLS).
     self_signed_certificate: pulumi.Output[str] | None
-    #: Group URNs by replica index: batch i holds replica i of every kind. Re-applying one batch at a time
-    #: (`pulumi up --target`) keeps the other replicas serving while a group restarts onto a new key.
-    rollout_batches: pulumi.Output[list[list[str]]]
+    #: Groups by replica index, each `{urn, statusUrl}`: batch i holds replica i of every kind. Re-applying one
+    #: batch at a time (`pulumi up --target`) keeps the other replicas serving while a group restarts.
+    rollout_batches: pulumi.Output[list[list[dict[str, str]]]]
 
     def __init__(
         self, name: str, inputs: HostInputs, settings: AciConfig, opts: pulumi.ResourceOptions | None = None
@@ -77,14 +77,17 @@ class AciHost(pulumi.ComponentResource):
         needs_models = any(c.spec.needs_model_id for c in inputs.containers)
         self._model_store = self._model_storage() if needs_models else None
         per_kind: dict[str, pulumi.Output[list[str]]] = {}
-        by_replica: dict[int, list[pulumi.Output[str]]] = {}
+        by_replica: dict[int, list[pulumi.Output[dict[str, str]]]] = {}
+        secure = self._tls is not None
         for container in inputs.containers:
             self._warn_if_large(container)
             groups = [self._group(container, replica) for replica in range(container.replicas)]
             per_kind[container.kind.value] = pulumi.Output.all(*(self._host_of(g) for g in groups))
             for replica, group in enumerate(groups):
-                by_replica.setdefault(replica, []).append(group.urn)
-        self.rollout_batches = pulumi.Output.all(*(pulumi.Output.all(*urns) for _, urns in sorted(by_replica.items())))
+                by_replica.setdefault(replica, []).append(self._rollout_entry(group, container, secure))
+        self.rollout_batches = pulumi.Output.all(
+            *(pulumi.Output.all(*entries) for _, entries in sorted(by_replica.items()))
+        )
         secure = self._tls is not None
         if inputs.preflight and inputs.containers:
             self._preflight()
@@ -94,6 +97,14 @@ class AciHost(pulumi.ComponentResource):
             }
         )
         self.register_outputs({"endpoints": self.endpoints, "rolloutBatches": self.rollout_batches})
+
+    def _rollout_entry(
+        self, group: aci.ContainerGroup, container: ContainerConfig, secure: bool
+    ) -> pulumi.Output[dict[str, str]]:
+        def entry(pair: list[str]) -> dict[str, str]:
+            return {"urn": pair[0], "statusUrl": endpoint(container.spec, [pair[1]], secure)["statusUrl"]}
+
+        return pulumi.Output.all(group.urn, self._host_of(group)).apply(entry)
 
     @staticmethod
     def _host_of(group: aci.ContainerGroup) -> pulumi.Output[str]:

@@ -257,8 +257,11 @@ def test_rollout_batches_hold_one_replica_of_every_kind_each() -> None:
         with_changes(ACI_STACK, containers={"speech-to-text": {"replicas": 2}, "language-identification": {}})
     )
     found = groups(plan)
-    batches = [sorted(batch) for batch in plan.outputs["aciRolloutBatches"]]
-    assert batches == [
-        sorted([found["speech-aci-speech-to-text-0"].urn, found["speech-aci-language-identification-0"].urn]),
-        [found["speech-aci-speech-to-text-1"].urn],
-    ]
+
+    def entry(name: str) -> dict[str, str]:
+        host = f"contoso-speech-{name.removeprefix('speech-aci-')}.eastus.azurecontainer.io"
+        return {"urn": found[name].urn, "statusUrl": f"https://{host}:443/status"}
+
+    batches = [sorted(batch, key=lambda e: e["urn"]) for batch in plan.outputs["aciRolloutBatches"]]
+    first = [entry("speech-aci-speech-to-text-0"), entry("speech-aci-language-identification-0")]
+    assert batches == [sorted(first, key=lambda e: e["urn"]), [entry("speech-aci-speech-to-text-1")]]
