@@ -156,7 +156,7 @@ def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitSt
         if stack is None:
             raise RotationError("ACI needs --stack: the stack injects the key into the containers")
         status_ca = StatusTrust.verifying(args.status_ca_file) if args.status_ca_file else None
-        host = AciHost(stack, args.apply, status_ca)
+        host = AciHost(stack, args.apply, waits, status_ca)
     else:
         host = _aks_host(args, target.namespace or "", waits)
     credential = runtime.credential(cloud)
@@ -194,7 +194,7 @@ def _rotate(args: argparse.Namespace, runtime: Runtime, reporter: Reporter) -> i
         reporter.state(state)
         if args.dry_run:
             for step in machine.plan(rotation, state):
-                reporter.step(step.name, step.summary, "planned")
+                machine.announce(reporter, step, "planned")
             reporter.result("planned", "dry run: nothing was changed")
             return EXIT_OK
         try:

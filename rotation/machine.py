@@ -31,9 +31,12 @@ class Done:
 
 @dataclass(frozen=True)
 class Step:
+    """`warning`: what running it costs (e.g. downtime), reported before it runs or when it is planned."""
+
     name: str
     summary: str
     run: Callable[[RotationState], Done]
+    warning: str | None = None
 
 
 class Host(Protocol):
@@ -150,13 +153,20 @@ def plan(rotation: Rotation, state: RotationState) -> list[Step]:
             return steps
 
 
+def announce(reporter: Reporter, step: Step, status: str) -> None:
+    """Reports a step as started or planned, after its warning: the operator reads the cost before it is paid."""
+    if step.warning is not None:
+        reporter.warning(step.name, step.warning)
+    reporter.step(step.name, step.summary, status)
+
+
 def run(
     rotation: Rotation, state: RotationState, reporter: Reporter, after_step: Callable[[str], None]
 ) -> RotationState:
     """Runs the steps from `state` until the rotation is complete; `after_step` lets tests interrupt."""
     while True:
         for step in rotation.steps_for(state):
-            reporter.step(step.name, step.summary, "started")
+            announce(reporter, step, "started")
             done = step.run(state)
             state = done.state
             reporter.step(step.name, step.summary, "done", done.detail)

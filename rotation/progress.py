@@ -51,6 +51,9 @@ class Reporter:
             detail=detail,
         )
 
+    def warning(self, step: str, message: str) -> None:
+        self._emit("warning", f"WARNING: {message}", step=step, message=message)
+
     def action_required(self, reason: str, commands: Sequence[str]) -> None:
         text = "\n".join([f"Action required: {reason}", *(f"    {command}" for command in commands)])
         self._emit("action-required", text, reason=reason, commands=list(commands))

@@ -44,8 +44,9 @@ class PulumiStack:
     def set_active_key_command(self, key: KeyName) -> list[str]:
         return ["pulumi", "config", "set", "--path", ACTIVE_KEY_CONFIG_PATH, key.value, "--stack", self.name]
 
-    def up_command(self) -> list[str]:
-        return ["pulumi", "up", "--yes", "--stack", self.name]
+    def up_command(self, targets: Sequence[str] = ()) -> list[str]:
+        """With `targets` (resource URNs), Pulumi updates only those resources and leaves the rest as they are."""
+        return ["pulumi", "up", "--yes", "--stack", self.name, *(arg for urn in targets for arg in ("--target", urn))]
 
     def printable(self, command: Sequence[str]) -> str:
         return f"cd {shlex.quote(self.project_dir)} && {shlex.join(command)}"
@@ -74,9 +75,11 @@ class PulumiStack:
     def set_active_key(self, key: KeyName) -> None:
         self._run(self.set_active_key_command(key))
 
-    def up(self) -> None:
-        self._outputs = None
-        self._run(self.up_command())
+    def up(self, targets: Sequence[str] = ()) -> None:
+        """Only an untargeted update rereads the outputs: a targeted one leaves the stack's outputs as they were."""
+        if not targets:
+            self._outputs = None
+        self._run(self.up_command(targets))
 
     def _run(self, command: list[str]) -> str:
         if self.executable is None:

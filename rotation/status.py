@@ -7,6 +7,7 @@ import json
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 from rotation.errors import RotationError
@@ -65,7 +66,7 @@ class StatusTrust:
     def verifying(cls, ca_file: str | None) -> StatusTrust:
         """The CAs in `ca_file`, or the system trust store; the hostname is verified either way."""
         try:
-            context = ssl.create_default_context(cafile=ca_file)
+            context = ssl.create_default_context(cafile=ca_file) if ca_file else _system_trust_store()
         except OSError as error:
             raise RotationError(f"cannot load CA file {ca_file!r}: {error}") from None
         return cls(context, source=f"CA file {ca_file}" if ca_file else "the system trust store")
@@ -75,6 +76,12 @@ class StatusTrust:
             raise RotationError(
                 f"{label}: {url} presented a certificate other than {self.source}; refusing to trust it"
             )
+
+
+@cache
+def _system_trust_store() -> ssl.SSLContext:
+    """Loaded once per process: reading the system's CA certificates takes tens of milliseconds."""
+    return ssl.create_default_context()
 
 
 def http_status_endpoint(label: str, url: str, trust: StatusTrust) -> StatusEndpoint:

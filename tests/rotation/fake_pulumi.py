@@ -1,7 +1,8 @@
 """A stand-in for the Pulumi CLI, installed as `pulumi` on PATH: the stack lives in a JSON file.
 
-`up` deploys the configured activeKey to the fake ACI containers (through the fake cloud's control endpoint)
-and then publishes it as the stack output `activeKey`, as the real stack is asked to do. Most tests call `main`
+`up` deploys the configured activeKey to the fake ACI containers (through the fake cloud's control endpoint),
+to the groups named by `--target` URNs only if any are given, and then publishes it as the stack output
+`activeKey` unless targeted: a targeted update leaves the stack's outputs as they were. Most tests call `main`
 in-process (process start-up costs more than the rest of a command); one runs it as the `pulumi` executable.
 """
 
@@ -22,24 +23,35 @@ def main(argv: list[str], path: str) -> int:
     elif argv[:3] == ["config", "set", "--path"] and argv[3] == "speech.activeKey":
         stack["config"]["activeKey"] = argv[4]
     elif argv[:2] == ["up", "--yes"]:
-        if stack["fail_up"]:
-            stack["fail_up"] = False
+        ups = sum(call.startswith("up ") for call in stack["calls"])
+        if ups in stack["fail_ups"]:
             _save(path, stack)
             print("error: update failed: container group is busy", file=sys.stderr)
             return 255
-        import urllib.request  # only `up` needs it, and it costs a fifth of this script's start-up
-
         key = stack["config"]["activeKey"]
-        request = urllib.request.Request(
-            stack["deploy_url"], data=json.dumps({"activeKey": key}).encode(), method="POST"
-        )
-        urllib.request.urlopen(request, timeout=5).close()
-        stack["outputs"]["activeKey"] = key
+        targets = [argv[i + 1].rsplit("::", 1)[1] for i, arg in enumerate(argv) if arg == "--target"]
+        _post(stack["deploy_url"], {"activeKey": key, "instances": targets or None})
+        if not targets:
+            stack["outputs"]["activeKey"] = key
     else:
         print(f"error: unexpected command {argv}", file=sys.stderr)
         return 255
     _save(path, stack)
     return 0
+
+
+def _post(url: str, document: object) -> None:
+    """A bare HTTP POST: importing urllib.request would double this script's start-up, paid by every `up`."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts, body = urlsplit(url), json.dumps(document).encode()
+    head = f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: {len(body)}\r\n"
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as connection:
+        connection.sendall(f"{head}Connection: close\r\n\r\n".encode() + body)
+        status_line = connection.makefile("rb").readline()
+    if status_line.split()[1:2] != [b"200"]:
+        raise OSError(f"deploy failed: {status_line!r}")
 
 
 def _save(path: str, stack: dict[str, object]) -> None:

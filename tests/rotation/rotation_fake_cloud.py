@@ -76,9 +76,19 @@ class World:
     sync_polls_left: int = 1
     rollout_polls: int = 1
     deployments: dict[str, Deployment] = field(default_factory=dict)
+    aci_instances: dict[str, list[str]] = field(
+        default_factory=lambda: {kind: list(instances) for kind, instances in ACI_INSTANCES.items()}
+    )
     aci_keys: dict[str, str] = field(default_factory=dict)
     #: Instances whose /status answers 503, as a container group that does not come up does.
     starting_aci_instances: set[str] = field(default_factory=set)
+    #: How many /status polls a restarted group answers 503 while its model loads, and which are loading.
+    restart_polls: int = 1
+    restarting: dict[str, int] = field(default_factory=dict)
+    #: Kinds whose every group was restarting at once: downtime.
+    downtime: list[str] = field(default_factory=list)
+    #: `restart <instance>` and `valid <instance>` (a /status answer), in order.
+    aci_log: list[str] = field(default_factory=list)
     regenerated: list[str] = field(default_factory=list)
     outages: list[str] = field(default_factory=list)
     every_key_value: set[str] = field(default_factory=set)
@@ -97,7 +107,7 @@ class World:
         key1 = self.keys["Key1"]
         self.versions.append({"version": "v0", "value": key1, "tags": {"speech-key-name": "Key1"}})
         self.synced_value = key1
-        self.aci_keys = {instance: key1 for instances in ACI_INSTANCES.values() for instance in instances}
+        self.aci_keys = {instance: key1 for instances in self.aci_instances.values() for instance in instances}
         for kind in KINDS:
             self.deployments[kind] = Deployment(name=kind, kind=kind, pod_key=key1)
 
@@ -140,8 +150,26 @@ class World:
                 return fault
         return None
 
-    def deploy_aci(self, key_name: str) -> None:
-        self.aci_keys = dict.fromkeys(self.aci_keys, self.keys[key_name])
+    def deploy_aci(self, key_name: str, instances: list[str] | None = None) -> None:
+        """Restarts the groups (all, or `instances`) whose key changes, as any env change restarts an ACI group."""
+        value = self.keys[key_name]
+        for instance in instances or list(self.aci_keys):
+            if self.aci_keys[instance] != value:
+                self.aci_keys[instance] = value
+                self.restarting[instance] = self.restart_polls
+                self.aci_log.append(f"restart {instance}")
+        self.downtime.extend(
+            kind for kind, group in self.aci_instances.items() if all(i in self.restarting for i in group)
+        )
+
+    def finish_restarts(self) -> None:
+        """Every restarting group has loaded its model (what a person waiting for /status sees)."""
+        self.restarting.clear()
+
+    def single_replica(self, kind: str) -> None:
+        for instance in self.aci_instances[kind][1:]:
+            del self.aci_keys[instance]
+        del self.aci_instances[kind][1:]
 
 
 def _new_key() -> str:
@@ -485,14 +513,20 @@ def proxy_status(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
 
 
 def aci_status(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
-    instance = request.params["instance"]
-    if instance in server.world.starting_aci_instances:
+    world, instance = server.world, request.params["instance"]
+    loading = world.restarting.pop(instance, 0)
+    if loading > 1:
+        world.restarting[instance] = loading - 1
+    if loading or instance in world.starting_aci_instances:
         return 503, _error("Starting", "the container is starting")
-    return 200, _status_of(server.world, {server.world.aci_keys[instance]})
+    status = _status_of(world, {world.aci_keys[instance]})
+    world.aci_log.append(f"{status['apiStatus'].lower()} {instance}")
+    return 200, status
 
 
 def aci_deploy(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
-    server.world.deploy_aci(request.json()["activeKey"])
+    body = request.json()
+    server.world.deploy_aci(body["activeKey"], body["instances"])
     return 200, {}
 
 

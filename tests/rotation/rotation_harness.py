@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shlex
 import stat
 import subprocess
 import sys
@@ -26,7 +27,6 @@ from rotation.waiting import Waits
 from tests.rotation import fake_pulumi
 from tests.rotation.rotation_fake_cloud import (
     ACCOUNT_ID,
-    ACI_INSTANCES,
     KUBE_TOKEN,
     NAMESPACE,
     SECRET_NAME,
@@ -38,6 +38,11 @@ from tests.rotation.rotation_fake_cloud import (
 
 STACK = "prod"
 FAST_WAITS = ("--poll-interval", "0.001", "--timeout", "2")
+
+
+def aci_urn(instance: str) -> str:
+    """The URN of an ACI instance's container group; the fake `pulumi` reads the instance from its last part."""
+    return f"urn:pulumi:{STACK}::speech-containers::azure-native:containerinstance:ContainerGroup::{instance}"
 
 
 def instant_waits() -> Waits:
@@ -144,24 +149,39 @@ class Rotator:
                 "outputs": outputs,
                 "config": {"activeKey": "Key1"},
                 "deploy_url": f"{self.bench.servers.containers.base_url}/_fake/aci/deploy",
-                "fail_up": False,
+                "fail_ups": [],
                 "calls": [],
             }
         )
         self.publish_status(self.bench.servers.containers)
 
     def publish_status(self, server: FakeCloudServer, tls_certificate: str | None = None) -> None:
-        """Points stack output `containers` at every ACI instance's /status on `server` (and its certificate)."""
+        """Points stack outputs `containers` and `aciRolloutBatches` at every ACI instance's /status on `server`
+        (and its certificate)."""
         stack = self.stack()
+        instances_of = self.world.aci_instances
+
+        def status_url(instance: str) -> str:
+            return f"{server.base_url}/aci/{instance}/status"
+
         stack["outputs"]["containers"] = {
             kind: {
                 "url": f"wss://{instances[0]}.example:443",
-                "statusUrl": f"{server.base_url}/aci/{instances[0]}/status",
+                "statusUrl": status_url(instances[0]),
                 "instances": [f"wss://{instance}.example:443" for instance in instances],
-                "statusUrls": [f"{server.base_url}/aci/{instance}/status" for instance in instances],
+                "statusUrls": [status_url(instance) for instance in instances],
             }
-            for kind, instances in ACI_INSTANCES.items()
+            for kind, instances in instances_of.items()
         }
+        replicas = max(len(instances) for instances in instances_of.values())
+        stack["outputs"]["aciRolloutBatches"] = [
+            [
+                {"urn": aci_urn(instances[replica]), "statusUrl": status_url(instances[replica])}
+                for instances in instances_of.values()
+                if replica < len(instances)
+            ]
+            for replica in range(replicas)
+        ]
         stack["outputs"].pop("tlsCertificate", None)
         if tls_certificate is not None:
             stack["outputs"]["tlsCertificate"] = tls_certificate
@@ -243,6 +263,15 @@ class Rotator:
             code = fake_pulumi.main(list(command[1:]), str(self.stack_file))
         return subprocess.CompletedProcess(list(command), code, stdout.getvalue(), stderr.getvalue())
 
+    def run_printed_commands(self, commands: Sequence[str]) -> None:
+        """What a person does with the commands a paused rotation prints: runs each in order and, after each
+        `pulumi up --target`, waits until that batch's /status answers (here: its groups finish loading)."""
+        for printed in commands:
+            directory, command = printed.removeprefix("cd ").split(" && ")
+            completed = self._in_process_pulumi(shlex.split(command), shlex.split(directory)[0])
+            assert completed.returncode == 0, completed.stderr
+            self.world.finish_restarts()
+
     def assert_no_key_printed(self) -> None:
         """No run printed any key value that ever existed in this test (nor a base64 form of one)."""
         printed = "".join(outcome.text for outcome in self.outcomes)
@@ -272,12 +301,14 @@ class Rotator:
         assert interrupted.code == 130 and "rerun" in interrupted.stderr, (step, interrupted.text)
         self.assert_rerun_finishes(args, step)
 
-    def assert_rotated(self, rotations: int = 1) -> None:
+    def assert_rotated(self, rotations: int = 1, downtime: Sequence[str] = ()) -> None:
         """Complete and safe: the secret rests on the expected key, every container uses a valid key,
-        no key in use was ever regenerated, the old key went last, and no run printed a key."""
+        no key in use was ever regenerated, no kind was down (but the expected `downtime`), the old key went
+        last, and no run printed a key."""
         world = self.world
         expected = "Key2" if rotations % 2 else "Key1"
         assert world.outages == []
+        assert world.downtime == list(downtime)
         assert world.latest["tags"]["speech-key-name"] == expected
         assert world.latest["tags"]["rotation-phase"] == "idle"
         assert all(world.key_valid(key) for key in world.keys_in_use())

@@ -1,13 +1,24 @@
-"""ACI rotation: the stack injects the key, so the rotation pauses for `pulumi up` unless --apply is given."""
+"""ACI rotation: the stack injects the key, so the rotation re-applies one rollout batch at a time with
+`pulumi up --target` (or pauses for a person to, unless --apply is given)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.rotation.rotation_harness import STACK, Rotator, instant_waits
+from tests.rotation.rotation_fake_cloud import KINDS
+from tests.rotation.rotation_harness import STACK, Rotator, aci_urn, instant_waits
+
+BATCH_UPS = [
+    f"up --yes --stack {STACK} " + " ".join(f"--target {aci_urn(f'{kind}-{n}')}" for kind in KINDS) for n in (1, 2)
+]
+FINAL_UP = f"up --yes --stack {STACK}"
 
 
-def test_without_apply_it_prints_the_commands_and_pauses_then_a_rerun_finishes(
+def _ups(aci: Rotator) -> list[str]:
+    return [call for call in aci.stack()["calls"] if call.startswith("up ")]
+
+
+def test_without_apply_it_prints_the_batch_commands_in_order_and_pauses_then_a_rerun_finishes(
     aci: Rotator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paused = aci.run([*aci.stack_args(), "--json"])
@@ -16,23 +27,24 @@ def test_without_apply_it_prints_the_commands_and_pauses_then_a_rerun_finishes(
     action = next(event for event in paused.events() if event["event"] == "action-required")
     assert [command.split(" && ")[1] for command in action["commands"]] == [
         f"pulumi config set --path speech.activeKey Key2 --stack {STACK}",
-        f"pulumi up --yes --stack {STACK}",
+        *(f"pulumi {up}" for up in BATCH_UPS),
+        f"pulumi {FINAL_UP}",
     ]
+    assert "after each `pulumi up --target`, wait until every statusUrl of that batch" in action["reason"]
     assert aci.world.regenerated == ["Key2"]
     assert aci.world.latest["tags"]["rotation-phase"] == "rolling"
 
     with monkeypatch.context() as without_pulumi:
         without_pulumi.setenv("PATH", aci.path_with_pulumi(present=False))
         targets = ["--account-id", aci.stack()["outputs"]["speechAccountId"], "--vault-url", aci.cloud.base_url]
-        rerun_without_the_cli = aci.run([*aci.stack_args(), *targets, "--host", "aci", "--apply"])
+        rerun_without_the_cli = aci.run([*aci.stack_args(), *targets, "--host", "aci", "--apply", "--json"])
     assert rerun_without_the_cli.code == 3, rerun_without_the_cli.text
-    assert "the Pulumi CLI is not installed" in rerun_without_the_cli.stdout
+    action_without_the_cli = next(e for e in rerun_without_the_cli.events() if e["event"] == "action-required")
+    assert "the Pulumi CLI is not installed" in action_without_the_cli["reason"]
+    assert not any("pulumi up" in command for command in action_without_the_cli["commands"])
     assert aci.world.regenerated == ["Key2"], "the old key stays valid until the containers are moved"
 
-    stack = aci.stack()
-    stack["outputs"]["activeKey"] = "Key2"  # what the printed `pulumi up` does
-    aci.write_stack(stack)
-    aci.world.deploy_aci("Key2")
+    aci.run_printed_commands(action["commands"])
     finished = aci.run(aci.stack_args())
 
     assert finished.code == 0, finished.text
@@ -47,32 +59,52 @@ def test_with_apply_it_runs_the_pulumi_executable_and_finishes_in_one_run(aci: R
 
     assert outcome.code == 0, outcome.text
     aci.assert_rotated()
-    assert f"up --yes --stack {STACK}" in aci.stack()["calls"]
+    assert _ups(aci) == [*BATCH_UPS, FINAL_UP]
     assert aci.stack()["config"]["activeKey"] == "Key2"
 
 
-def test_a_failed_pulumi_up_is_reported_and_a_rerun_finishes(aci: Rotator) -> None:
+def test_each_batch_is_restarted_only_once_the_previous_one_reports_the_key_valid(aci: Rotator) -> None:
+    aci.world.restart_polls = 3  # the model loads for a while after each restart
+
+    outcome = aci.run([*aci.stack_args(), "--apply"])
+
+    assert outcome.code == 0, outcome.text
+    aci.assert_rotated()  # including: no kind ever had every group restarting at once
+    assert _ups(aci) == [*BATCH_UPS, FINAL_UP]
+    log = aci.world.aci_log
+    second_batch = log.index("restart speech-to-text-2")
+    assert log[:2] == ["restart speech-to-text-1", "restart neural-text-to-speech-1"]
+    assert {"valid speech-to-text-1", "valid neural-text-to-speech-1"} <= set(log[:second_batch])
+    assert log[second_batch : second_batch + 2] == ["restart speech-to-text-2", "restart neural-text-to-speech-2"]
+    assert not any(entry.startswith("restart") for entry in log[second_batch + 2 :]), "the final up restarts none"
+
+
+@pytest.mark.parametrize("failing_up", [2, 3])
+def test_a_failed_pulumi_up_of_any_batch_is_reported_and_a_rerun_finishes(aci: Rotator, failing_up: int) -> None:
     stack = aci.stack()
-    stack["fail_up"] = True
+    stack["fail_ups"] = [failing_up]
     aci.write_stack(stack)
 
     failed = aci.run([*aci.stack_args(), "--apply"])
     assert failed.code == 1
-    assert "`pulumi up --yes --stack prod` failed: error: update failed" in failed.stderr
+    assert f"`pulumi {[*BATCH_UPS, FINAL_UP][failing_up - 1]}` failed: error: update failed" in failed.stderr
     assert aci.world.regenerated == ["Key2"]
 
     assert aci.run([*aci.stack_args(), "--apply"]).code == 0
     aci.assert_rotated()
 
 
-@pytest.mark.parametrize("step", ["regenerate-unused-key", "set-stack-config", "deploy-stack", "verify-status"])
+@pytest.mark.parametrize(
+    "step",
+    ["regenerate-unused-key", "set-stack-config", "roll-batch-1", "roll-batch-2", "deploy-stack", "verify-status"],
+)
 def test_an_interrupt_after_any_aci_roll_step_leaves_a_state_the_rerun_finishes(aci: Rotator, step: str) -> None:
     """The steps before and after the roll are the host-independent ones the AKS tests interrupt already."""
     aci.assert_interrupt_after_step_is_resumed("aci", [*aci.stack_args(), "--apply"], step)
 
 
-def test_every_instance_must_report_the_key_valid_before_the_old_key_is_regenerated(aci: Rotator) -> None:
-    aci.world.starting_aci_instances.add("neural-text-to-speech-2")
+def test_a_batch_that_does_not_come_up_stops_the_rollout_and_a_rerun_finishes_it(aci: Rotator) -> None:
+    aci.world.starting_aci_instances.add("neural-text-to-speech-1")
 
     waits = ["--timeout", "10", "--poll-interval", "5"]
     outcome = aci.run([*aci.stack_args(), "--apply", *waits], waits=instant_waits())
@@ -80,22 +112,87 @@ def test_every_instance_must_report_the_key_valid_before_the_old_key_is_regenera
     assert outcome.code == 1
     assert (
         "timed out after 10s" in outcome.stderr
-        and "neural-text-to-speech #2: /status unreachable (HTTP 503" in outcome.stderr
+        and "neural-text-to-speech #1: /status unreachable (HTTP 503" in outcome.stderr
     )
+    assert _ups(aci) == BATCH_UPS[:1], "the next batch waits"
     assert aci.world.regenerated == ["Key2"]
 
+    aci.world.starting_aci_instances.clear()
+    assert aci.run([*aci.stack_args(), "--apply"]).code == 0
+    aci.assert_rotated()
 
-def test_stacks_older_than_status_urls_are_verified_through_their_status_url(aci: Rotator) -> None:
-    stack = aci.stack()
-    for container in stack["outputs"]["containers"].values():
-        del container["statusUrls"]
-    aci.write_stack(stack)
+
+def test_a_kind_with_a_single_replica_is_warned_about_before_its_group_restarts(aci: Rotator) -> None:
+    aci.world.single_replica("speech-to-text")
+    aci.publish_status(aci.bench.servers.containers)
 
     outcome = aci.run([*aci.stack_args(), "--apply"])
 
     assert outcome.code == 0, outcome.text
-    assert "2 container(s) report the key valid: speech-to-text, neural-text-to-speech" in outcome.stdout
-    aci.assert_rotated()
+    warning = (
+        "WARNING: speech-to-text has a single replica: its one container group restarts, so the kind is "
+        "unavailable while the model loads (minutes); set `replicas: 2` for zero-downtime rotation"
+    )
+    assert outcome.stdout.count("WARNING") == 1
+    assert outcome.stdout.index(warning) < outcome.stdout.index("batch 1 of 2: restart speech-to-text, ")
+    aci.assert_rotated(downtime=["speech-to-text"])
+
+
+def test_dry_run_lists_every_batch_with_its_command_and_changes_nothing(aci: Rotator) -> None:
+    outcome = aci.run([*aci.stack_args(), "--dry-run", "--json"])
+
+    assert outcome.code == 0, outcome.text
+    planned = {event["step"]: event["summary"] for event in outcome.events() if event["event"] == "step"}
+    assert list(planned) == [
+        "check-key-in-use",
+        "regenerate-unused-key",
+        "set-stack-config",
+        "roll-batch-1",
+        "roll-batch-2",
+        "deploy-stack",
+        "verify-status",
+        "mark-verified",
+        "regenerate-previous-key",
+        "mark-complete",
+    ]
+    for n in (1, 2):
+        assert planned[f"roll-batch-{n}"] == (
+            f"batch {n} of 2: restart speech-to-text #{n}, neural-text-to-speech #{n} "
+            f"with `pulumi {BATCH_UPS[n - 1]}`, then wait until their /status reports Key2 valid"
+        )
+    assert f"`pulumi {FINAL_UP}`" in planned["deploy-stack"]
+    assert not any(event["event"] == "warning" for event in outcome.events())
+    assert aci.stack()["calls"] == [f"stack output --json --stack {STACK}"]
+    assert aci.world.regenerated == []
+
+
+@pytest.mark.parametrize(
+    ("older_outputs", "verified"),
+    [
+        (["aciRolloutBatches"], "4 container(s) report the key valid"),
+        (["aciRolloutBatches", "statusUrls"], "2 container(s) report the key valid: speech-to-text, neural-text"),
+    ],
+)
+def test_stacks_older_than_rollout_batches_get_one_pulumi_up_with_a_downtime_warning(
+    aci: Rotator, older_outputs: list[str], verified: str
+) -> None:
+    stack = aci.stack()
+    del stack["outputs"]["aciRolloutBatches"]
+    for container in stack["outputs"]["containers"].values():
+        if "statusUrls" in older_outputs:
+            del container["statusUrls"]
+    aci.write_stack(stack)
+
+    outcome = aci.run([*aci.stack_args(), "--apply", "--json"])
+
+    assert outcome.code == 0, outcome.text
+    assert _ups(aci) == [FINAL_UP]
+    warnings = [event for event in outcome.events() if event["event"] == "warning"]
+    assert [warning["step"] for warning in warnings] == ["deploy-stack"]
+    assert "has no output aciRolloutBatches" in warnings[0]["message"]
+    assert "every kind is unavailable while the model loads" in warnings[0]["message"]
+    assert any(verified in (event.get("detail") or "") for event in outcome.events())
+    aci.assert_rotated(downtime=["speech-to-text", "neural-text-to-speech"])
 
 
 @pytest.mark.parametrize(
