@@ -60,8 +60,8 @@ class AciHost(pulumi.ComponentResource):
     endpoints: pulumi.Output[dict[str, Endpoint]]
     #: The self-signed certificate clients must trust (None with your own certificate or without TLS).
     self_signed_certificate: pulumi.Output[str] | None
-    #: Groups by replica index, each `{urn, statusUrl}`: batch i holds replica i of every kind. Re-applying one
-    #: batch at a time (`pulumi up --target`) keeps the other replicas serving while a group restarts.
+    #: Groups by replica index, each `{urn, id, statusUrl}`: batch i holds replica i of every kind. Re-applying
+    #: one batch at a time (`pulumi up --target`) keeps the other replicas serving while a group restarts.
     rollout_batches: pulumi.Output[list[list[dict[str, str]]]]
 
     def __init__(
@@ -101,10 +101,11 @@ class AciHost(pulumi.ComponentResource):
     def _rollout_entry(
         self, group: aci.ContainerGroup, container: ContainerConfig, secure: bool
     ) -> pulumi.Output[dict[str, str]]:
-        def entry(pair: list[str]) -> dict[str, str]:
-            return {"urn": pair[0], "statusUrl": endpoint(container.spec, [pair[1]], secure)["statusUrl"]}
+        def entry(values: list[str]) -> dict[str, str]:
+            urn, group_id, host = values
+            return {"urn": urn, "id": group_id, "statusUrl": endpoint(container.spec, [host], secure)["statusUrl"]}
 
-        return pulumi.Output.all(group.urn, self._host_of(group)).apply(entry)
+        return pulumi.Output.all(group.urn, group.id, self._host_of(group)).apply(entry)
 
     @staticmethod
     def _host_of(group: aci.ContainerGroup) -> pulumi.Output[str]:
@@ -274,6 +275,11 @@ class AciHost(pulumi.ComponentResource):
             else None,
             volumes=volumes + tls_volumes,
             diagnostics=self._diagnostics(),
-            tags={**inputs.tags, "speech-container": container.kind.value},
+            # Set in the same PUT as ApiKey, so the group itself says which key it runs with (rotation reads it).
+            tags={
+                **inputs.tags,
+                "speech-container": container.kind.value,
+                catalog.KEY_NAME_TAG: inputs.active_key_name,
+            },
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -42,6 +42,8 @@ class HostInputs:
     billing_endpoint: pulumi.Output[str]
     #: The active Speech key as a Pulumi secret (ACI injects it; AKS reads the vault instead).
     api_key: pulumi.Output[str]
+    #: Which key that is (`Key1`/`Key2`), tagged on what holds it so rotation can check.
+    active_key_name: str
     vault: VaultRef
     workspace: WorkspaceRef
     #: Run the diagnostic container once to prove billing connectivity.

@@ -70,6 +70,7 @@ def build(settings: StackConfig) -> None:
         tags=tags,
         billing_endpoint=account.endpoint,
         api_key=account.active_key,
+        active_key_name=settings.speech.active_key.value,
         vault=vault.ref,
         workspace=logs.workspace,
         preflight=settings.preflight,

@@ -260,8 +260,17 @@ def test_rollout_batches_hold_one_replica_of_every_kind_each() -> None:
 
     def entry(name: str) -> dict[str, str]:
         host = f"contoso-speech-{name.removeprefix('speech-aci-')}.eastus.azurecontainer.io"
-        return {"urn": found[name].urn, "statusUrl": f"https://{host}:443/status"}
+        return {"urn": found[name].urn, "id": found[name].id, "statusUrl": f"https://{host}:443/status"}
 
     batches = [sorted(batch, key=lambda e: e["urn"]) for batch in plan.outputs["aciRolloutBatches"]]
     first = [entry("speech-aci-speech-to-text-0"), entry("speech-aci-language-identification-0")]
     assert batches == [sorted(first, key=lambda e: e["urn"]), [entry("speech-aci-speech-to-text-1")]]
+
+
+def test_each_group_is_tagged_with_the_key_it_runs_with() -> None:
+    for active in ("Key1", "Key2"):
+        plan = plan_program(with_changes(ACI_STACK, speech={"activeKey": active}))
+        for group in groups(plan).values():
+            assert group.get("tags")[catalog.KEY_NAME_TAG] == active
+            expected = offline.MOCK_KEYS["key1" if active == "Key1" else "key2"]
+            assert offline.reveal(group.raw("containers"))[0]["environmentVariables"][2]["secureValue"] == expected
