@@ -8,12 +8,15 @@ answers /status: the other replicas keep serving meanwhile.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from components.catalog import KEY_NAME_TAG
+from rotation.container_groups import ContainerGroupId, ContainerGroupKeys
 from rotation.errors import ActionRequiredError, RotationError
+from rotation.keys import KeyName
 from rotation.machine import Done, Step
 from rotation.stack import ACTIVE_KEY_OUTPUT, PulumiStack
 from rotation.state import RotationState
@@ -22,7 +25,11 @@ from rotation.waiting import Waits
 
 TLS_CERTIFICATE_OUTPUT = "tlsCertificate"
 ROLLOUT_BATCHES_OUTPUT = "aciRolloutBatches"
-ZERO_DOWNTIME_ADVICE = "set `replicas: 2` for zero-downtime rotation"
+MANUAL_REASON = (
+    "run these commands in order (--apply was not given); after each `pulumi up --target`, wait until every "
+    f"statusUrl of that batch in stack output {ROLLOUT_BATCHES_OUTPUT} reports apiStatus Valid (the model loads "
+    "for minutes) before the next command; then rerun the rotation to verify and finish"
+)
 
 
 @dataclass(frozen=True)
@@ -40,12 +47,29 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class Group:
+    """One container group of a rollout batch: what `pulumi up --target` names, where ARM keeps its key tag, and
+    its instance's /status."""
+
+    urn: str
+    id: ContainerGroupId
+    instance: Instance
+
+
+@dataclass(frozen=True)
 class Batch:
     """Container groups that one `pulumi up --target` restarts together: replica `number` of every kind."""
 
     number: int
-    urns: tuple[str, ...]
-    instances: tuple[Instance, ...]
+    groups: tuple[Group, ...]
+
+    @property
+    def urns(self) -> tuple[str, ...]:
+        return tuple(group.urn for group in self.groups)
+
+    @property
+    def instances(self) -> tuple[Instance, ...]:
+        return tuple(group.instance for group in self.groups)
 
     @property
     def labels(self) -> str:
@@ -58,16 +82,19 @@ class Batch:
         verb = "has" if len(kinds) == 1 else "have"
         return (
             f"{', '.join(kinds)} {verb} a single replica: its one container group restarts, so the kind is "
-            f"unavailable while the model loads (minutes); {ZERO_DOWNTIME_ADVICE}"
+            "unavailable while the model loads (minutes); set `replicas: 2` for zero-downtime rotation"
         )
 
 
 @dataclass(frozen=True)
 class AciHost:
-    """`status_ca` comes from --status-ca-file; without it, https /status trusts the stack's self-signed
-    certificate (output tlsCertificate, pinned) or else the system trust store."""
+    """Each container group's ARM tag `speech-key-name` says which key it runs with: that, not stack output
+    activeKey, decides which batches are rolled and whether the old key may go. `status_ca` comes from
+    --status-ca-file; without it, https /status trusts the stack's self-signed certificate (output tlsCertificate,
+    pinned) or else the system trust store."""
 
     stack: PulumiStack
+    group_keys: ContainerGroupKeys
     apply: bool
     waits: Waits
     status_ca: StatusTrust | None = None
@@ -75,8 +102,8 @@ class AciHost:
     def check_in_use(self, state: RotationState) -> str:
         if self.stack.executable is None:
             raise RotationError(
-                f"the ACI containers' key is stack output {ACTIVE_KEY_OUTPUT}, which needs the Pulumi CLI "
-                "(pulumi is not on PATH); refusing to regenerate a key"
+                f"the ACI container groups are listed in stack output {ROLLOUT_BATCHES_OUTPUT}, which needs the "
+                "Pulumi CLI (pulumi is not on PATH); refusing to regenerate a key"
             )
         deployed = self.stack.deployed_key()
         if deployed is not state.active_key:
@@ -84,51 +111,40 @@ class AciHost:
                 f"stack output {ACTIVE_KEY_OUTPUT} is {deployed} but the secret holds {state.active_key}; "
                 "the containers' key is unclear, so no key was regenerated"
             )
-        return f"stack output {ACTIVE_KEY_OUTPUT} is {deployed}"
+        groups = self._groups()
+        self._require_groups_on(state.active_key, groups)
+        return f"stack output {ACTIVE_KEY_OUTPUT} and the {KEY_NAME_TAG} tag of all {len(groups)} groups are {deployed}"
 
     def roll_steps(self, state: RotationState) -> Sequence[Step]:
         """One step per rollout batch, then an untargeted `pulumi up` that converges the rest (e.g. the preflight
-        group) and refreshes output activeKey. Stacks older than the batches get that one `pulumi up` only."""
+        group) and refreshes output activeKey."""
         if self.stack.executable is None:
             return (Step("deploy-stack", f"deploy {state.active_key} to the ACI containers", self._pause_for_cli),)
-        outputs = self.stack.outputs()
-        batches = _rollout_batches(outputs, _instances(outputs, self.stack.name))
+        batches = self._batches()
         commands = [
             self.stack.set_active_key_command(state.active_key),
             *(self.stack.up_command(batch.urns) for batch in batches),
             self.stack.up_command(),
         ]
-        roll = partial(self._roll, _manual_reason(batched=bool(batches)), commands)
-        up = f"`{shlex.join(self.stack.up_command())}`"
-        if not batches:
-            summary = f"deploy {state.active_key} to every ACI container group at once with {up}"
-            return (Step("deploy-stack", summary, partial(roll, None), self._all_at_once_warning()),)
+        groups = [group for batch in batches for group in batch.groups]
         return (
-            *(self._batch_step(state, batch, len(batches), partial(roll, batch)) for batch in batches),
+            *(self._batch_step(state, batch, len(batches), commands) for batch in batches),
             Step(
                 "deploy-stack",
-                f"converge the rest of the stack and refresh output {ACTIVE_KEY_OUTPUT} with {up}",
-                partial(roll, None),
+                f"converge the rest of the stack and refresh output {ACTIVE_KEY_OUTPUT} with "
+                f"`{shlex.join(self.stack.up_command())}`",
+                partial(self._deploy_stack, groups, commands),
             ),
         )
 
-    def _batch_step(
-        self, state: RotationState, batch: Batch, count: int, roll: Callable[[RotationState], Done]
-    ) -> Step:
+    def _batch_step(self, state: RotationState, batch: Batch, count: int, commands: Sequence[Sequence[str]]) -> Step:
         command = shlex.join(self.stack.up_command(batch.urns))
         return Step(
             f"roll-batch-{batch.number}",
             f"batch {batch.number} of {count}: restart {batch.labels} with `{command}`, "
             f"then wait until their /status reports {state.active_key} valid",
-            roll,
+            partial(self._roll_batch, batch, commands),
             batch.single_replica_warning(),
-        )
-
-    def _all_at_once_warning(self) -> str:
-        return (
-            f"stack {self.stack.name!r} has no output {ROLLOUT_BATCHES_OUTPUT} (deployed by an older version): one "
-            "`pulumi up` restarts every container group at once, so every kind is unavailable while the model "
-            f"loads (minutes); deploy the current version before the next rotation and {ZERO_DOWNTIME_ADVICE}"
         )
 
     def status_endpoints(self) -> Sequence[StatusEndpoint]:
@@ -139,30 +155,61 @@ class AciHost:
         trust = self.status_ca or _stack_trust(self.stack.outputs())
         return [http_status_endpoint(instance.label, instance.status_url, trust) for instance in instances]
 
-    def _roll(
-        self, manual_reason: str, commands: Sequence[Sequence[str]], batch: Batch | None, state: RotationState
-    ) -> Done:
-        """Updates `batch` (None: the whole stack). Output activeKey changes only with the untargeted `pulumi up`,
-        which comes last, so once it names the new key every step is done; before that, re-applying a batch
-        that already has the key changes nothing, which makes a rerun after any failure safe."""
-        if self.stack.deployed_key() is state.active_key:
-            return Done(state, f"stack output {ACTIVE_KEY_OUTPUT} is {state.active_key}: already deployed")
-        if not self.apply:
-            raise ActionRequiredError(manual_reason, [self.stack.printable(command) for command in commands])
-        if batch is None:
-            return self._deploy_stack(state)
-        self.stack.up(batch.urns)
-        verified = wait_until_valid(self._endpoints(batch.instances), self.waits)
-        return Done(state, f"`pulumi up --target` restarted batch {batch.number}; {verified}")
+    def _batches(self) -> list[Batch]:
+        outputs = self.stack.outputs()
+        return _rollout_batches(outputs, _instances(outputs, self.stack.name), self.stack.name)
 
-    def _deploy_stack(self, state: RotationState) -> Done:
+    def _groups(self) -> list[Group]:
+        return [group for batch in self._batches() for group in batch.groups]
+
+    def _roll_batch(self, batch: Batch, commands: Sequence[Sequence[str]], state: RotationState) -> Done:
+        """Restarts the batch unless each of its groups is tagged with the key already; waits for its /status
+        either way, since an interrupted run may have left the batch loading."""
+        if self._groups_off(state.active_key, batch.groups):
+            self._require_apply(commands)
+            self.stack.up(batch.urns)
+            action = f"`pulumi up --target` restarted batch {batch.number}"
+        else:
+            action = f"every group of batch {batch.number} is tagged {state.active_key} already"
+        return Done(state, f"{action}; {wait_until_valid(self._endpoints(batch.instances), self.waits)}")
+
+    def _deploy_stack(self, groups: Sequence[Group], commands: Sequence[Sequence[str]], state: RotationState) -> Done:
+        key = state.active_key
+        if self.stack.deployed_key() is key and not self._groups_off(key, groups):
+            return Done(state, f"stack output {ACTIVE_KEY_OUTPUT} and every group's tag are {key}: already deployed")
+        self._require_apply(commands)
         self.stack.up()
         deployed = self.stack.deployed_key()
-        if deployed is not state.active_key:
-            raise RotationError(
-                f"after `pulumi up`, stack output {ACTIVE_KEY_OUTPUT} is {deployed}, not {state.active_key}"
-            )
-        return Done(state, f"`pulumi up` deployed {state.active_key}")
+        if deployed is not key:
+            raise RotationError(f"after `pulumi up`, stack output {ACTIVE_KEY_OUTPUT} is {deployed}, not {key}")
+        self._require_groups_on(key, groups)
+        return Done(state, f"`pulumi up` deployed {key}")
+
+    def _require_apply(self, commands: Sequence[Sequence[str]]) -> None:
+        if not self.apply:
+            raise ActionRequiredError(MANUAL_REASON, [self.stack.printable(command) for command in commands])
+
+    def _groups_off(self, key: KeyName, groups: Sequence[Group]) -> dict[str, KeyName | None]:
+        """The groups whose tag is not `key`, by name, with their tag (None: untagged)."""
+        found = {group.id.name: self.group_keys.key_name(group.id) for group in groups}
+        return {name: tag for name, tag in found.items() if tag is not key}
+
+    def _require_groups_on(self, key: KeyName, groups: Sequence[Group]) -> None:
+        """Refuses unless every group is tagged `key`: one still on the other key would fail if it were regenerated."""
+        off = self._groups_off(key, groups)
+        if not off:
+            return
+        listed = ", ".join(f"{name} ({f'tagged {tag}' if tag else 'untagged'})" for name, tag in off.items())
+        older = (
+            f"; groups without the tag were deployed by an older version: run `{shlex.join(self.stack.up_command())}` "
+            "once with this version, then rerun"
+            if None in off.values()
+            else ""
+        )
+        raise RotationError(
+            f"container groups not tagged {KEY_NAME_TAG}={key}: {listed}; they may use {key.other}, so it was "
+            f"not regenerated{older}"
+        )
 
     def _pause_for_cli(self, state: RotationState) -> Done:
         """Without the CLI the rollout batches (a stack output) are unknown, and one `pulumi up` for all groups
@@ -172,16 +219,6 @@ class AciHost:
             "command where it is installed, then rerun the rotation there to roll the containers batch by batch",
             [self.stack.printable(self.stack.set_active_key_command(state.active_key))],
         )
-
-
-def _manual_reason(batched: bool) -> str:
-    if not batched:
-        return "run these commands (--apply was not given), then rerun the rotation to verify and finish"
-    return (
-        "run these commands in order (--apply was not given); after each `pulumi up --target`, wait until every "
-        f"statusUrl of that batch in stack output {ROLLOUT_BATCHES_OUTPUT} reports apiStatus Valid (the model loads "
-        "for minutes) before the next command; then rerun the rotation to verify and finish"
-    )
 
 
 def _stack_trust(outputs: Mapping[str, Any]) -> StatusTrust:
@@ -199,9 +236,7 @@ def _instances(outputs: Mapping[str, Any], stack_name: str) -> list[Instance]:
         for kind, container in (containers.items() if isinstance(containers, dict) else ())
     }
     if not per_kind or None in per_kind.values():
-        raise RotationError(
-            f"stack {stack_name!r} has no 'containers' output with statusUrls (or a statusUrl) for each kind"
-        )
+        raise RotationError(f"stack {stack_name!r} has no 'containers' output with statusUrls for each kind")
     return [
         Instance(kind, number, len(urls), url)
         for kind, urls in per_kind.items()
@@ -211,34 +246,38 @@ def _instances(outputs: Mapping[str, Any], stack_name: str) -> list[Instance]:
 
 
 def _instance_status_urls(container: object) -> list[str] | None:
-    """`statusUrls`, or the one `statusUrl` of stacks older than it; None when neither is a list of URLs."""
-    if not isinstance(container, dict):
-        return None
-    urls = container.get("statusUrls") or [container.get("statusUrl")]
+    """`statusUrls`, or None when it is not a list of URLs."""
+    urls = container.get("statusUrls") if isinstance(container, dict) else None
     if isinstance(urls, list) and urls and all(isinstance(url, str) for url in urls):
         return [str(url) for url in urls]
     return None
 
 
-def _rollout_batches(outputs: Mapping[str, Any], instances: Sequence[Instance]) -> list[Batch]:
-    """Stack output aciRolloutBatches, each group matched to its instance by /status URL; [] when the stack
-    is older than that output."""
-    batches = outputs.get(ROLLOUT_BATCHES_OUTPUT)
-    if batches is None:
-        return []
+def _rollout_batches(outputs: Mapping[str, Any], instances: Sequence[Instance], stack_name: str) -> list[Batch]:
+    """Stack output aciRolloutBatches, each group matched to its instance by /status URL."""
     by_url = {instance.status_url: instance for instance in instances}
-    if not isinstance(batches, list) or not all(
-        isinstance(batch, list) and batch and all(_is_group(entry, by_url) for entry in batch) for batch in batches
-    ):
-        raise RotationError(
-            f"stack output {ROLLOUT_BATCHES_OUTPUT} is not a list of batches of {{urn, statusUrl}} "
-            "with every statusUrl listed in stack output containers"
-        )
+    batches = outputs.get(ROLLOUT_BATCHES_OUTPUT)
+    if not isinstance(batches, list) or not batches or not all(isinstance(batch, list) and batch for batch in batches):
+        raise _unusable_batches(stack_name)
     return [
-        Batch(number, tuple(entry["urn"] for entry in batch), tuple(by_url[entry["statusUrl"]] for entry in batch))
+        Batch(number, tuple(_group(entry, by_url, stack_name) for entry in batch))
         for number, batch in enumerate(batches, 1)
     ]
 
 
-def _is_group(entry: object, by_url: Mapping[str, Instance]) -> bool:
-    return isinstance(entry, dict) and isinstance(entry.get("urn"), str) and entry.get("statusUrl") in by_url
+def _group(entry: object, by_url: Mapping[str, Instance], stack_name: str) -> Group:
+    if isinstance(entry, dict):
+        urn, group_id = entry.get("urn"), ContainerGroupId.parse(entry.get("id"))
+        instance = by_url.get(str(entry.get("statusUrl")))
+        if isinstance(urn, str) and group_id is not None and instance is not None:
+            return Group(urn, group_id, instance)
+    raise _unusable_batches(stack_name)
+
+
+def _unusable_batches(stack_name: str) -> RotationError:
+    """Stacks deployed by older versions lack the output or its ids; `pulumi up` with this version adds both."""
+    return RotationError(
+        f"stack output {ROLLOUT_BATCHES_OUTPUT} of {stack_name!r} is missing or not a list of batches of "
+        "{urn, id, statusUrl} with every statusUrl in stack output containers (stacks deployed by an older "
+        f"version): run `pulumi up --yes --stack {stack_name}` once with this version, then rerun"
+    )

@@ -18,6 +18,7 @@ from rotation import machine
 from rotation.account import AccountId, SpeechAccount
 from rotation.aci import AciHost
 from rotation.clouds import KNOWN_CLOUDS, Cloud, resolve_cloud
+from rotation.container_groups import ContainerGroupKeys
 from rotation.errors import ActionRequiredError, RotationError
 from rotation.progress import Reporter
 from rotation.stack import CommandRunner, PulumiStack, run_command
@@ -151,14 +152,8 @@ def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitSt
     stack = PulumiStack.find(args.stack, args.project_dir, runtime.run_command) if args.stack else None
     target = Target.resolve(args, stack)
     waits = replace(runtime.waits, poll_interval=args.poll_interval, timeout=args.timeout)
-    host: machine.Host
-    if target.host == "aci":
-        if stack is None:
-            raise RotationError("ACI needs --stack: the stack injects the key into the containers")
-        status_ca = StatusTrust.verifying(args.status_ca_file) if args.status_ca_file else None
-        host = AciHost(stack, args.apply, waits, status_ca)
-    else:
-        host = _aks_host(args, target.namespace or "", waits)
+    if target.host == "aci" and stack is None:
+        raise RotationError("ACI needs --stack: the stack injects the key into the containers")
     credential = runtime.credential(cloud)
     secret_client = resources.enter_context(
         SecretClient(
@@ -177,6 +172,12 @@ def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitSt
             **runtime.sdk_options,
         )
     )
+    host: machine.Host
+    if stack is not None and target.host == "aci":
+        status_ca = StatusTrust.verifying(args.status_ca_file) if args.status_ca_file else None
+        host = AciHost(stack, ContainerGroupKeys(arm_client), args.apply, waits, status_ca)
+    else:
+        host = _aks_host(args, target.namespace or "", waits)
     return machine.Rotation(
         vault=VaultSecret(secret_client, target.secret_name),
         account=SpeechAccount(arm_client, target.account_id),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from azure.core.exceptions import (
@@ -49,18 +49,21 @@ def describe_status(action: str, status: int | None, detail: str) -> str:
     return f"{action}: {problem} ({detail})"
 
 
-def _describe_http_error(action: str, error: HttpResponseError) -> str:
+def _describe_http_error(action: str, error: HttpResponseError, advice: Mapping[int, str]) -> str:
     status = 404 if isinstance(error, ResourceNotFoundError) else error.status_code
-    return describe_status(action, status, _service_detail(error))
+    described = describe_status(action, status, _service_detail(error))
+    hint = advice.get(status or 0)
+    return f"{described}; {hint}" if hint else described
 
 
 @contextmanager
-def azure_errors(action: str) -> Iterator[None]:
-    """Turn Azure SDK exceptions raised while doing `action` into a RotationError that names it."""
+def azure_errors(action: str, advice: Mapping[int, str] | None = None) -> Iterator[None]:
+    """Turn Azure SDK exceptions raised while doing `action` into a RotationError that names it; `advice` adds
+    what to do about an HTTP status (e.g. which role a 403 lacks)."""
     try:
         yield
     except HttpResponseError as error:
-        raise RotationError(_describe_http_error(action, error)) from None
+        raise RotationError(_describe_http_error(action, error, advice or {})) from None
     except ServiceRequestError as error:
         raise RotationError(
             f"{action}: cannot reach the service, check that it exists ({one_line(str(error))})"

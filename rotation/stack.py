@@ -64,7 +64,8 @@ class PulumiStack:
         return self._outputs
 
     def deployed_key(self) -> KeyName:
-        """The key the last `pulumi up` injected into the containers (stack output `activeKey`)."""
+        """Stack output `activeKey`: the key the last untargeted `pulumi up` injected. Whether a targeted one
+        refreshes it too is not promised, so ACI trusts it only together with the container groups' tags."""
         text = self.outputs().get(ACTIVE_KEY_OUTPUT)
         if not isinstance(text, str):
             raise RotationError(
@@ -76,7 +77,8 @@ class PulumiStack:
         self._run(self.set_active_key_command(key))
 
     def up(self, targets: Sequence[str] = ()) -> None:
-        """Only an untargeted update rereads the outputs: a targeted one leaves the stack's outputs as they were."""
+        """Only an untargeted update rereads the outputs (a CLI call each): after a targeted one they may be stale,
+        which is safe because no decision rests on output activeKey alone."""
         if not targets:
             self._outputs = None
         self._run(self.up_command(targets))

@@ -1,8 +1,10 @@
 """A stand-in for the Pulumi CLI, installed as `pulumi` on PATH: the stack lives in a JSON file.
 
 `up` deploys the configured activeKey to the fake ACI containers (through the fake cloud's control endpoint),
-to the groups named by `--target` URNs only if any are given, and then publishes it as the stack output
-`activeKey` unless targeted: a targeted update leaves the stack's outputs as they were. Most tests call `main`
+to the groups named by `--target` URNs only if any are given (the fake cloud tags each group with the key's name
+in the same update), and then publishes it as the stack output `activeKey` unless targeted: a targeted update
+leaves the stack's outputs as they were, unless the stack says `targeted_up_refreshes_outputs` (Pulumi does not
+promise either, and the rotation must be safe both ways). Most tests call `main`
 in-process (process start-up costs more than the rest of a command); one runs it as the `pulumi` executable.
 """
 
@@ -31,7 +33,7 @@ def main(argv: list[str], path: str) -> int:
         key = stack["config"]["activeKey"]
         targets = [argv[i + 1].rsplit("::", 1)[1] for i, arg in enumerate(argv) if arg == "--target"]
         _post(stack["deploy_url"], {"activeKey": key, "instances": targets or None})
-        if not targets:
+        if not targets or stack["targeted_up_refreshes_outputs"]:
             stack["outputs"]["activeKey"] = key
     else:
         print(f"error: unexpected command {argv}", file=sys.stderr)

@@ -39,6 +39,10 @@ KUBE_TOKEN = "kube-test-token"
 KINDS = ("speech-to-text", "neural-text-to-speech")
 #: ACI runs one container group per replica; each holds the key its last deployment injected.
 ACI_INSTANCES = {kind: [f"{kind}-{n}" for n in (1, 2)] for kind in KINDS}
+ACI_GROUP_PREFIX = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
+    "/providers/Microsoft.ContainerInstance/containerGroups"
+)
 REQUEST_TIMEOUT_S = 5.0
 
 Json = dict[str, Any]
@@ -80,6 +84,8 @@ class World:
         default_factory=lambda: {kind: list(instances) for kind, instances in ACI_INSTANCES.items()}
     )
     aci_keys: dict[str, str] = field(default_factory=dict)
+    #: Each group's `speech-key-name` tag, set with its key like the stack does (absent: an older stack's group).
+    aci_key_tags: dict[str, str] = field(default_factory=dict)
     #: Instances whose /status answers 503, as a container group that does not come up does.
     starting_aci_instances: set[str] = field(default_factory=set)
     #: How many /status polls a restarted group answers 503 while its model loads, and which are loading.
@@ -108,6 +114,7 @@ class World:
         self.versions.append({"version": "v0", "value": key1, "tags": {"speech-key-name": "Key1"}})
         self.synced_value = key1
         self.aci_keys = {instance: key1 for instances in self.aci_instances.values() for instance in instances}
+        self.aci_key_tags = dict.fromkeys(self.aci_keys, "Key1")
         for kind in KINDS:
             self.deployments[kind] = Deployment(name=kind, kind=kind, pod_key=key1)
 
@@ -151,9 +158,11 @@ class World:
         return None
 
     def deploy_aci(self, key_name: str, instances: list[str] | None = None) -> None:
-        """Restarts the groups (all, or `instances`) whose key changes, as any env change restarts an ACI group."""
+        """Restarts the groups (all, or `instances`) whose key changes, as any env change restarts an ACI group;
+        the same update tags each group with the key's name."""
         value = self.keys[key_name]
         for instance in instances or list(self.aci_keys):
+            self.aci_key_tags[instance] = key_name
             if self.aci_keys[instance] != value:
                 self.aci_keys[instance] = value
                 self.restarting[instance] = self.restart_polls
@@ -169,6 +178,7 @@ class World:
     def single_replica(self, kind: str) -> None:
         for instance in self.aci_instances[kind][1:]:
             del self.aci_keys[instance]
+            del self.aci_key_tags[instance]
         del self.aci_instances[kind][1:]
 
 
@@ -368,19 +378,25 @@ def update_secret(server: FakeCloudServer, request: Request) -> tuple[int, Json]
 # ---- ARM ----------------------------------------------------------------------------------------------------
 
 
-def _arm_checked(server: FakeCloudServer, request: Request) -> tuple[int, Json] | None:
+def _arm_checked(
+    server: FakeCloudServer, request: Request, resource_type: str, exists: bool
+) -> tuple[int, Json] | None:
     if request.header("Authorization") != f"Bearer t|{server.base_url}/.default":
         return 401, _error("AuthenticationFailed", "missing or wrong ARM token")
-    if request.params["sub"] != SUBSCRIPTION or request.params["name"] != ACCOUNT or not server.world.account_exists:
+    if request.params["sub"] != SUBSCRIPTION or not exists:
         return 404, _error(
-            "ResourceNotFound",
-            f"The Resource 'Microsoft.CognitiveServices/accounts/{request.params['name']}' was not found.",
+            "ResourceNotFound", f"The Resource '{resource_type}/{request.params['name']}' was not found."
         )
     return None
 
 
+def _account_checked(server: FakeCloudServer, request: Request) -> tuple[int, Json] | None:
+    exists = request.params["name"] == ACCOUNT and server.world.account_exists
+    return _arm_checked(server, request, "Microsoft.CognitiveServices/accounts", exists)
+
+
 def get_account(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
-    return _arm_checked(server, request) or (
+    return _account_checked(server, request) or (
         200,
         {"id": ACCOUNT_ID, "name": ACCOUNT, "kind": "SpeechServices", "location": "westeurope", "properties": {}},
     )
@@ -388,11 +404,11 @@ def get_account(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
 
 def list_keys(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
     keys = server.world.keys
-    return _arm_checked(server, request) or (200, {"key1": keys["Key1"], "key2": keys["Key2"]})
+    return _account_checked(server, request) or (200, {"key1": keys["Key1"], "key2": keys["Key2"]})
 
 
 def regenerate_key(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
-    problem = _arm_checked(server, request)
+    problem = _account_checked(server, request)
     if problem is not None:
         return problem
     server.world.regenerate(request.json()["keyName"])
@@ -524,6 +540,17 @@ def aci_status(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
     return 200, status
 
 
+def get_container_group(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
+    name, world = request.params["name"], server.world
+    assert request.query.get("api-version") == ["2023-05-01"]
+    problem = _arm_checked(server, request, "Microsoft.ContainerInstance/containerGroups", name in world.aci_keys)
+    tag = world.aci_key_tags.get(name)
+    return problem or (
+        200,
+        {"id": f"{ACI_GROUP_PREFIX}/{name}", "name": name, "tags": {"speech-key-name": tag} if tag else {}},
+    )
+
+
 def aci_deploy(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
     body = request.json()
     server.world.deploy_aci(body["activeKey"], body["instances"])
@@ -533,6 +560,10 @@ def aci_deploy(server: FakeCloudServer, request: Request) -> tuple[int, Json]:
 _ARM_ACCOUNT = (
     r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/[^/]+"
     r"/providers/Microsoft\.CognitiveServices/accounts/(?P<name>[^/]+)"
+)
+_ARM_CONTAINER_GROUP = (
+    r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/[^/]+"
+    r"/providers/Microsoft\.ContainerInstance/containerGroups/(?P<name>[^/]+)"
 )
 _KUBE_NS = r"/(?:api|apis/apps)/v1/namespaces/(?P<ns>[^/]+)"
 ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
@@ -546,6 +577,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         ("GET", _ARM_ACCOUNT, "arm.get", get_account),
         ("POST", _ARM_ACCOUNT + "/listKeys", "arm.listKeys", list_keys),
         ("POST", _ARM_ACCOUNT + "/regenerateKey", "arm.regenerateKey", regenerate_key),
+        ("GET", _ARM_CONTAINER_GROUP, "arm.getContainerGroup", get_container_group),
         ("GET", _KUBE_NS + r"/deployments", "kube.listDeployments", list_deployments),
         ("PATCH", _KUBE_NS + r"/deployments/(?P<name>[^/]+)", "kube.patchDeployment", patch_deployment),
         ("GET", _KUBE_NS + r"/secrets/(?P<name>[^/]+)", "kube.readSecret", read_secret),

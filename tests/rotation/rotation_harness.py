@@ -27,6 +27,7 @@ from rotation.waiting import Waits
 from tests.rotation import fake_pulumi
 from tests.rotation.rotation_fake_cloud import (
     ACCOUNT_ID,
+    ACI_GROUP_PREFIX,
     KUBE_TOKEN,
     NAMESPACE,
     SECRET_NAME,
@@ -150,6 +151,7 @@ class Rotator:
                 "config": {"activeKey": "Key1"},
                 "deploy_url": f"{self.bench.servers.containers.base_url}/_fake/aci/deploy",
                 "fail_ups": [],
+                "targeted_up_refreshes_outputs": False,
                 "calls": [],
             }
         )
@@ -176,7 +178,11 @@ class Rotator:
         replicas = max(len(instances) for instances in instances_of.values())
         stack["outputs"]["aciRolloutBatches"] = [
             [
-                {"urn": aci_urn(instances[replica]), "statusUrl": status_url(instances[replica])}
+                {
+                    "urn": aci_urn(instances[replica]),
+                    "id": f"{ACI_GROUP_PREFIX}/{instances[replica]}",
+                    "statusUrl": status_url(instances[replica]),
+                }
                 for instances in instances_of.values()
                 if replica < len(instances)
             ]

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from tests.rotation.rotation_fake_cloud import KINDS
@@ -96,10 +99,11 @@ def test_a_failed_pulumi_up_of_any_batch_is_reported_and_a_rerun_finishes(aci: R
 
 @pytest.mark.parametrize(
     "step",
-    ["regenerate-unused-key", "set-stack-config", "roll-batch-1", "roll-batch-2", "deploy-stack", "verify-status"],
+    ["regenerate-unused-key", "set-stack-config", "deploy-stack", "verify-status"],
 )
 def test_an_interrupt_after_any_aci_roll_step_leaves_a_state_the_rerun_finishes(aci: Rotator, step: str) -> None:
-    """The steps before and after the roll are the host-independent ones the AKS tests interrupt already."""
+    """The steps before and after the roll are the host-independent ones the AKS tests interrupt already; the
+    batches have their own test below."""
     aci.assert_interrupt_after_step_is_resumed("aci", [*aci.stack_args(), "--apply"], step)
 
 
@@ -166,50 +170,63 @@ def test_dry_run_lists_every_batch_with_its_command_and_changes_nothing(aci: Rot
     assert aci.world.regenerated == []
 
 
+def _drop_group_ids(stack: dict[str, Any]) -> None:
+    for batch in stack["outputs"]["aciRolloutBatches"]:
+        for entry in batch:
+            del entry["id"]
+
+
 @pytest.mark.parametrize(
-    ("older_outputs", "verified"),
+    ("older_stack", "fragment"),
     [
-        (["aciRolloutBatches"], "4 container(s) report the key valid"),
-        (["aciRolloutBatches", "statusUrls"], "2 container(s) report the key valid: speech-to-text, neural-text"),
+        (lambda stack: stack["outputs"].pop("aciRolloutBatches"), "output aciRolloutBatches of 'prod' is missing"),
+        (_drop_group_ids, "not a list of batches of {urn, id, statusUrl}"),
+        (lambda _stack: None, "not tagged speech-key-name=Key1: speech-to-text-2 (untagged)"),
     ],
+    ids=["no-rollout-batches", "no-group-ids", "untagged-group"],
 )
-def test_stacks_older_than_rollout_batches_get_one_pulumi_up_with_a_downtime_warning(
-    aci: Rotator, older_outputs: list[str], verified: str
+def test_a_stack_older_than_the_group_tags_is_refused_until_deployed_once_with_this_version(
+    aci: Rotator, older_stack: Callable[[dict[str, Any]], object], fragment: str
 ) -> None:
     stack = aci.stack()
-    del stack["outputs"]["aciRolloutBatches"]
-    for container in stack["outputs"]["containers"].values():
-        if "statusUrls" in older_outputs:
-            del container["statusUrls"]
+    older_stack(stack)
     aci.write_stack(stack)
+    del aci.world.aci_key_tags["speech-to-text-2"]
 
-    outcome = aci.run([*aci.stack_args(), "--apply", "--json"])
+    refused = aci.run([*aci.stack_args(), "--apply"])
 
-    assert outcome.code == 0, outcome.text
-    assert _ups(aci) == [FINAL_UP]
-    warnings = [event for event in outcome.events() if event["event"] == "warning"]
-    assert [warning["step"] for warning in warnings] == ["deploy-stack"]
-    assert "has no output aciRolloutBatches" in warnings[0]["message"]
-    assert "every kind is unavailable while the model loads" in warnings[0]["message"]
-    assert any(verified in (event.get("detail") or "") for event in outcome.events())
-    aci.assert_rotated(downtime=["speech-to-text", "neural-text-to-speech"])
+    assert refused.code == 1
+    assert fragment in refused.stderr
+    assert f"run `pulumi up --yes --stack {STACK}` once with this version, then rerun" in refused.stderr
+    assert aci.world.regenerated == []
+
+    aci.publish_status(aci.bench.servers.containers)
+    aci.world.deploy_aci("Key1")  # what `pulumi up` with this version does: it adds the tags, restarting nothing
+    assert aci.run([*aci.stack_args(), "--apply"]).code == 0
+    aci.assert_rotated()
 
 
 @pytest.mark.parametrize(
-    ("active_key", "fragment"),
+    ("active_key", "group_tag", "fragment"),
     [
-        ("Key2", "stack output activeKey is Key2 but the secret holds Key1"),
-        (None, "has no output 'activeKey', so the key the containers got is unknown"),
+        ("Key2", "Key1", "stack output activeKey is Key2 but the secret holds Key1"),
+        (None, "Key1", "has no output 'activeKey', so the key the containers got is unknown"),
+        (
+            "Key1",
+            "Key2",
+            "not tagged speech-key-name=Key1: neural-text-to-speech-1 (tagged Key2); they may use Key2",
+        ),
     ],
 )
-def test_refuses_to_start_unless_the_deployed_key_is_the_vaults(
-    aci: Rotator, active_key: str | None, fragment: str
+def test_refuses_to_start_unless_the_deployed_key_and_every_group_tag_are_the_vaults(
+    aci: Rotator, active_key: str | None, group_tag: str, fragment: str
 ) -> None:
     stack = aci.stack()
     del stack["outputs"]["activeKey"]
     if active_key is not None:
         stack["outputs"]["activeKey"] = active_key
     aci.write_stack(stack)
+    aci.world.aci_key_tags["neural-text-to-speech-1"] = group_tag
 
     outcome = aci.run(aci.stack_args())
 
@@ -225,12 +242,26 @@ def test_refuses_to_start_without_the_pulumi_cli(aci: Rotator, monkeypatch: pyte
     outcome = aci.run([*aci.stack_args(), *targets, "--host", "aci", "--apply"])
 
     assert outcome.code == 1
-    assert "stack output activeKey, which needs the Pulumi CLI" in outcome.stderr
+    assert "listed in stack output aciRolloutBatches, which needs the Pulumi CLI" in outcome.stderr
     assert aci.world.regenerated == []
 
 
-def test_containers_moved_back_after_verification_keep_the_old_key_from_being_regenerated(aci: Rotator) -> None:
-    """E.g. a `pulumi up` from a checkout with the old config between two runs."""
+@pytest.mark.parametrize(
+    ("moved_back", "active_key", "fragment"),
+    [
+        (None, "Key1", "stack output activeKey is Key1 but the secret holds Key2"),
+        (
+            ["speech-to-text-2"],
+            "Key2",
+            "container groups not tagged speech-key-name=Key2: speech-to-text-2 (tagged Key1)",
+        ),
+    ],
+    ids=["every-group-and-the-output", "one-group-only"],
+)
+def test_containers_moved_back_after_verification_keep_the_old_key_from_being_regenerated(
+    aci: Rotator, moved_back: list[str] | None, active_key: str, fragment: str
+) -> None:
+    """E.g. a `pulumi up` from a checkout with the old config between two runs, targeted or not."""
 
     def stop_when_verified(step: str) -> None:
         if step == "mark-verified":
@@ -238,12 +269,39 @@ def test_containers_moved_back_after_verification_keep_the_old_key_from_being_re
 
     assert aci.run([*aci.stack_args(), "--apply"], after_step=stop_when_verified).code == 130
     stack = aci.stack()
-    stack["outputs"]["activeKey"] = "Key1"
+    stack["outputs"]["activeKey"] = active_key
     aci.write_stack(stack)
-    aci.world.deploy_aci("Key1")
+    aci.world.deploy_aci("Key1", moved_back)
 
     outcome = aci.run([*aci.stack_args(), "--apply"])
 
     assert outcome.code == 1
-    assert "stack output activeKey is Key1 but the secret holds Key2" in outcome.stderr
+    assert fragment in outcome.stderr
     assert aci.world.regenerated == ["Key2"] and aci.world.outages == []
+
+
+@pytest.mark.parametrize("targeted_up_refreshes_outputs", [False, True])
+@pytest.mark.parametrize("interrupted_after", ["roll-batch-1", "roll-batch-2"])
+def test_a_rerun_after_an_interrupted_batch_applies_exactly_the_batches_whose_groups_lack_the_new_key(
+    aci: Rotator, targeted_up_refreshes_outputs: bool, interrupted_after: str
+) -> None:
+    """Whether or not a targeted `pulumi up` refreshes output activeKey, the group tags decide: were activeKey
+    trusted, the rerun would skip batch 2 and regenerate Key1 while its groups still use it."""
+    stack = aci.stack()
+    stack["targeted_up_refreshes_outputs"] = targeted_up_refreshes_outputs
+    aci.write_stack(stack)
+
+    def interrupt(step: str) -> None:
+        if step == interrupted_after:
+            raise KeyboardInterrupt
+
+    assert aci.run([*aci.stack_args(), "--apply"], after_step=interrupt).code == 130
+    assert aci.world.regenerated == ["Key2"]
+
+    resumed = aci.run([*aci.stack_args(), "--apply"])
+
+    assert resumed.code == 0, resumed.text
+    aci.assert_rotated()
+    assert aci.world.regenerated == ["Key2", "Key1"]
+    final_up = [] if targeted_up_refreshes_outputs else [FINAL_UP]  # a refreshed activeKey leaves nothing to do
+    assert _ups(aci) == [*BATCH_UPS, *final_up], "each batch once: a rolled batch is not applied again"

@@ -98,3 +98,31 @@ def test_a_missing_target_names_the_option(aks: Rotator, monkeypatch: pytest.Mon
     _assert_one_line_error(aks.run(["rotate", "--stack", "prod"]), 1, "--host is required")
     _assert_one_line_error(aks.run(["rotate"]), 1, "no --stack was given")
     _assert_one_line_error(aks.run([]), 2, "the following arguments are required: command")
+
+
+def test_no_permission_to_read_the_container_groups_names_the_role_and_changes_nothing(aci: Rotator) -> None:
+    aci.world.forbidden_routes.add("arm.getContainerGroup")
+
+    outcome = aci.run([*aci.stack_args(), "--apply"])
+
+    _assert_one_line_error(
+        outcome,
+        1,
+        "reading container group 'speech-to-text-1' in resource group speech-rg: permission denied",
+        "grant Reader on resource group speech-rg",
+    )
+    assert aci.world.regenerated == []
+
+
+def test_a_container_group_that_does_not_exist_is_named_and_changes_nothing(aci: Rotator) -> None:
+    stack = aci.stack()
+    entry = stack["outputs"]["aciRolloutBatches"][1][0]
+    entry["id"] = entry["id"].replace("speech-to-text-2", "deleted-group")
+    aci.write_stack(stack)
+
+    outcome = aci.run([*aci.stack_args(), "--apply"])
+
+    _assert_one_line_error(
+        outcome, 1, "container group 'deleted-group'", "not found", "names a group that does not exist"
+    )
+    assert aci.world.regenerated == []
