@@ -43,6 +43,12 @@ def read_stack_config(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, An
     return {key: _without_secure(value) for key, value in (document.get("config") or {}).items()}
 
 
+def own_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The `speech-containers:*` values of a stack's config, keyed without the namespace."""
+    prefix = f"{config.NAMESPACE}:"
+    return {key.removeprefix(prefix): value for key, value in values.items() if key.startswith(prefix)}
+
+
 def _without_secure(value: Any) -> Any:
     """Replace every `{secure: ...}` (top-level or nested by `--path`) with the placeholder."""
     if isinstance(value, dict):
@@ -187,8 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         values = read_stack_config(args.stack, args.stacks_dir)
-        prefix = f"{config.NAMESPACE}:"
-        settings = config.parse({k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)})
+        settings = config.parse(own_values(values))
         plan = offline.run(lambda: program.build(settings), values, stack=args.stack)
     except (StackFileError, config.ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -16,6 +16,19 @@ def ingress_plan() -> offline.Plan:
     return plan_program(AKS_INGRESS_STACK)
 
 
+#: Independent options in one plan: an internal ingress, authorized API ranges, and no preflight.
+VARIANT = with_changes(
+    AKS_STACK,
+    preflight=False,
+    aks={"ingress": {**INGRESS, "internal": True}, "cluster": {"apiServerAuthorizedIpRanges": ["203.0.113.0/24"]}},
+)
+
+
+@pytest.fixture(scope="module")
+def variant_plan() -> offline.Plan:
+    return plan_program(VARIANT)
+
+
 def test_ingress_serves_every_kind_over_tls_with_the_vault_certificate(ingress_plan: offline.Plan) -> None:
     ingress = ingress_plan.one("kubernetes:networking.k8s.io/v1:Ingress")
     spec = ingress.get("spec")
@@ -59,9 +72,8 @@ def test_services_stay_cluster_internal_even_with_an_ingress(ingress_plan: offli
     assert {s.get("spec.type") for s in ingress_plan.of_type("kubernetes:core/v1:Service")} == {"ClusterIP"}
 
 
-def test_internal_ingress_uses_an_internal_load_balancer() -> None:
-    plan = plan_program(with_changes(AKS_STACK, aks={"ingress": {**INGRESS, "internal": True}}))
-    cluster = plan.one("azure-native:containerservice:ManagedCluster")
+def test_internal_ingress_uses_an_internal_load_balancer(variant_plan: offline.Plan) -> None:
+    cluster = variant_plan.one("azure-native:containerservice:ManagedCluster")
     assert cluster.get("ingressProfile.webAppRouting.nginx.defaultIngressControllerType") == "Internal"
 
 
@@ -70,12 +82,11 @@ def test_without_an_ingress_there_is_no_add_on_and_no_public_entry(aks_plan: off
     assert aks_plan.one("azure-native:containerservice:ManagedCluster").get("ingressProfile") is None
 
 
-def test_private_api_server_and_authorized_ranges() -> None:
+def test_private_api_server_and_authorized_ranges(variant_plan: offline.Plan) -> None:
     private = plan_program(with_changes(AKS_STACK, aks={"cluster": {"privateCluster": True}}))
     cluster = private.one("azure-native:containerservice:ManagedCluster")
     assert cluster.get("apiServerAccessProfile.enablePrivateCluster") is True
-    ranges = plan_program(with_changes(AKS_STACK, aks={"cluster": {"apiServerAuthorizedIpRanges": ["203.0.113.0/24"]}}))
-    profile = ranges.one("azure-native:containerservice:ManagedCluster").get("apiServerAccessProfile")
+    profile = variant_plan.one("azure-native:containerservice:ManagedCluster").get("apiServerAccessProfile")
     assert profile == {"enablePrivateCluster": False, "authorizedIPRanges": ["203.0.113.0/24"]}
 
 
@@ -126,9 +137,9 @@ def test_preflight_job_checks_billing_from_the_speech_pool_without_a_literal_key
     assert offline.MOCK_KEYS["key1"] not in str(job.inputs)
 
 
-def test_preflight_false_registers_no_job() -> None:
-    plan = plan_program(with_changes(AKS_STACK, preflight=False))
-    assert plan.of_type("kubernetes:batch/v1:Job") == []
+def test_preflight_false_registers_no_job(variant_plan: offline.Plan, aks_plan: offline.Plan) -> None:
+    assert len(aks_plan.of_type("kubernetes:batch/v1:Job")) == 1
+    assert variant_plan.of_type("kubernetes:batch/v1:Job") == []
 
 
 def test_one_network_policy_covers_every_speech_pod_in_and_out(aks_plan: offline.Plan) -> None:

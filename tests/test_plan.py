@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from components import plan
+from components import config, plan
+from tests.sample_stacks import plan_program
+from tests.security.samples import stack_file_values
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_STACKS = sorted(
@@ -37,9 +39,13 @@ def test_dev_plan_shows_account_vault_secrets_and_each_container(capsys: pytest.
 
 
 @pytest.mark.parametrize("stack", SAMPLE_STACKS)
-def test_every_sample_stack_plans(stack: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert plan.main([stack]) == 0
-    assert "ENDPOINTS" in capsys.readouterr().out
+def test_every_sample_stack_plans_and_renders(stack: str) -> None:
+    """`main` is exercised end to end above; here each stack file's plan (shared with the policy tests) renders."""
+    settings = config.parse(stack_file_values(stack))
+    rendered = plan.render(stack, settings, plan_program(stack_file_values(stack), stack), 0.0)
+    assert f"Offline plan of stack '{stack}': host {settings.host}" in rendered
+    assert "ENDPOINTS" in rendered
+    assert all(kind in rendered for kind in plan_program(stack_file_values(stack), stack).outputs["containers"])
 
 
 def test_unknown_stack_lists_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import offline
-from components.config import NAMESPACE
-from components.plan import STACKS_DIR, read_stack_config
+from components.plan import STACKS_DIR, own_values, read_stack_config
 from tests.sample_stacks import ACI_STACK, AKS_INGRESS_STACK, AKS_STACK, plan_program
 
 
@@ -30,8 +29,7 @@ class Sample:
 
 def stack_file_values(stack: str) -> dict[str, Any]:
     """The `speech-containers` values of a stack file, without the namespace (what `plan_program` takes)."""
-    prefix = f"{NAMESPACE}:"
-    return {k.removeprefix(prefix): v for k, v in read_stack_config(stack).items() if k.startswith(prefix)}
+    return own_values(read_stack_config(stack))
 
 
 def samples() -> list[Sample]:
