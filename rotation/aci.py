@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -98,6 +98,8 @@ class AciHost:
     apply: bool
     waits: Waits
     status_ca: StatusTrust | None = None
+    #: Each group's tag as last read in this run, by group name; forgotten when a `pulumi up` of ours may change it.
+    _read_tags: dict[str, KeyName | None] = field(default_factory=dict, init=False, repr=False)
 
     def check_in_use(self, state: RotationState) -> str:
         if self.stack.executable is None:
@@ -165,8 +167,9 @@ class AciHost:
     def _roll_batch(self, batch: Batch, commands: Sequence[Sequence[str]], state: RotationState) -> Done:
         """Restarts the batch unless each of its groups is tagged with the key already; waits for its /status
         either way, since an interrupted run may have left the batch loading."""
-        if self._groups_off(state.active_key, batch.groups):
+        if self._groups_off(state.active_key, batch.groups, reread=False):
             self._require_apply(commands)
+            self._forget_tags(batch.groups)
             self.stack.up(batch.urns)
             action = f"`pulumi up --target` restarted batch {batch.number}"
         else:
@@ -174,29 +177,41 @@ class AciHost:
         return Done(state, f"{action}; {wait_until_valid(self._endpoints(batch.instances), self.waits)}")
 
     def _deploy_stack(self, groups: Sequence[Group], commands: Sequence[Sequence[str]], state: RotationState) -> Done:
+        """Skipped only when output activeKey and every group's tag name the key. The tags are not read again
+        after `pulumi up`: the check before the old key is regenerated reads them, and that is where they matter."""
         key = state.active_key
-        if self.stack.deployed_key() is key and not self._groups_off(key, groups):
+        if self.stack.deployed_key() is key and not self._groups_off(key, groups, reread=False):
             return Done(state, f"stack output {ACTIVE_KEY_OUTPUT} and every group's tag are {key}: already deployed")
         self._require_apply(commands)
+        self._forget_tags(groups)
         self.stack.up()
         deployed = self.stack.deployed_key()
         if deployed is not key:
             raise RotationError(f"after `pulumi up`, stack output {ACTIVE_KEY_OUTPUT} is {deployed}, not {key}")
-        self._require_groups_on(key, groups)
         return Done(state, f"`pulumi up` deployed {key}")
 
     def _require_apply(self, commands: Sequence[Sequence[str]]) -> None:
         if not self.apply:
             raise ActionRequiredError(MANUAL_REASON, [self.stack.printable(command) for command in commands])
 
-    def _groups_off(self, key: KeyName, groups: Sequence[Group]) -> dict[str, KeyName | None]:
-        """The groups whose tag is not `key`, by name, with their tag (None: untagged)."""
-        found = {group.id.name: self.group_keys.key_name(group.id) for group in groups}
-        return {name: tag for name, tag in found.items() if tag is not key}
+    def _groups_off(self, key: KeyName, groups: Sequence[Group], reread: bool) -> dict[str, KeyName | None]:
+        """The groups whose tag is not `key`, by name, with their tag (None: untagged). Without `reread`, a tag
+        read earlier in this run is reused (one ARM call less per group): for roll decisions a stale "not yet"
+        only re-applies a batch, which changes nothing, and a stale "done" is caught by the fresh read that guards
+        the old key."""
+        for group in groups:
+            if reread or group.id.name not in self._read_tags:
+                self._read_tags[group.id.name] = self.group_keys.key_name(group.id)
+        tags = {group.id.name: self._read_tags[group.id.name] for group in groups}
+        return {name: tag for name, tag in tags.items() if tag is not key}
+
+    def _forget_tags(self, groups: Sequence[Group]) -> None:
+        for group in groups:
+            self._read_tags.pop(group.id.name, None)
 
     def _require_groups_on(self, key: KeyName, groups: Sequence[Group]) -> None:
         """Refuses unless every group is tagged `key`: one still on the other key would fail if it were regenerated."""
-        off = self._groups_off(key, groups)
+        off = self._groups_off(key, groups, reread=True)
         if not off:
             return
         listed = ", ".join(f"{name} ({f'tagged {tag}' if tag else 'untagged'})" for name, tag in off.items())
