@@ -6,6 +6,8 @@ address, and liveness waits out the model-loading budget before it starts checki
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_azure_native.containerinstance as aci
 import pulumi_azure_native.storage as storage
@@ -167,12 +169,10 @@ class AciHost(pulumi.ComponentResource):
         the key as a secure value. Read the result with `az container logs -g <group> -n <name>`.
         """
         facts, inputs = catalog.PREFLIGHT, self._inputs
-        return aci.ContainerGroup(
-            f"{self._name}-preflight",
-            resource_group_name=inputs.resource_group_name,
-            location=inputs.location,
-            os_type="Linux",
-            sku="Standard",
+        # No IP: it only calls out. In a VNet it checks the same network path the containers use.
+        return self._container_group(
+            "preflight",
+            {"speech-container": "preflight"},
             restart_policy="Never",
             containers=[
                 aci.ContainerArgs(
@@ -184,13 +184,22 @@ class AciHost(pulumi.ComponentResource):
                     environment_variables=billing_settings(inputs.billing_endpoint, inputs.api_key),
                 )
             ],
-            # No IP: it only calls out. In a VNet it checks the same network path the containers use.
-            subnet_ids=[aci.ContainerGroupSubnetIdArgs(id=self._settings.subnet_id)]
-            if self._settings.subnet_id
-            else None,
+        )
+
+    def _container_group(self, name: str, tags: dict[str, str], **specifics: Any) -> aci.ContainerGroup:
+        """A Linux group of this host: its region, network (the VNet subnet, if any) and logs, plus `specifics`."""
+        subnet = self._settings.subnet_id
+        return aci.ContainerGroup(
+            f"{self._name}-{name}",
+            resource_group_name=self._inputs.resource_group_name,
+            location=self._inputs.location,
+            os_type="Linux",
+            sku="Standard",
+            subnet_ids=[aci.ContainerGroupSubnetIdArgs(id=subnet)] if subnet else None,
             diagnostics=self._diagnostics(),
-            tags={**inputs.tags, "speech-container": "preflight"},
+            tags={**self._inputs.tags, **tags},
             opts=pulumi.ResourceOptions(parent=self),
+            **specifics,
         )
 
     def _diagnostics(self) -> aci.ContainerGroupDiagnosticsArgs:
@@ -240,12 +249,11 @@ class AciHost(pulumi.ComponentResource):
         mounts = [aci.VolumeMountArgs(name=MODEL_VOLUME, mount_path=catalog.MODEL_MOUNT_PATH)] if volumes else []
         sidecars, tls_volumes = self._tls_proxy()
         size = container.size
-        return aci.ContainerGroup(
-            f"{self._name}-{group_name}",
-            resource_group_name=inputs.resource_group_name,
-            location=inputs.location,
-            os_type="Linux",
-            sku="Standard",
+        # The key-name tag is set in the same PUT as ApiKey, so the group says which key it runs with (rotation
+        # reads it).
+        return self._container_group(
+            group_name,
+            {"speech-container": container.kind.value, catalog.KEY_NAME_TAG: inputs.active_key_name},
             restart_policy=self._settings.restart_policy,
             init_containers=[
                 aci.InitContainerDefinitionArgs(
@@ -270,16 +278,5 @@ class AciHost(pulumi.ComponentResource):
                 *sidecars,
             ],
             ip_address=self._address(group_name),
-            subnet_ids=[aci.ContainerGroupSubnetIdArgs(id=self._settings.subnet_id)]
-            if self._settings.subnet_id
-            else None,
             volumes=volumes + tls_volumes,
-            diagnostics=self._diagnostics(),
-            # Set in the same PUT as ApiKey, so the group itself says which key it runs with (rotation reads it).
-            tags={
-                **inputs.tags,
-                "speech-container": container.kind.value,
-                catalog.KEY_NAME_TAG: inputs.active_key_name,
-            },
-            opts=pulumi.ResourceOptions(parent=self),
         )
