@@ -21,6 +21,7 @@ def unique_name(prefix: str, resource_group_name: pulumi.Input[str], max_length:
     def build(args: list[str]) -> str:
         digest = hashlib.sha256("/".join([*args, stack]).encode()).hexdigest()[:8]
         room = max_length - len(prefix) - len(digest) - 2
-        return f"{prefix}-{stack[:room]}-{digest}" if room > 0 else f"{prefix}-{digest}"
+        # No empty middle part: `kv--1a2b3c4d` is not a valid vault name.
+        return f"{prefix}-{stack[:room]}-{digest}" if room > 0 and stack else f"{prefix}-{digest}"
 
     return pulumi.Output.all(client.subscription_id, resource_group_name).apply(build)

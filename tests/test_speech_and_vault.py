@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from components import offline, program
@@ -185,3 +186,12 @@ def test_every_child_resource_has_a_component_parent(aci_plan: offline.Plan) -> 
     components = {r.urn for r in aci_plan.registrations if not r.custom}
     orphans = [r.name for r in aci_plan.registrations if r.custom and r.parent not in components]
     assert orphans == ["speech-rg"]  # the resource group is the stack's own
+
+
+def test_derived_names_fit_azure_rules_for_any_stack_name() -> None:
+    for stack in ("dev", "a-very-long-production-stack-name-for-region-westeurope", "__"):
+        plan = plan_program(ACI_STACK, stack=stack)
+        vault = plan.one("azure-native:keyvault:Vault").get("vaultName")
+        assert re.fullmatch(r"[a-z][a-z0-9-]{1,22}[a-z0-9]", vault) and "--" not in vault, vault
+        account = plan.one("azure-native:cognitiveservices:Account").get("accountName")
+        assert len(account) <= 64 and "--" not in account, account
