@@ -90,7 +90,6 @@ class AciHost(pulumi.ComponentResource):
         self.rollout_batches = pulumi.Output.all(
             *(pulumi.Output.all(*entries) for _, entries in sorted(by_replica.items()))
         )
-        secure = self._tls is not None
         if inputs.preflight and inputs.containers:
             self._preflight()
         self.endpoints = pulumi.Output.all(**per_kind).apply(

@@ -83,7 +83,7 @@ class SpeechCredentials(pulumi.ComponentResource):
             parent=self,
         )
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
-        k8s.core.v1.ServiceAccount(
+        service_account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
             metadata={
                 "name": SERVICE_ACCOUNT,
@@ -121,7 +121,14 @@ class SpeechCredentials(pulumi.ComponentResource):
             # Mounting fails until the identity can sign in and read the vault.
             opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[federation, reader])),
         )
+        #: What a pod using these credentials must wait for: its service account and the secret mount.
+        self.pod_prerequisites: list[pulumi.Resource] = [service_account, self.secret_provider_class]
         self.register_outputs({"identityClientId": identity.client_id, "secretProviderClass": SECRET_PROVIDER_CLASS})
+
+    @staticmethod
+    def volume_mount() -> k8s.core.v1.VolumeMountArgsDict:
+        """Where a container sees the vault secrets (read-only)."""
+        return {"name": SECRET_PROVIDER_CLASS, "mount_path": MOUNT_PATH, "read_only": True}
 
     @staticmethod
     def volume() -> k8s.core.v1.VolumeArgsDict:

@@ -12,7 +12,7 @@ import pulumi_kubernetes as k8s
 
 from components import catalog
 from components.aks_cluster import SpeechNodePool
-from components.aks_credentials import MOUNT_PATH, SpeechCredentials
+from components.aks_credentials import SpeechCredentials
 from components.aks_workload import credential_env, resources, speech_pod
 
 JOB_NAME = "speech-preflight"
@@ -39,9 +39,7 @@ class PreflightJob(pulumi.ComponentResource):
             "args": ["eula=accept", "Billing=$(Billing)", "ApiKey=$(ApiKey)"],
             "env": credential_env(),
             "resources": resources(facts.size),
-            "volume_mounts": [
-                {"name": credentials.secret_provider_class_name, "mount_path": MOUNT_PATH, "read_only": True}
-            ],
+            "volume_mounts": [credentials.volume_mount()],
         }
         pod = speech_pod(pool, credentials.service_account_name, [credentials.volume()], container)
         pod["restart_policy"] = "Never"
@@ -58,7 +56,7 @@ class PreflightJob(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=provider,
-                depends_on=[credentials.secret_provider_class, pool.agent_pool],
+                depends_on=[*credentials.pod_prerequisites, pool.agent_pool],
                 replace_on_changes=["spec"],
                 delete_before_replace=True,
             ),

@@ -28,7 +28,7 @@ import pulumi_kubernetes as k8s
 
 from components import catalog
 from components.aks_cluster import SpeechNodePool
-from components.aks_credentials import MOUNT_PATH, SpeechCredentials
+from components.aks_credentials import SpeechCredentials
 from components.catalog import Size
 from components.config import ContainerConfig
 
@@ -172,9 +172,7 @@ class SpeechWorkload(pulumi.ComponentResource):
         self._opts = pulumi.ResourceOptions(parent=self, provider=provider)
         kind = container.kind.value
         volumes: list[k8s.core.v1.VolumeArgsDict] = [credentials.volume()]
-        mounts: list[k8s.core.v1.VolumeMountArgsDict] = [
-            {"name": credentials.secret_provider_class_name, "mount_path": MOUNT_PATH, "read_only": True}
-        ]
+        mounts: list[k8s.core.v1.VolumeMountArgsDict] = [credentials.volume_mount()]
         if container.spec.needs_model_id:
             claim = self._model_claim(name)
             volumes.append({"name": MODEL_VOLUME, "persistent_volume_claim": {"claim_name": claim.metadata.name}})
@@ -191,6 +189,8 @@ class SpeechWorkload(pulumi.ComponentResource):
             ),
             spec={
                 "selector": {"match_labels": selector_labels(container)},
+                # Kubernetes' default of 600 s would call a pod still loading its model a failed rollout.
+                "progress_deadline_seconds": container.spec.startup_budget_seconds + ROLLOUT_MARGIN_SECONDS,
                 "strategy": {"type": "RollingUpdate", "rolling_update": {"max_surge": 1, "max_unavailable": 0}},
                 "template": {
                     "metadata": {"labels": labels(container)},
@@ -198,7 +198,7 @@ class SpeechWorkload(pulumi.ComponentResource):
                 },
             },
             opts=pulumi.ResourceOptions.merge(
-                self._opts, pulumi.ResourceOptions(depends_on=[credentials.secret_provider_class, pool.agent_pool])
+                self._opts, pulumi.ResourceOptions(depends_on=[*credentials.pod_prerequisites, pool.agent_pool])
             ),
         )
         service = k8s.core.v1.Service(

@@ -161,3 +161,16 @@ def test_one_network_policy_covers_every_speech_pod_in_and_out(aks_plan: offline
 def test_new_clusters_enforce_network_policy_with_cilium(aks_plan: offline.Plan) -> None:
     profile = aks_plan.one("azure-native:containerservice:ManagedCluster").get("networkProfile")
     assert (profile["networkPolicy"], profile["networkDataplane"]) == ("cilium", "cilium")
+
+
+def test_rollouts_wait_out_model_loading_instead_of_the_default_600_s(aks_plan: offline.Plan) -> None:
+    for deployment in aks_plan.of_type("kubernetes:apps/v1:Deployment"):
+        kind = catalog.Kind(deployment.get("metadata.name"))
+        deadline = deployment.get("spec.progressDeadlineSeconds")
+        assert deadline > catalog.CONTAINERS[kind].startup_budget_seconds > 600
+
+
+def test_pods_wait_for_their_service_account(aks_plan: offline.Plan) -> None:
+    account = aks_plan.one("kubernetes:core/v1:ServiceAccount")
+    for pod_owner in [*aks_plan.of_type("kubernetes:apps/v1:Deployment"), aks_plan.one("kubernetes:batch/v1:Job")]:
+        assert account.urn in pod_owner.dependencies, pod_owner.name
