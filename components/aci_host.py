@@ -229,13 +229,13 @@ class AciHost(pulumi.ComponentResource):
         )
         return [proxy], [aci.VolumeArgs(name=TLS_VOLUME, secret=self._tls.volume_files())]
 
-    def _address(self, group_name: str) -> aci.IpAddressArgs:
+    def _address(self, container: ContainerConfig, replica: int) -> aci.IpAddressArgs:
         """Only the TLS port is exposed when TLS is on; plain 5000 only on private (VNet) groups."""
         port = catalog.TLS_PORT if self._tls else catalog.CONTAINER_PORT
         ports = [aci.PortArgs(port=port, protocol="TCP")]
         if self._settings.subnet_id:
             return aci.IpAddressArgs(type="Private", ports=ports)
-        label = f"{self._settings.dns_name_label_prefix}-{group_name}" if self._settings.dns_name_label_prefix else None
+        label = self._settings.dns_label(container.kind, replica)
         # TenantReuse: after deletion only our tenant can claim the label again (no subdomain takeover).
         return aci.IpAddressArgs(
             type="Public", ports=ports, dns_name_label=label, auto_generated_domain_name_label_scope="TenantReuse"
@@ -276,6 +276,6 @@ class AciHost(pulumi.ComponentResource):
                 ),
                 *sidecars,
             ],
-            ip_address=self._address(group_name),
+            ip_address=self._address(container, replica),
             volumes=volumes + tls_volumes,
         )

@@ -6,6 +6,7 @@ Every problem is reported with the config key that holds it and what is allowed,
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
@@ -156,6 +157,10 @@ class AciConfig:
     restart_policy: str
     regional_core_quota: int
     tls: AciTlsConfig
+
+    def dns_label(self, kind: Kind, replica: int) -> str | None:
+        """The public DNS label of one replica's group (`<prefix>-<kind>-<replica>`), if the groups have labels."""
+        return f"{self.dns_name_label_prefix}-{kind}-{replica}" if self.dns_name_label_prefix else None
 
 
 @dataclass(frozen=True)
@@ -333,6 +338,21 @@ class _Reader:
                 self.fail(f"{value!r} is not allowed; {hint}", f"{name}[{i}]")
         return tuple(good)
 
+    def ipv4_ranges(self, name: str) -> tuple[str, ...]:
+        """IPv4 addresses or CIDR ranges, checked as networks (`999.1.1.1/99` is not one)."""
+        values: list[Any] = self._typed(name, [], list, "a list of IPv4 addresses or CIDR ranges")
+        good = []
+        for i, value in enumerate(values):
+            try:
+                valid = isinstance(value, str) and ipaddress.ip_network(value, strict=False).version == 4
+            except ValueError:
+                valid = False
+            if valid:
+                good.append(value)
+            else:
+                self.fail(f"{value!r} is not allowed; expected an IPv4 address or CIDR range", f"{name}[{i}]")
+        return tuple(good)
+
     def items(self, name: str) -> Iterator[tuple[str, _Reader]]:
         value: Mapping[str, Any] = self._typed(name, {}, Mapping, "an object")
         for key in value:
@@ -345,9 +365,9 @@ class _Reader:
 
 
 _GUID: Final = r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
-_CIDR: Final = r"\d{1,3}(\.\d{1,3}){3}(/\d{1,2})?"
 _ARM_ID: Final = r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+"
 _DNS_LABEL: Final = r"[a-z][a-z0-9-]{1,40}[a-z0-9]"
+DNS_LABEL_MAX: Final = 63
 _SECRET_NAME: Final = r"[0-9a-zA-Z-]{1,127}"
 _K8S_NAME: Final = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 _ENV_NAME: Final = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -356,7 +376,7 @@ _ENV_NAME: Final = r"[A-Za-z_][A-Za-z0-9_]*"
 def _network(r: _Reader, default_public: bool) -> NetworkRules:
     return NetworkRules(
         public_access=r.boolean("publicNetworkAccess", default_public),
-        allowed_ip_ranges=r.strings("allowedIpRanges", _CIDR, "expected an IPv4 address or CIDR range"),
+        allowed_ip_ranges=r.ipv4_ranges("allowedIpRanges"),
     )
 
 
@@ -378,7 +398,7 @@ def _principals(r: _Reader, name: str) -> tuple[Principal, ...]:
 
 def _speech(r: _Reader) -> SpeechConfig:
     r.only(("sku", "accountName", "customSubdomain", "publicNetworkAccess", "allowedIpRanges", "activeKey"))
-    return SpeechConfig(
+    config = SpeechConfig(
         sku=r.choice("sku", ("S0", "F0"), "S0") or "S0",
         account_name=r.string("accountName", pattern=r"[a-zA-Z0-9][a-zA-Z0-9_.-]{1,62}", hint="2-64 letters/digits"),
         custom_subdomain=r.string(
@@ -389,6 +409,13 @@ def _speech(r: _Reader) -> SpeechConfig:
         network=_network(r, default_public=True),
         active_key=KeyName(r.choice("activeKey", tuple(KeyName), KeyName.KEY1.value) or KeyName.KEY1),
     )
+    if config.account_name and not config.custom_subdomain and not re.fullmatch(_DNS_LABEL, config.account_name):
+        r.fail(
+            "is also the custom subdomain unless speech.customSubdomain is set, so it must be a lowercase DNS label "
+            "(letters, digits, hyphens, 3-42)",
+            "accountName",
+        )
+    return config
 
 
 def _key_vault(r: _Reader) -> KeyVaultConfig:
@@ -407,7 +434,11 @@ def _key_vault(r: _Reader) -> KeyVaultConfig:
     )
     hint = "letters, digits and hyphens, up to 127"
     return KeyVaultConfig(
-        name=r.string("name", pattern=r"[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", hint="3-24 letters, digits, hyphens"),
+        name=r.string(
+            "name",
+            pattern=r"(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]",
+            hint="3-24 letters, digits, single hyphens",
+        ),
         purge_protection=r.boolean("purgeProtection", True),
         soft_delete_retention_days=r.integer("softDeleteRetentionDays", 90, 7, 90),
         network=_network(r, default_public=True),
@@ -550,7 +581,7 @@ def _aci_tls(r: _Reader, private: bool) -> AciTlsConfig:
     )
 
 
-def _aci(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AciConfig:
+def _aci(r: _Reader, containers: tuple[ContainerConfig, ...], preflight: bool) -> AciConfig:
     r.only(
         (
             "tls",
@@ -572,11 +603,27 @@ def _aci(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AciConfig:
             "a VNet-injected group (subnetId) has no public IP or DNS label; set one of them",
             "dnsNameLabelPrefix",
         )
-    cores = sum(c.size.cpu * c.replicas for c in containers)
+    sidecar = catalog.TLS_PROXY_SIZE if config.tls.mode is not TlsMode.NONE else Size(0, 0)
+    limit = catalog.ACI.max_group
+    for c in containers:
+        group = Size(c.size.cpu + sidecar.cpu, c.size.memory_gb + sidecar.memory_gb)
+        if not group.fits_in(limit):
+            r.problems.append(
+                f"containers.{c.kind}: with the TLS sidecar its group needs {group.cpu:g} cores / {group.memory_gb:g} "
+                f"GB, over ACI's {limit.cpu:g} cores / {limit.memory_gb:g} GB per group; lower cpu or memoryGb"
+            )
+        label = config.dns_label(c.kind, c.replicas - 1)
+        if label and len(label) > DNS_LABEL_MAX:
+            r.fail(
+                f"makes the DNS label {label!r} {len(label)} characters long (max {DNS_LABEL_MAX})",
+                "dnsNameLabelPrefix",
+            )
+    cores = sum((c.size.cpu + sidecar.cpu) * c.replicas for c in containers)
+    cores += catalog.PREFLIGHT.size.cpu if preflight and containers else 0
     if cores > config.regional_core_quota:
         r.fail(
-            f"the containers need {cores:g} cores, over the regional ACI quota of {config.regional_core_quota}; "
-            "lower cpu/replicas or raise the quota in Azure and set this key",
+            f"the groups need {cores:g} cores (TLS sidecars and the preflight included), over the regional ACI "
+            f"quota of {config.regional_core_quota}; lower cpu/replicas or raise the quota in Azure and set this key",
             "regionalCoreQuota",
         )
     return config
@@ -644,7 +691,7 @@ def _aks(r: _Reader, containers: tuple[ContainerConfig, ...]) -> AksConfig:
             )
             or "2m",
             private_api_server=c.boolean("privateCluster", False),
-            api_server_authorized_ip_ranges=c.strings("apiServerAuthorizedIpRanges", _CIDR, "expected IPv4/CIDR"),
+            api_server_authorized_ip_ranges=c.ipv4_ranges("apiServerAuthorizedIpRanges"),
         )
         if new.private_api_server and new.api_server_authorized_ip_ranges:
             c.fail(
@@ -723,7 +770,8 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
         )
     raw_tags: Mapping[str, Any] = r._typed("tags", {}, Mapping, "an object of tag: value")
     tags = [(k, str(v)) for k, v in raw_tags.items()]
-    aci = _aci(r.child("aci"), containers) if host is Host.ACI else None
+    preflight = r.boolean("preflight", True)
+    aci = _aci(r.child("aci"), containers, preflight) if host is Host.ACI else None
     aks = _aks(r.child("aks"), containers) if host is Host.AKS else None
     for other, unused in (("aci", host is not Host.ACI), ("aks", host is not Host.AKS)):
         if unused and other in raw:
@@ -739,7 +787,7 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
         containers=containers,
         log_analytics=_log_analytics(r.child("logAnalytics")),
         private_endpoints=_private_endpoints(r.child("privateEndpoints")) if "privateEndpoints" in raw else None,
-        preflight=r.boolean("preflight", True),
+        preflight=preflight,
         aci=aci,
         aks=aks,
     )

@@ -141,7 +141,7 @@ def test_explicit_tag_is_kept_and_locale_voice_build_the_tag() -> None:
         (
             with_changes(ACI_STACK, containers={"speech-to-text": {"replicas": 13}}),
             "aci.regionalCoreQuota",
-            "need 104 cores, over the regional ACI quota of 100",
+            "need 107.75 cores (TLS sidecars and the preflight included), over the regional ACI quota of 100",
         ),
         (with_changes(ACI_STACK, aci={"tls": {"mode": "none"}}), "aci.tls.mode", "must terminate TLS"),
         (with_changes(ACI_STACK, aci={"tls": {"mode": "certificate"}}), "aci.tls.certificate", "is required"),
@@ -155,6 +155,24 @@ def test_explicit_tag_is_kept_and_locale_voice_build_the_tag() -> None:
             "aci.tls.privateKey",
             "only used with mode: certificate",
         ),
+        (
+            with_changes(ACI_STACK, containers={"speech-to-text": {"cpu": 31}}),
+            "containers.speech-to-text",
+            "with the TLS sidecar its group needs 31.25 cores",
+        ),
+        (
+            with_changes(
+                ACI_STACK,
+                aci={"dnsNameLabelPrefix": "a" * 40},
+                containers={"custom-speech-to-text": {"modelId": "0" * 32}},
+            ),
+            "aci.dnsNameLabelPrefix",
+            "characters long (max 63)",
+        ),
+        (with_changes(ACI_STACK, speech={"accountName": "Speech_Prod"}), "speech.accountName", "lowercase DNS label"),
+        (with_changes(ACI_STACK, keyVault={"name": "kv--speech"}), "keyVault.name", "single hyphens"),
+        (with_changes(ACI_STACK, speech={"allowedIpRanges": ["999.1.1.1/99"]}), "speech.allowedIpRanges[0]", "IPv4"),
+        (with_changes(ACI_STACK, speech={"allowedIpRanges": ["2001:db8::/32"]}), "speech.allowedIpRanges[0]", "IPv4"),
         (with_changes(ACI_STACK, aks={}), "aks", "is set but host is aci"),
         (with_changes(AKS_STACK, aci={}), "aci", "is set but host is aks"),
         (with_changes(ACI_STACK, tags=["a"]), "tags", "must be an object"),
@@ -218,3 +236,15 @@ def test_private_groups_may_skip_tls() -> None:
     settings = config.parse(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}))
     assert settings.aci is not None
     assert settings.aci.tls.mode is config.TlsMode.NONE
+
+
+def test_private_groups_have_no_sidecar_so_31_cores_fit() -> None:
+    settings = config.parse(
+        with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}, containers={"speech-to-text": {"cpu": 31}})
+    )
+    assert settings.containers[0].size.cpu == 31
+
+
+def test_account_name_with_its_own_subdomain_may_use_underscores() -> None:
+    speech = {"accountName": "Speech_Prod", "customSubdomain": "contoso-speech-prod"}
+    assert config.parse(with_changes(ACI_STACK, speech=speech)).speech.account_name == "Speech_Prod"
