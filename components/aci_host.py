@@ -52,7 +52,12 @@ def environment(
         settings.append(aci.EnvironmentVariableArgs(name="ModelId", value=container.model_id))
     if container.decoder_max_count:
         settings.append(aci.EnvironmentVariableArgs(name="DECODER_MAX_COUNT", value=str(container.decoder_max_count)))
-    settings += [aci.EnvironmentVariableArgs(name=k, value=v) for k, v in container.env]
+    if container.env_secret:
+        settings += [
+            aci.EnvironmentVariableArgs(name=k, secure_value=pulumi.Output.secret(v)) for k, v in container.env
+        ]
+    else:
+        settings += [aci.EnvironmentVariableArgs(name=k, value=v) for k, v in container.env]
     return settings
 
 

@@ -71,15 +71,26 @@ def credential_env() -> list[k8s.core.v1.EnvVarArgsDict]:
     return [from_secret("Billing", facts.billing_endpoint_data_key), from_secret("ApiKey", facts.api_key_data_key)]
 
 
+def settings_secret_name(container: ContainerConfig) -> str:
+    """The Secret holding a kind's `env` values when they came from secret config."""
+    return f"{container.kind.value}-settings"
+
+
 def environment(container: ContainerConfig) -> list[k8s.core.v1.EnvVarArgsDict]:
-    """The container's settings, then the credentials from the synced Secret."""
+    """The container's settings (secret ones by reference), then the credentials from the synced Secret."""
     plain = [("Eula", "accept")]
     if container.model_id:
         plain.append(("ModelId", container.model_id))
     if container.decoder_max_count:
         plain.append(("DECODER_MAX_COUNT", str(container.decoder_max_count)))
-    plain += container.env
+    if not container.env_secret:
+        plain += container.env
     settings: list[k8s.core.v1.EnvVarArgsDict] = [{"name": k, "value": v} for k, v in plain]
+    if container.env_secret:
+        secret = settings_secret_name(container)
+        settings += [
+            {"name": k, "value_from": {"secret_key_ref": {"name": secret, "key": k}}} for k, _ in container.env
+        ]
     return [*settings, *credential_env()]
 
 
@@ -173,6 +184,9 @@ class SpeechWorkload(pulumi.ComponentResource):
         kind = container.kind.value
         volumes: list[k8s.core.v1.VolumeArgsDict] = [credentials.volume()]
         mounts: list[k8s.core.v1.VolumeMountArgsDict] = [credentials.volume_mount()]
+        prerequisites: list[pulumi.Resource] = [*credentials.pod_prerequisites, pool.agent_pool]
+        if container.env_secret:
+            prerequisites.append(self._settings_secret(name))
         if container.spec.needs_model_id:
             claim = self._model_claim(name)
             volumes.append({"name": MODEL_VOLUME, "persistent_volume_claim": {"claim_name": claim.metadata.name}})
@@ -197,9 +211,7 @@ class SpeechWorkload(pulumi.ComponentResource):
                     "spec": self._pod(pool, credentials.service_account_name, volumes, mounts),
                 },
             },
-            opts=pulumi.ResourceOptions.merge(
-                self._opts, pulumi.ResourceOptions(depends_on=[*credentials.pod_prerequisites, pool.agent_pool])
-            ),
+            opts=pulumi.ResourceOptions.merge(self._opts, pulumi.ResourceOptions(depends_on=prerequisites)),
         )
         service = k8s.core.v1.Service(
             f"{name}-service",
@@ -253,6 +265,18 @@ class SpeechWorkload(pulumi.ComponentResource):
         if annotations:
             meta["annotations"] = annotations
         return meta
+
+    def _settings_secret(self, name: str) -> k8s.core.v1.Secret:
+        """The `env` values from secret config, in a Secret (encrypted in state) instead of the pod spec."""
+        metadata = self._metadata()
+        metadata["name"] = settings_secret_name(self._container)
+        return k8s.core.v1.Secret(
+            f"{name}-settings",
+            metadata=metadata,
+            type="Opaque",
+            string_data=pulumi.Output.secret(dict(self._container.env)),
+            opts=self._opts,
+        )
 
     def _model_claim(self, name: str) -> k8s.core.v1.PersistentVolumeClaim:
         metadata = self._metadata()

@@ -122,6 +122,8 @@ class ContainerConfig:
     env: tuple[tuple[str, str], ...]
     #: `sha256:...`: pins the image so a re-pushed tag cannot change what runs.
     digest: str | None = None
+    #: The `env` values came from secret config (`pulumi config set --secret`), so hosts keep them secret.
+    env_secret: bool = False
 
     @property
     def spec(self) -> ContainerSpec:
@@ -478,7 +480,7 @@ def _size(r: _Reader, spec: ContainerSpec, limit: Size) -> Size:
     return Size(cpu, memory)
 
 
-def _container(kind: Kind, r: _Reader, host_limit: Size) -> ContainerConfig:
+def _container(kind: Kind, r: _Reader, host_limit: Size, env_secret: bool) -> ContainerConfig:
     spec = catalog.CONTAINERS[kind]
     r.only(
         (
@@ -537,17 +539,18 @@ def _container(kind: Kind, r: _Reader, host_limit: Size) -> ContainerConfig:
         decoder_max_count=decoders,
         env=tuple(sorted(env)),
         digest=r.string("digest", pattern=r"sha256:[0-9a-f]{64}", hint="expected sha256:<64 hex digits>"),
+        env_secret=env_secret and bool(env),
     )
 
 
-def _containers(r: _Reader, host_limit: Size) -> tuple[ContainerConfig, ...]:
+def _containers(r: _Reader, host_limit: Size, secret: bool) -> tuple[ContainerConfig, ...]:
     found = []
     allowed = tuple(Kind)
     for name, child in r.items("containers"):
         if name not in allowed:
             r.fail(f"unknown container kind; allowed: {', '.join(allowed)}", f"containers.{name}")
             continue
-        found.append(_container(Kind(name), child, host_limit))
+        found.append(_container(Kind(name), child, host_limit, secret))
     return tuple(found)
 
 
@@ -749,8 +752,11 @@ def _pool(r: _Reader, containers: tuple[ContainerConfig, ...]) -> NodePoolConfig
     )
 
 
-def parse(raw: Mapping[str, Any]) -> StackConfig:
-    """Validate the namespace's raw values (already JSON-decoded); raise ConfigError listing every problem."""
+def parse(raw: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()) -> StackConfig:
+    """Validate the namespace's raw values (already JSON-decoded); raise ConfigError listing every problem.
+
+    `secret_keys` are the top-level keys set as secrets; their values are kept secret downstream.
+    """
     problems: list[str] = []
     r = _Reader(raw, "", problems)
     r.only(TOP_LEVEL_KEYS)
@@ -761,7 +767,8 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
     if location is None:
         r.fail("is required: the Azure region, like eastus", "location")
     host_limit = catalog.ACI.max_group if host is Host.ACI else Size(math.inf, math.inf)
-    containers = _containers(r, host_limit)
+    # Pulumi marks a whole top-level key secret when any value under it is, so all env values count as secret.
+    containers = _containers(r, host_limit, secret="containers" in secret_keys)
     eula = r.raw.get("eula")
     if containers and eula != "accept":
         r.fail(
@@ -829,7 +836,8 @@ def load() -> StackConfig:
     for full_key, value in values.items():
         if full_key.startswith(prefix):
             raw[full_key[len(prefix) :]] = _decode(value)
-    return parse(raw)
+    secret = set(pulumi_runtime_config.get_config_secret_keys_env()) | pulumi_runtime_config._SECRET_KEYS.get()
+    return parse(raw, frozenset(key.removeprefix(prefix) for key in secret if key.startswith(prefix)))
 
 
 def _decode(value: Any) -> Any:

@@ -346,16 +346,18 @@ def run(
     stack: str = "test",
     project: str = "speech-containers",
     plan: Plan | None = None,
+    secret_keys: tuple[str, ...] = (),
 ) -> Plan:
     """Run `program` under the mock engine with this `namespace:key` config and return what it did.
 
-    Pass `plan` to see what was registered even when the program raises.
+    Pass `plan` to see what was registered even when the program raises, and `secret_keys` for the
+    `namespace:key`s set as secrets.
     """
     plan = plan if plan is not None else Plan()
 
     def isolated() -> Plan:
         monitor = RecordingMonitor(AzureMocks(), plan.registrations)
-        pulumi.runtime.set_all_config(stack_config(config))
+        pulumi.runtime.set_all_config(stack_config(config), list(secret_keys))
         pulumi_mocks.set_mocks(
             AzureMocks(),
             project=project,

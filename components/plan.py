@@ -30,8 +30,9 @@ class StackFileError(Exception):
     """The stack file is missing or unreadable."""
 
 
-def read_stack_config(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:
-    """The `config:` map of `stacks/Pulumi.<stack>.yaml`, with encrypted values replaced by a placeholder."""
+def read_stack(stack: str, stacks_dir: Path = STACKS_DIR) -> tuple[dict[str, Any], frozenset[str]]:
+    """The `config:` map of `stacks/Pulumi.<stack>.yaml` with encrypted values replaced by a placeholder, and the
+    keys that hold encrypted values (Pulumi treats them as secret)."""
     path = stacks_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stacks_dir.glob("Pulumi.*.yaml"))
@@ -40,7 +41,14 @@ def read_stack_config(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, An
         document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         raise StackFileError(f"{path} is not valid YAML: {error}") from None
-    return {key: _without_secure(value) for key, value in (document.get("config") or {}).items()}
+    values = {key: _without_secure(value) for key, value in (document.get("config") or {}).items()}
+    secret = frozenset(key for key, value in (document.get("config") or {}).items() if _without_secure(value) != value)
+    return values, secret
+
+
+def read_stack_config(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:
+    """The stack's config values (see `read_stack`)."""
+    return read_stack(stack, stacks_dir)[0]
 
 
 def own_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -192,9 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        values = read_stack_config(args.stack, args.stacks_dir)
-        settings = config.parse(own_values(values))
-        plan = offline.run(lambda: program.build(settings), values, stack=args.stack)
+        values, secret_keys = read_stack(args.stack, args.stacks_dir)
+        settings = config.parse(own_values(values), frozenset(own_values(dict.fromkeys(secret_keys))))
+        plan = offline.run(lambda: program.build(settings), values, stack=args.stack, secret_keys=tuple(secret_keys))
     except (StackFileError, config.ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from components import catalog, offline
+from components import catalog, offline, program
+from components.config import NAMESPACE
 from components.tls_proxy import TLS_DIR
-from tests.sample_stacks import ACI_STACK, plan_program, with_changes
+from tests.sample_stacks import ACI_STACK, namespaced, plan_program, with_changes
 
 MODEL_ID = "0123abcd-4567-89ef-0123-456789abcdef"
 SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/aci"
@@ -274,3 +275,17 @@ def test_each_group_is_tagged_with_the_key_it_runs_with() -> None:
             assert group.get("tags")[catalog.KEY_NAME_TAG] == active
             expected = offline.MOCK_KEYS["key1" if active == "Key1" else "key2"]
             assert offline.reveal(group.raw("containers"))[0]["environmentVariables"][2]["secureValue"] == expected
+
+
+def test_env_values_from_secret_config_become_secure_values() -> None:
+    values = with_changes(ACI_STACK, containers={"speech-to-text": {"env": {"HTTP_PROXY_CREDS": "user:hunter2"}}})
+    secret = offline.run(program.main, namespaced(values), secret_keys=(f"{NAMESPACE}:containers",))
+    variables = offline.reveal(groups(secret)["speech-aci-speech-to-text-0"].raw("containers"))[0][
+        "environmentVariables"
+    ]
+    assert {"name": "HTTP_PROXY_CREDS", "secureValue": "user:hunter2"} in variables
+    plain = plan_program(values)
+    variables = offline.reveal(groups(plain)["speech-aci-speech-to-text-0"].raw("containers"))[0][
+        "environmentVariables"
+    ]
+    assert {"name": "HTTP_PROXY_CREDS", "value": "user:hunter2"} in variables

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components import catalog, config, offline
+from components import catalog, config, offline, program
 from components.aks_preflight import JOB_NAME
-from tests.sample_stacks import AKS_INGRESS_STACK, AKS_STACK, plan_program, with_changes
+from components.config import NAMESPACE
+from tests.sample_stacks import AKS_INGRESS_STACK, AKS_STACK, namespaced, plan_program, with_changes
 
 INGRESS = AKS_INGRESS_STACK["aks"]["ingress"]
 
@@ -174,3 +175,22 @@ def test_pods_wait_for_their_service_account(aks_plan: offline.Plan) -> None:
     account = aks_plan.one("kubernetes:core/v1:ServiceAccount")
     for pod_owner in [*aks_plan.of_type("kubernetes:apps/v1:Deployment"), aks_plan.one("kubernetes:batch/v1:Job")]:
         assert account.urn in pod_owner.dependencies, pod_owner.name
+
+
+def test_env_values_from_secret_config_live_in_a_secret_not_the_pod_spec() -> None:
+    values = with_changes(AKS_STACK, containers={"speech-to-text": {"env": {"HTTP_PROXY_CREDS": "user:hunter2"}}})
+    plan = offline.run(program.main, namespaced(values), secret_keys=(f"{NAMESPACE}:containers",))
+    secret = plan.one("kubernetes:core/v1:Secret")
+    assert secret.get("metadata.name") == "speech-to-text-settings"
+    assert isinstance(secret.raw("stringData"), offline.Secret)
+    assert secret.get("stringData") == {"HTTP_PROXY_CREDS": "user:hunter2"}
+    deployment = next(
+        d for d in plan.of_type("kubernetes:apps/v1:Deployment") if d.get("metadata.name") == "speech-to-text"
+    )
+    env = {e["name"]: e for e in deployment.get("spec.template.spec.containers.0.env")}
+    assert env["HTTP_PROXY_CREDS"] == {
+        "name": "HTTP_PROXY_CREDS",
+        "valueFrom": {"secretKeyRef": {"name": "speech-to-text-settings", "key": "HTTP_PROXY_CREDS"}},
+    }
+    assert "hunter2" not in str(deployment.inputs)
+    assert secret.urn in deployment.dependencies

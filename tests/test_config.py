@@ -248,3 +248,13 @@ def test_private_groups_have_no_sidecar_so_31_cores_fit() -> None:
 def test_account_name_with_its_own_subdomain_may_use_underscores() -> None:
     speech = {"accountName": "Speech_Prod", "customSubdomain": "contoso-speech-prod"}
     assert config.parse(with_changes(ACI_STACK, speech=speech)).speech.account_name == "Speech_Prod"
+
+
+def test_load_knows_which_keys_are_secret() -> None:
+    values = with_changes(ACI_STACK, containers={"speech-to-text": {"env": {"HTTP_PROXY_CREDS": "u:p"}}})
+
+    def read(expected: bool) -> None:
+        assert config.load().containers[0].env_secret is expected
+
+    offline.run(lambda: read(True), namespaced(values), secret_keys=(f"{config.NAMESPACE}:containers",))
+    offline.run(lambda: read(False), namespaced(values))
