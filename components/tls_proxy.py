@@ -2,6 +2,11 @@
 
 Containers in one ACI group share localhost, so nginx terminates TLS on 443 and forwards to 127.0.0.1:5000,
 upgrading WebSockets and keeping long recognition streams open. Only 443 is exposed on the group's IP.
+
+The self-signed mode is for development: under the TenantReuse label scope Azure adds a hash to the group's
+FQDN, which the certificate (`*.<region>.azurecontainer.io`) cannot name, so clients pin the exported
+certificate instead of verifying the host name. Production uses `mode: certificate` with your own DNS name
+(a CNAME to the group's FQDN) and a certificate for it.
 """
 
 from __future__ import annotations
