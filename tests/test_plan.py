@@ -42,10 +42,15 @@ def test_dev_plan_shows_account_vault_secrets_and_each_container(capsys: pytest.
 def test_every_sample_stack_plans_and_renders(stack: str) -> None:
     """`main` is exercised end to end above; here each stack file's plan (shared with the policy tests) renders."""
     settings = config.parse(stack_file_values(stack))
-    rendered = plan.render(stack, settings, plan_program(stack_file_values(stack), stack), 0.0)
+    planned = plan_program(stack_file_values(stack), stack)
+    rendered = plan.render(stack, settings, planned, 0.0)
     assert f"Offline plan of stack '{stack}': host {settings.host}" in rendered
-    assert "ENDPOINTS" in rendered
-    assert all(kind in rendered for kind in plan_program(stack_file_values(stack), stack).outputs["containers"])
+    endpoints = rendered.split("ENDPOINTS\n", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    assert len(endpoints) == len(settings.containers) > 0
+    for row in endpoints:
+        kind, url, status = row.split()
+        expected = planned.outputs["containers"][kind]
+        assert (url, status) == (expected["url"], expected["statusUrl"])
 
 
 def test_unknown_stack_lists_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
