@@ -43,7 +43,6 @@ class SpeechCredentials(pulumi.ComponentResource):
     """The identity, service account and SecretProviderClass that bring the vault's secrets to Speech pods."""
 
     service_account_name: str
-    secret_provider_class_name: str
     secret_provider_class: k8s.apiextensions.CustomResource
 
     def __init__(
@@ -57,7 +56,6 @@ class SpeechCredentials(pulumi.ComponentResource):
     ) -> None:
         super().__init__("speech-containers:aks:SpeechCredentials", name, None, opts)
         self.service_account_name = SERVICE_ACCOUNT
-        self.secret_provider_class_name = SECRET_PROVIDER_CLASS
         identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity",
             resource_group_name=inputs.resource_group_name,

@@ -14,7 +14,6 @@ import contextvars
 import gc
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,10 +129,6 @@ class Plan:
 
     def named(self, name: str) -> Registration:
         return next(r for r in self.registrations if r.name == name)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 #: ARM resource provider namespaces of the azure-native modules the package uses.

@@ -41,9 +41,9 @@ def read_stack(stack: str, stacks_dir: Path = STACKS_DIR) -> tuple[dict[str, Any
         document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         raise StackFileError(f"{path} is not valid YAML: {error}") from None
-    values = {key: _without_secure(value) for key, value in (document.get("config") or {}).items()}
-    secret = frozenset(key for key, value in (document.get("config") or {}).items() if _without_secure(value) != value)
-    return values, secret
+    raw = document.get("config") or {}
+    values = {key: _without_secure(value) for key, value in raw.items()}
+    return values, frozenset(key for key, value in values.items() if value != raw[key])
 
 
 def read_stack_config(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:

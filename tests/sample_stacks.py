@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Callable
 from typing import Any
 
 from components import offline, program
@@ -39,8 +38,6 @@ AKS_INGRESS_STACK: dict[str, Any] = {
     **AKS_STACK,
     "aks": {**AKS_STACK["aks"], "ingress": {"domain": "speech.contoso.com", "certificateName": "speech-wildcard"}},
 }
-
-PlanStack = Callable[..., offline.Plan]
 
 
 def namespaced(values: dict[str, Any]) -> dict[str, Any]:
