@@ -12,7 +12,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 plan: $(BIN)/.installed
-	$(BIN)/python -m components.plan $(STACK)
+	$(BIN)/python -m plan $(STACK)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

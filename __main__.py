@@ -1,4 +1,4 @@
-"""Pulumi entry point: everything lives in components/ (see README)."""
+"""Pulumi entry point: the stack config becomes one SpeechContainers component (components/program.py)."""
 
 from components.program import main
 

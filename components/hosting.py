@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypedDict
 
 import pulumi
 
 from components import catalog
-from components.config import ContainerConfig
+from components.args import DeploymentOutput
+from components.config.model import ContainerConfig
 
 
 @dataclass(frozen=True)
@@ -50,31 +50,23 @@ class HostInputs:
     preflight: bool
 
 
-class Endpoint(TypedDict):
-    """How clients and the rotation command reach one container kind."""
-
-    #: Speech SDK host URL: ws:// for speech-to-text kinds, http:// for the others.
-    url: str
-    #: The container's key-validation page, used by rotation to verify a new key.
-    statusUrl: str
-    #: Every instance (ACI has one group per replica; AKS has one Service).
-    instances: list[str]
-    #: The `/status` page of every instance, in the order of `instances` (rotation verifies each).
-    statusUrls: list[str]
-
-
-def endpoint(spec: catalog.ContainerSpec, hosts: list[str], tls: bool = False) -> Endpoint:
-    """The Endpoint of a container kind served at these host names (first one is the SDK's).
+def endpoint(container: ContainerConfig, hosts: list[str], tls: bool = False) -> DeploymentOutput:
+    """How clients reach a deployment served at these host names (the first one is the SDK's).
 
     Behind TLS the SDK uses wss:// or https:// on 443; inside a network it reaches port 5000 directly.
     """
+    spec = container.spec
     port = catalog.TLS_PORT if tls else catalog.CONTAINER_PORT
     scheme = f"{spec.protocol}s" if tls else spec.protocol.value
     web = "https" if tls else "http"
     status = [f"{web}://{h}:{port}{catalog.STATUS_PATH}" for h in hosts]
-    return Endpoint(
+    found = DeploymentOutput(
+        kind=container.kind.value,
         url=f"{scheme}://{hosts[0]}:{port}",
         statusUrl=status[0],
         instances=[f"{scheme}://{h}:{port}" for h in hosts],
         statusUrls=status,
     )
+    if container.ssml_voice:
+        found["voice"] = container.ssml_voice
+    return found

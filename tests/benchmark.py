@@ -34,7 +34,7 @@ def main() -> int:
     results = [
         (
             f"plan {stack}",
-            min(timed([sys.executable, "-m", "components.plan", stack]) for _ in range(args.runs)),
+            min(timed([sys.executable, "-m", "plan.command", stack]) for _ in range(args.runs)),
             PLAN_BUDGET_SECONDS,
         )
         for stack in stacks

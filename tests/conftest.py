@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import offline
+from plan import offline
 from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program
 
 

@@ -7,8 +7,9 @@ import functools
 import json
 from typing import Any
 
-from components import offline, program
+from components import program
 from components.config import NAMESPACE
+from plan import offline
 
 #: Minimal valid stacks; tests copy and change them.
 ACI_STACK: dict[str, Any] = {

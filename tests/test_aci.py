@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from components import catalog, offline, program
+from components import catalog, program
+from components.aci.tls_proxy import TLS_DIR
 from components.config import NAMESPACE
-from components.tls_proxy import TLS_DIR
+from plan import offline
 from tests.sample_stacks import ACI_STACK, namespaced, plan_program, with_changes
 
 MODEL_ID = "0123abcd-4567-89ef-0123-456789abcdef"

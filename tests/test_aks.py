@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from components import catalog, offline
-from components.aks_cluster import KUBELOGIN_MODE, non_interactive_kubeconfig
+from components import catalog
+from components.aks.cluster import KUBELOGIN_MODE, non_interactive_kubeconfig
 from components.catalog import Kind
+from plan import offline
 from tests.sample_stacks import AKS_STACK, plan_program, with_changes
 
 AKS = catalog.AKS

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from components import config
+from components.config.model import ExistingCluster
 from tests.sample_stacks import ACI_STACK, AKS_STACK, with_changes
 
 
@@ -18,8 +19,12 @@ def aks(**values: Any) -> dict[str, Any]:
     ("values", "key", "message"),
     [
         (aks(nodePools={}), "aks.nodePools", "unknown key; allowed keys: existingCluster, cluster, pool, namespace"),
-        (aks(namespace="Speech_NS"), "aks.namespace", "'Speech_NS' is not allowed; a Kubernetes namespace name"),
-        (aks(existingCluster={"name": "c"}), "aks.existingCluster", "needs both name and resourceGroupName"),
+        (
+            aks(namespace="Speech_NS"),
+            "aks.namespace",
+            "'Speech_NS' is not allowed; expected a Kubernetes namespace name",
+        ),
+        (aks(existingCluster={"name": "c"}), "aks.existingCluster.resourceGroupName", "is required"),
         (
             aks(existingCluster={"name": "c", "resourceGroupName": "rg", "location": "x"}),
             "aks.existingCluster.location",
@@ -80,7 +85,7 @@ def test_valid_aks_settings_become_typed_config() -> None:
         )
     ).aks
     assert settings is not None
-    assert settings.existing_cluster == config.ExistingCluster("shared", "rg-platform")
+    assert settings.existing_cluster == ExistingCluster("shared", "rg-platform")
     assert settings.new_cluster is None
     assert (settings.pool.name, settings.pool.vm_size.name, settings.pool.zones) == (
         "voice",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components import catalog, config, offline, program
-from components.aks_preflight import JOB_NAME
+from components import catalog, config, program
+from components.aks.preflight import JOB_NAME
 from components.config import NAMESPACE
+from plan import offline
 from tests.sample_stacks import AKS_INGRESS_STACK, AKS_STACK, namespaced, plan_program, with_changes
 
 INGRESS = AKS_INGRESS_STACK["aks"]["ingress"]

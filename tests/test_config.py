@@ -7,8 +7,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import catalog, config, offline, program
+from components import catalog, config, program
+from components.args import Host, KeyName, TlsMode
 from components.catalog import Kind
+from plan import offline
 from tests.sample_stacks import ACI_STACK, AKS_STACK, namespaced, with_changes
 
 SUBNET_ID = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/aci"
@@ -34,7 +36,7 @@ def test_defaults_are_the_recommended_sizes_and_built_tags() -> None:
     assert stt.image.endswith("/speech-to-text:5.1.0-amd64-en-us")
     assert by_kind[Kind.NEURAL_TEXT_TO_SPEECH].tag == "3.11.0-amd64-en-us-arianeural"
     assert by_kind[Kind.LANGUAGE_IDENTIFICATION].tag == "1.18.0-amd64-preview"
-    assert settings.speech.active_key is config.KeyName.KEY1
+    assert settings.speech.active_key is KeyName.KEY1
     assert settings.key_vault.purge_protection is True
     assert settings.key_vault.api_key_secret_name == "speech-api-key"
 
@@ -59,16 +61,16 @@ def test_explicit_tag_is_kept_and_locale_voice_build_the_tag() -> None:
         (with_changes(ACI_STACK, host="k8s"), "host", "allowed: aci, aks"),
         (with_changes(ACI_STACK, location=None), "location", "is required"),
         (with_changes(ACI_STACK, eula=None), "eula", "must be 'accept'"),
-        (with_changes(ACI_STACK, eula="yes"), "eula", "got 'yes'"),
+        (with_changes(ACI_STACK, eula="yes"), "eula", "'yes' is not allowed; expected accept"),
         (with_changes(ACI_STACK, colour="blue"), "colour", "unknown key; allowed keys: eula, host, location"),
-        (with_changes(ACI_STACK, containers={"tts": {}}), "containers.tts", "allowed: speech-to-text"),
+        (with_changes(ACI_STACK, containers={"tts": {}}), "containers.tts.kind", "allowed: speech-to-text"),
         (container("speech-to-text", cpu=2), "containers.speech-to-text.cpu", "allowed: 4 to 31 cores"),
         (container("speech-to-text", memoryGb=3), "containers.speech-to-text.memoryGb", "allowed: 4 to 240 GB"),
         (container("speech-to-text", cpu=40), "containers.speech-to-text.cpu", "4 to 31"),
         (container("neural-text-to-speech", memoryGb=8), "containers.neural-text-to-speech.memoryGb", "12 to 240"),
         (container("speech-to-text", cpu="eight"), "containers.speech-to-text.cpu", "must be a number of cores"),
         (container("speech-to-text", tag="latest"), "containers.speech-to-text.tag", "5.1.0-amd64-en-us"),
-        (container("speech-to-text", tag="5.1.0-amd64-EN-US"), "containers.speech-to-text.tag", "expected a tag"),
+        (container("speech-to-text", tag="5.1.0-amd64-EN-US"), "containers.speech-to-text.tag", "expected the form"),
         (
             container("speech-to-text", tag="5.1.0-amd64-en-us", locale="de-de"),
             "containers.speech-to-text.locale",
@@ -80,7 +82,11 @@ def test_explicit_tag_is_kept_and_locale_voice_build_the_tag() -> None:
         (container("speech-to-text", voice="aria"), "containers.speech-to-text.voice", "takes no voice"),
         (container("custom-speech-to-text"), "containers.custom-speech-to-text.modelId", "is required"),
         (container("custom-speech-to-text", modelId="x"), "containers.custom-speech-to-text.modelId", "GUID"),
-        (container("speech-to-text", modelId="0123abcd-4567"), "containers.speech-to-text.modelId", "only custom"),
+        (
+            container("speech-to-text", modelId="0123abcd-4567-89ef-0123-456789abcdef"),
+            "containers.speech-to-text.modelId",
+            "only custom",
+        ),
         (container("speech-to-text", replicas=0), "containers.speech-to-text.replicas", "1 to 50"),
         (container("speech-to-text", replicas=3, maxReplicas=2), "containers.speech-to-text.maxReplicas", "below"),
         (container("speech-to-text", replicas=True), "containers.speech-to-text.replicas", "whole number"),
@@ -90,7 +96,11 @@ def test_explicit_tag_is_kept_and_locale_voice_build_the_tag() -> None:
             "only speech-to-text",
         ),
         (container("speech-to-text", cpu=4, decoderMaxCount=9), "containers.speech-to-text.decoderMaxCount", "1 to 4"),
-        (container("speech-to-text", env={"ApiKey": "x"}), "containers.speech-to-text.env.ApiKey", "leave Eula"),
+        (
+            container("speech-to-text", env={"ApiKey": "x"}),
+            "containers.speech-to-text.env.ApiKey",
+            "is set by the package",
+        ),
         (container("speech-to-text", env={"Logging:Level": "x"}), "containers.speech-to-text.env.Logging:Level", "__"),
         (container("speech-to-text", size=8), "containers.speech-to-text.size", "unknown key"),
         (container("speech-to-text", digest="sha256:abc"), "containers.speech-to-text.digest", "64 hex digits"),
@@ -157,14 +167,14 @@ def test_explicit_tag_is_kept_and_locale_voice_build_the_tag() -> None:
         ),
         (
             with_changes(ACI_STACK, containers={"speech-to-text": {"cpu": 31}}),
-            "containers.speech-to-text",
+            "containers.speech-to-text.cpu",
             "with the TLS sidecar its group needs 31.25 cores",
         ),
         (
             with_changes(
                 ACI_STACK,
                 aci={"dnsNameLabelPrefix": "a" * 40},
-                containers={"custom-speech-to-text": {"modelId": "0" * 32}},
+                containers={"custom-speech-to-text": {"modelId": "00000000-0000-0000-0000-000000000000"}},
             ),
             "aci.dnsNameLabelPrefix",
             "characters long (max 63)",
@@ -206,8 +216,8 @@ def test_no_containers_needs_no_eula() -> None:
 
 def test_load_reads_structured_config_and_flags_unknown_keys() -> None:
     def read() -> None:
-        settings = config.load()
-        assert settings.host is config.Host.ACI
+        settings = config.from_args(config.load())
+        assert settings.host is Host.ACI
         assert [c.kind for c in settings.containers] == [Kind.SPEECH_TO_TEXT, Kind.NEURAL_TEXT_TO_SPEECH]
 
     offline.run(read, namespaced(ACI_STACK))
@@ -235,7 +245,7 @@ def test_a_bad_secret_value_is_never_echoed_in_the_error() -> None:
 def test_private_groups_may_skip_tls() -> None:
     settings = config.parse(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}))
     assert settings.aci is not None
-    assert settings.aci.tls.mode is config.TlsMode.NONE
+    assert settings.aci.tls.mode is TlsMode.NONE
 
 
 def test_private_groups_have_no_sidecar_so_31_cores_fit() -> None:
@@ -254,7 +264,7 @@ def test_load_knows_which_keys_are_secret() -> None:
     values = with_changes(ACI_STACK, containers={"speech-to-text": {"env": {"HTTP_PROXY_CREDS": "u:p"}}})
 
     def read(expected: bool) -> None:
-        assert config.load().containers[0].env_secret is expected
+        assert config.from_args(config.load()).containers[0].env_secret is expected
 
     offline.run(lambda: read(True), namespaced(values), secret_keys=(f"{config.NAMESPACE}:containers",))
     offline.run(lambda: read(False), namespaced(values))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import config, offline
+from components import config
+from plan import offline
 from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program, with_changes
 
 SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/endpoints"

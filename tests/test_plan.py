@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from components import config, plan
+from components import config
+from plan import command as plan
 from tests.sample_stacks import plan_program
 from tests.security.samples import stack_file_values
 
@@ -95,7 +96,7 @@ def test_invalid_yaml_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_plan_runs_as_a_module_the_way_the_readme_says() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "components.plan", "dev"], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "plan.command", "dev"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
     assert "CONTAINERS" in result.stdout

@@ -27,7 +27,8 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNKNOWN
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from components import catalog, offline
+from components import catalog
+from plan import offline
 from policy import pack, rules
 from tests.security.samples import Sample, samples
 

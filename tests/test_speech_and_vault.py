@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from components import offline, program
+from components import program
 from components.catalog import KEY_NAME_TAG, Role
+from plan import offline
 from tests.sample_stacks import ACI_STACK, namespaced, plan_program, with_changes
 
 READER = "33333333-3333-3333-3333-333333333333"
@@ -185,7 +186,9 @@ def test_stack_outputs_are_what_rotation_and_clients_read(aci_plan: offline.Plan
 def test_every_child_resource_has_a_component_parent(aci_plan: offline.Plan) -> None:
     components = {r.urn for r in aci_plan.registrations if not r.custom}
     orphans = [r.name for r in aci_plan.registrations if r.custom and r.parent not in components]
-    assert orphans == ["speech-rg"]  # the resource group is the stack's own
+    assert orphans == []
+    roots = [r.type for r in aci_plan.registrations if r.parent not in components]
+    assert roots == ["speech-containers:index:SpeechContainers"]  # one component holds the whole platform
 
 
 def test_derived_names_fit_azure_rules_for_any_stack_name() -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from components import offline
-from components.plan import SECRET_PLACEHOLDER
+from plan import offline
+from plan.command import SECRET_PLACEHOLDER
 
 
 def plain(value: Any) -> Any:

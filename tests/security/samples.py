@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components import offline
-from components.plan import STACKS_DIR, own_values, read_stack_config
+from plan import offline
+from plan.command import STACKS_DIR, own_values, read_stack_config
 from tests.sample_stacks import ACI_STACK, AKS_INGRESS_STACK, AKS_STACK, plan_program
 
 

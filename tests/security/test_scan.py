@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from components import offline
-from components.plan import SECRET_PLACEHOLDER
+from plan import offline
+from plan.command import SECRET_PLACEHOLDER
 from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program
 from tests.security import render, scan
 

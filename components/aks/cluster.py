@@ -21,10 +21,11 @@ import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.containerservice as containerservice
 import yaml
 
-from components import catalog, roles
-from components.config import AksConfig, IngressConfig, NodePoolConfig
+from components import catalog
+from components.azure import roles as roles
+from components.azure.monitoring import send_diagnostics
+from components.config.model import AksConfig, IngressConfig, NodePoolConfig
 from components.hosting import HostInputs
-from components.monitoring import send_diagnostics
 
 #: Non-interactive kubelogin mode: reuse the Azure CLI's sign-in.
 KUBELOGIN_MODE = "azurecli"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_azure_native.cognitiveservices as cognitiveservices
 
-from components.config import KeyName, NetworkRules, SpeechConfig
+from components.args import KeyName
+from components.azure.monitoring import send_diagnostics
+from components.azure.naming import unique_name
+from components.config.model import NetworkRules, SpeechConfig
 from components.hosting import WorkspaceRef
-from components.monitoring import send_diagnostics
-from components.naming import unique_name
 
 
 def network_acls(rules: NetworkRules) -> cognitiveservices.NetworkRuleSetArgs:

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_azure_native.monitor as monitor
 import pulumi_azure_native.operationalinsights as operationalinsights
 
-from components.config import LogAnalyticsConfig
+from components.config.model import LogAnalyticsConfig
 from components.hosting import WorkspaceRef
 
 

@@ -11,9 +11,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks_cluster import SpeechNodePool
-from components.aks_credentials import SpeechCredentials
-from components.aks_workload import credential_env, resources, speech_pod
+from components.aks.cluster import SpeechNodePool
+from components.aks.credentials import SpeechCredentials
+from components.aks.workload import credential_env, resources, speech_pod
 
 JOB_NAME = "speech-preflight"
 

@@ -1,6 +1,6 @@
 """HTTPS/WSS in front of the Speech Services on AKS, through the AKS application routing add-on (managed nginx).
 
-Each container kind gets the host `<kind>.<domain>`; the certificate (covering `*.<domain>`) is a Key Vault
+Each deployment gets the host `<deployment>.<domain>`; the certificate (covering `*.<domain>`) is a Key Vault
 certificate in the stack's vault, which the add-on reads itself (annotation `tls-cert-keyvault-uri`), so no
 certificate ever passes through Pulumi state. Timeouts are raised for long recognition streams.
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import catalog, roles
-from components.aks_workload import PORT_NAME
-from components.config import ContainerConfig, IngressConfig
+from components import catalog
+from components.aks.workload import PORT_NAME
+from components.azure import roles as roles
+from components.config.model import ContainerConfig, IngressConfig
 from components.hosting import VaultRef
 
 #: The ingress class the application routing add-on's nginx serves.
@@ -22,11 +23,11 @@ INGRESS_NAME = "speech"
 
 
 def host_of(container: ContainerConfig, settings: IngressConfig) -> str:
-    return f"{container.kind}.{settings.domain}"
+    return f"{container.name}.{settings.domain}"
 
 
 class SpeechIngress(pulumi.ComponentResource):
-    """One Ingress for every kind, TLS only, with the add-on allowed to read the certificate."""
+    """One Ingress for every deployment, TLS only, with the add-on allowed to read the certificate."""
 
     #: kind -> public (or VNet-internal) host name
     hosts: dict[str, str]
@@ -51,7 +52,7 @@ class SpeechIngress(pulumi.ComponentResource):
             vault.id,
             self,
         )
-        self.hosts = {c.kind.value: host_of(c, settings) for c in containers}
+        self.hosts = {c.name: host_of(c, settings) for c in containers}
         timeout = str(catalog.STREAM_TIMEOUT_SECONDS)
         k8s.networking.v1.Ingress(
             f"{name}-ingress",
@@ -81,12 +82,12 @@ class SpeechIngress(pulumi.ComponentResource):
                                 {
                                     "path": "/",
                                     "path_type": "Prefix",
-                                    "backend": {"service": {"name": kind, "port": {"name": PORT_NAME}}},
+                                    "backend": {"service": {"name": deployment, "port": {"name": PORT_NAME}}},
                                 }
                             ]
                         },
                     }
-                    for kind, host in self.hosts.items()
+                    for deployment, host in self.hosts.items()
                 ],
             },
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[reader]),

@@ -1,4 +1,4 @@
-"""One Speech container kind on AKS: Deployment, Service, PodDisruptionBudget, HorizontalPodAutoscaler, and
+"""One Speech deployment on AKS: Deployment, Service, PodDisruptionBudget, HorizontalPodAutoscaler, and
 for custom-speech-to-text the model volume.
 
 Choices worth knowing:
@@ -27,10 +27,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks_cluster import SpeechNodePool
-from components.aks_credentials import SpeechCredentials
+from components.aks.cluster import SpeechNodePool
+from components.aks.credentials import SpeechCredentials
 from components.catalog import Size
-from components.config import ContainerConfig
+from components.config.model import ContainerConfig
 
 PORT_NAME = "http"
 #: Group that owns mounted volumes (the distroless `nonroot` gid); any gid works since the pod joins it.
@@ -45,9 +45,10 @@ MODEL_VOLUME = "models"
 
 
 def selector_labels(container: ContainerConfig) -> dict[str, str]:
-    """Labels that find this kind's pods; `part-of` and `component` are what the rotation command selects on."""
+    """Labels that find this deployment's pods (`name` is the deployment, `component` its kind); `part-of` is what
+    the rotation command selects on. A Deployment's selector cannot change: these stay as v1 set them."""
     return {
-        "app.kubernetes.io/name": container.kind.value,
+        "app.kubernetes.io/name": container.name,
         "app.kubernetes.io/component": container.kind.value,
         "app.kubernetes.io/part-of": catalog.AKS.part_of,
     }
@@ -72,13 +73,13 @@ def credential_env() -> list[k8s.core.v1.EnvVarArgsDict]:
 
 
 def settings_secret_name(container: ContainerConfig) -> str:
-    """The Secret holding a kind's `env` values when they came from secret config."""
-    return f"{container.kind.value}-settings"
+    """The Secret holding a deployment's `env` values when they are secret."""
+    return f"{container.name}-settings"
 
 
 def environment(container: ContainerConfig) -> list[k8s.core.v1.EnvVarArgsDict]:
     """The container's settings (secret ones by reference), then the credentials from the synced Secret."""
-    plain = [("Eula", "accept")]
+    plain: list[tuple[str, pulumi.Input[str]]] = [("Eula", "accept")]
     if container.model_id:
         plain.append(("ModelId", container.model_id))
     if container.decoder_max_count:
@@ -107,7 +108,7 @@ def probes(container: ContainerConfig) -> k8s.core.v1.ContainerArgsDict:
     """Startup waits out model loading on /ready; liveness uses a page that does not depend on billing."""
     period = catalog.READINESS_PERIOD_SECONDS
     return {
-        "name": container.kind.value,
+        "name": container.name,
         "startup_probe": _probe(catalog.READY_PATH, period, math.ceil(container.spec.startup_budget_seconds / period)),
         "readiness_probe": _probe(catalog.READY_PATH, period, catalog.PROBE_FAILURE_THRESHOLD),
         "liveness_probe": _probe(
@@ -162,7 +163,7 @@ def speech_pod(
 
 
 class SpeechWorkload(pulumi.ComponentResource):
-    """One container kind, scheduled only on the Speech pool, reachable in-cluster through its Service."""
+    """One deployment, scheduled only on the Speech pool, reachable in-cluster through its Service."""
 
     #: `<service>.<namespace>.svc.cluster.local`
     host: pulumi.Output[str]
@@ -181,7 +182,6 @@ class SpeechWorkload(pulumi.ComponentResource):
         self._container = container
         self._namespace = namespace
         self._opts = pulumi.ResourceOptions(parent=self, provider=provider)
-        kind = container.kind.value
         volumes: list[k8s.core.v1.VolumeArgsDict] = [credentials.volume()]
         mounts: list[k8s.core.v1.VolumeMountArgsDict] = [credentials.volume_mount()]
         prerequisites: list[pulumi.Resource] = [*credentials.pod_prerequisites, pool.agent_pool]
@@ -253,12 +253,12 @@ class SpeechWorkload(pulumi.ComponentResource):
             opts=self._opts,
         )
         self.host = pulumi.Output.concat(service.metadata.name, ".", namespace, ".svc.cluster.local")
-        self.register_outputs({"deployment": kind, "host": self.host})
+        self.register_outputs({"deployment": container.name, "host": self.host})
 
     def _metadata(self, annotations: dict[str, str] | None = None) -> k8s.meta.v1.ObjectMetaArgsDict:
-        """Every object of a kind is named after it (the rotation command finds them by name and labels)."""
+        """Every object of a deployment is named after it (the rotation command finds them by name and labels)."""
         meta: k8s.meta.v1.ObjectMetaArgsDict = {
-            "name": self._container.kind.value,
+            "name": self._container.name,
             "namespace": self._namespace,
             "labels": labels(self._container),
         }
@@ -280,7 +280,7 @@ class SpeechWorkload(pulumi.ComponentResource):
 
     def _model_claim(self, name: str) -> k8s.core.v1.PersistentVolumeClaim:
         metadata = self._metadata()
-        metadata["name"] = f"{self._container.kind.value}-{MODEL_VOLUME}"
+        metadata["name"] = f"{self._container.name}-{MODEL_VOLUME}"
         return k8s.core.v1.PersistentVolumeClaim(
             f"{name}-models",
             metadata=metadata,

@@ -10,13 +10,13 @@ import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.keyvault as keyvault
 
+from components.azure.account import SpeechAccount
+from components.azure.monitoring import send_diagnostics
+from components.azure.naming import unique_name
+from components.azure.roles import grant
 from components.catalog import KEY_NAME_TAG, Role
-from components.config import KeyVaultConfig, Principal
+from components.config.model import KeyVaultConfig, Principal
 from components.hosting import VaultRef, WorkspaceRef
-from components.monitoring import send_diagnostics
-from components.naming import unique_name
-from components.roles import grant
-from components.speech_account import SpeechAccount
 
 #: Rotation's state lives in these; the stack must not reset them.
 ROTATION_OWNED = ["properties.value", "tags"]

@@ -8,17 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from components import catalog
 from components.catalog import Size, VmSize
 
-if TYPE_CHECKING:
-    from components.config import ContainerConfig
+
+class Workload(Protocol):
+    """What sizing needs of a deployment (config's ContainerConfig is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def size(self) -> Size: ...
+    @property
+    def replicas(self) -> int: ...
+    @property
+    def max_replicas(self) -> int: ...
 
 
 class SizingError(ValueError):
-    """The pool cannot be sized as asked."""
+    """The pool cannot be sized as asked; `deployment` names the deployment that does not fit, if that is why."""
+
+    def __init__(self, message: str, deployment: str | None = None) -> None:
+        super().__init__(message)
+        self.deployment = deployment
 
 
 @dataclass(frozen=True)
@@ -50,7 +64,7 @@ def nodes_needed(pods: Iterable[Size], vm: VmSize) -> int:
     return len(nodes)
 
 
-def _largest(containers: Sequence[ContainerConfig]) -> ContainerConfig:
+def _largest(containers: Sequence[Workload]) -> Workload:
     return max(containers, key=lambda c: (c.size.cpu, c.size.memory_gb))
 
 
@@ -58,7 +72,7 @@ def _describe(size: Size) -> str:
     return f"{size.cpu:g} cores / {size.memory_gb:g} GB"
 
 
-def plan_pool(containers: Sequence[ContainerConfig], vm_size_name: str | None) -> PoolPlan:
+def plan_pool(containers: Sequence[Workload], vm_size_name: str | None) -> PoolPlan:
     """Pick (or check) the VM size, then the node counts for min and max replicas."""
     if vm_size_name is not None:
         try:
@@ -72,13 +86,18 @@ def plan_pool(containers: Sequence[ContainerConfig], vm_size_name: str | None) -
     if vm_size_name is None:
         fitting = [v for v in map(catalog.vm_size, catalog.DEFAULT_VM_SIZES) if largest.size.fits_in(pod_capacity(v))]
         if not fitting:
-            raise SizingError(f"no default VM size fits {largest.kind} ({_describe(largest.size)}); set vmSize")
+            raise SizingError(
+                f"{_describe(largest.size)} fits no default VM size ({', '.join(catalog.DEFAULT_VM_SIZES)}); "
+                "lower it or set aks.pool.vmSize to a larger AVX2 size",
+                largest.name,
+            )
         vm = fitting[0]
-        why = f"smallest Dsv5 size that fits {largest.kind} ({_describe(largest.size)})"
+        why = f"smallest Dsv5 size that fits {largest.name} ({_describe(largest.size)})"
     elif not largest.size.fits_in(pod_capacity(vm)):
         raise SizingError(
-            f"{vm.name} offers {_describe(pod_capacity(vm))} to pods after AKS reservations, too small for one "
-            f"replica of {largest.kind} ({_describe(largest.size)}); choose a larger AVX2 size"
+            f"{vm.name} ({_describe(largest.size)} asked by {largest.name}) offers "
+            f"{_describe(pod_capacity(vm))} to pods after AKS reservations, too small for one replica of "
+            f"{largest.name}; choose a larger AVX2 size or lower its cpu/memoryGb"
         )
     else:
         why = f"{vm.name} as configured"

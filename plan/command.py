@@ -1,4 +1,4 @@
-"""Offline plan: `python -m components.plan <stack>` runs the real program for a stack under Pulumi's mock engine
+"""Offline plan: `python -m plan.command <stack>` runs the real program for a stack under Pulumi's mock engine
 and prints what it would create: resources, each container's image, size, probes and address, and outputs.
 
 It needs no Pulumi CLI and no Azure credentials, so it is the way to review a stack before `pulumi up`.
@@ -15,8 +15,10 @@ from typing import Any
 
 import yaml
 
-from components import config, offline, program
-from components.offline import Plan, Registration
+from components import config, program
+from components.config.model import StackConfig
+from plan import offline
+from plan.offline import Plan, Registration
 
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
 #: Stand-in for `secure:` values, which only the Pulumi CLI can decrypt; PEM-shaped so that certificate
@@ -154,7 +156,7 @@ def _shown_output(name: str, value: Any, plan: Plan) -> str:
     return f"{text.splitlines()[0]} ... ({len(text.splitlines())} lines)" if "\n" in text.strip() else text
 
 
-def render(stack: str, settings: config.StackConfig, plan: Plan, seconds: float) -> str:
+def render(stack: str, settings: StackConfig, plan: Plan, seconds: float) -> str:
     custom = [r for r in plan.registrations if r.custom]
     sections = [
         f"Offline plan of stack '{stack}': host {settings.host}, region {settings.location}; "
@@ -194,7 +196,7 @@ def render(stack: str, settings: config.StackConfig, plan: Plan, seconds: float)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m plan", description=__doc__.split("\n\n")[0])
     parser.add_argument("stack", nargs="?", default="dev", help="stack name: reads stacks/Pulumi.<stack>.yaml")
     parser.add_argument("--stacks-dir", type=Path, default=STACKS_DIR, help="where the stack files are")
     args = parser.parse_args(argv)
@@ -202,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         values, secret_keys = read_stack(args.stack, args.stacks_dir)
         settings = config.parse(own_values(values), frozenset(own_values(dict.fromkeys(secret_keys))))
-        plan = offline.run(lambda: program.build(settings), values, stack=args.stack, secret_keys=tuple(secret_keys))
+        plan = offline.run(program.main, values, stack=args.stack, secret_keys=tuple(secret_keys))
     except (StackFileError, config.ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

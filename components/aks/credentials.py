@@ -14,7 +14,8 @@ import pulumi
 import pulumi_azure_native.managedidentity as managedidentity
 import pulumi_kubernetes as k8s
 
-from components import catalog, roles
+from components import catalog
+from components.azure import roles as roles
 from components.hosting import HostInputs, VaultRef
 
 SERVICE_ACCOUNT = "speech-containers"

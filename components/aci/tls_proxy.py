@@ -17,7 +17,8 @@ import pulumi
 import pulumi_tls as tls
 
 from components import catalog
-from components.config import AciTlsConfig, TlsMode
+from components.args import TlsMode
+from components.config.model import AciTlsConfig
 
 #: Where the sidecar finds its config, certificate and key (an ACI secret volume).
 TLS_DIR = "/etc/nginx/speech-tls"

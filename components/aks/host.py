@@ -1,5 +1,5 @@
 """Hosts the Speech containers on AKS: cluster (new or existing), AVX2 Speech pool, Key Vault-backed
-credentials, one workload per container kind, a billing preflight Job, and with `aks.ingress` TLS in front
+credentials, one workload per deployment, a billing preflight Job, and with `aks.ingress` TLS in front
 (without it they are reachable in-cluster only).
 
 Running it needs `kubelogin` on the PATH and an `az login` session: see components/aks_cluster.py.
@@ -11,20 +11,21 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks_cluster import AksCluster, SpeechNodePool
-from components.aks_credentials import SpeechCredentials
-from components.aks_ingress import SpeechIngress
-from components.aks_network_policy import SpeechNetworkPolicy
-from components.aks_preflight import PreflightJob
-from components.aks_workload import SpeechWorkload
-from components.config import AksConfig
-from components.hosting import Endpoint, HostInputs, endpoint
+from components.aks.cluster import AksCluster, SpeechNodePool
+from components.aks.credentials import SpeechCredentials
+from components.aks.ingress import SpeechIngress
+from components.aks.network_policy import SpeechNetworkPolicy
+from components.aks.preflight import PreflightJob
+from components.aks.workload import SpeechWorkload
+from components.args import DeploymentOutput
+from components.config.model import AksConfig
+from components.hosting import HostInputs, endpoint
 
 
 class AksHost(pulumi.ComponentResource):
-    """Composes the AKS pieces and exposes each kind's in-cluster endpoint and the namespace."""
+    """Composes the AKS pieces and exposes each deployment's endpoint and the namespace."""
 
-    endpoints: pulumi.Output[dict[str, Endpoint]]
+    endpoints: pulumi.Output[dict[str, DeploymentOutput]]
     namespace: pulumi.Output[str]
 
     def __init__(
@@ -63,8 +64,8 @@ class AksHost(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
         )
         hosts = {
-            container.kind.value: SpeechWorkload(
-                f"{name}-{container.kind.value}",
+            container.name: SpeechWorkload(
+                f"{name}-{container.name}",
                 container,
                 self.namespace,
                 pool,
@@ -90,11 +91,10 @@ class AksHost(pulumi.ComponentResource):
                 provider,
                 pulumi.ResourceOptions(parent=self),
             )
-            hosts = {kind: pulumi.Output.from_input(host) for kind, host in ingress.hosts.items()}
+            hosts = {deployment: pulumi.Output.from_input(host) for deployment, host in ingress.hosts.items()}
         secure = settings.ingress is not None
+        by_name = {c.name: c for c in inputs.containers}
         self.endpoints = pulumi.Output.all(**hosts).apply(
-            lambda found: {
-                kind: endpoint(catalog.CONTAINERS[catalog.Kind(kind)], [h], secure) for kind, h in found.items()
-            }
+            lambda found: {name: endpoint(by_name[name], [h], secure) for name, h in found.items()}
         )
         self.register_outputs({"endpoints": self.endpoints, "namespace": self.namespace})

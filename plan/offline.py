@@ -27,6 +27,7 @@ from pulumi.runtime.sync_await import _sync_await
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
 DEPLOYER_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 MOCK_KEYS = {"key1": "mock-speech-key-1", "key2": "mock-speech-key-2"}
 MOCK_KUBECONFIG = """apiVersion: v1
 kind: Config
@@ -291,9 +292,18 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.registrations = sink
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them: the parent's whole type chain, without the root stack's type (the mock
+        monitor keeps only the parent's own type, so aliases and renames could not be checked against it)."""
+        if parent:
+            chain = parent.split("::")[2]
+            if chain != ROOT_STACK_TYPE:
+                type_ = f"{chain}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
+        if request.type != ROOT_STACK_TYPE:
             self.registrations.append(
                 Registration(
                     type=request.type,

@@ -1,4 +1,4 @@
-"""Azure Container Instances: one container group per container kind and replica.
+"""Azure Container Instances: one container group per deployment and replica.
 
 ACI has no replica sets, load balancers or startup probes, so each replica is its own group with its own
 address, and liveness waits out the model-loading budget before it starts checking.
@@ -13,10 +13,11 @@ import pulumi_azure_native.containerinstance as aci
 import pulumi_azure_native.storage as storage
 
 from components import catalog
-from components.config import AciConfig, ContainerConfig, TlsMode
-from components.hosting import Endpoint, HostInputs, endpoint
-from components.naming import unique_name
-from components.tls_proxy import TLS_DIR, TlsMaterial
+from components.aci.tls_proxy import TLS_DIR, TlsMaterial
+from components.args import DeploymentOutput, TlsMode
+from components.azure.naming import unique_name
+from components.config.model import AciConfig, ContainerConfig
+from components.hosting import HostInputs, endpoint
 
 MODEL_VOLUME = "model"
 TLS_VOLUME = "tls"
@@ -64,7 +65,7 @@ def environment(
 class AciHost(pulumi.ComponentResource):
     """Hosts every configured Speech container on ACI and exposes where each one answers."""
 
-    endpoints: pulumi.Output[dict[str, Endpoint]]
+    endpoints: pulumi.Output[dict[str, DeploymentOutput]]
     #: The self-signed certificate clients must trust (None with your own certificate or without TLS).
     self_signed_certificate: pulumi.Output[str] | None
     #: Groups by replica index, each `{urn, id, statusUrl}`: batch i holds replica i of every kind. Re-applying
@@ -83,13 +84,13 @@ class AciHost(pulumi.ComponentResource):
         self.self_signed_certificate = self._tls.certificate if self._tls and self._tls.self_signed else None
         needs_models = any(c.spec.needs_model_id for c in inputs.containers)
         self._model_store = self._model_storage() if needs_models else None
-        per_kind: dict[str, pulumi.Output[list[str]]] = {}
+        per_deployment: dict[str, pulumi.Output[list[str]]] = {}
         by_replica: dict[int, list[pulumi.Output[dict[str, str]]]] = {}
         secure = self._tls is not None
         for container in inputs.containers:
             self._warn_if_large(container)
             groups = [self._group(container, replica) for replica in range(container.replicas)]
-            per_kind[container.kind.value] = pulumi.Output.all(*(self._host_of(g) for g in groups))
+            per_deployment[container.name] = pulumi.Output.all(*(self._host_of(g) for g in groups))
             for replica, group in enumerate(groups):
                 by_replica.setdefault(replica, []).append(self._rollout_entry(group, container, secure))
         self.rollout_batches = pulumi.Output.all(
@@ -97,10 +98,9 @@ class AciHost(pulumi.ComponentResource):
         )
         if inputs.preflight and inputs.containers:
             self._preflight()
-        self.endpoints = pulumi.Output.all(**per_kind).apply(
-            lambda hosts: {
-                kind: endpoint(catalog.CONTAINERS[catalog.Kind(kind)], h, secure) for kind, h in hosts.items()
-            }
+        by_name = {c.name: c for c in inputs.containers}
+        self.endpoints = pulumi.Output.all(**per_deployment).apply(
+            lambda hosts: {name: endpoint(by_name[name], h, secure) for name, h in hosts.items()}
         )
         self.register_outputs({"endpoints": self.endpoints, "rolloutBatches": self.rollout_batches})
 
@@ -109,7 +109,7 @@ class AciHost(pulumi.ComponentResource):
     ) -> pulumi.Output[dict[str, str]]:
         def entry(values: list[str]) -> dict[str, str]:
             urn, group_id, host = values
-            return {"urn": urn, "id": group_id, "statusUrl": endpoint(container.spec, [host], secure)["statusUrl"]}
+            return {"urn": urn, "id": group_id, "statusUrl": endpoint(container, [host], secure)["statusUrl"]}
 
         return pulumi.Output.all(group.urn, group.id, self._host_of(group)).apply(entry)
 
@@ -121,7 +121,7 @@ class AciHost(pulumi.ComponentResource):
         if not container.size.fits_in(catalog.ACI.reliable_group):
             limit = catalog.ACI.reliable_group
             pulumi.log.warn(
-                f"containers.{container.kind}: {container.size.cpu:g} cores / {container.size.memory_gb:g} GB is above "
+                f"containers.{container.name}: {container.size.cpu:g} cores / {container.size.memory_gb:g} GB is above "
                 f"{limit.cpu:g} cores / {limit.memory_gb:g} GB; ACI may lack regional capacity for it, so a quota "
                 "request may be needed",
                 self,
@@ -240,7 +240,7 @@ class AciHost(pulumi.ComponentResource):
         ports = [aci.PortArgs(port=port, protocol="TCP")]
         if self._settings.subnet_id:
             return aci.IpAddressArgs(type="Private", ports=ports)
-        label = self._settings.dns_label(container.kind, replica)
+        label = self._settings.dns_label(container.name, replica)
         # TenantReuse: after deletion only our tenant can claim the label again (no subdomain takeover).
         return aci.IpAddressArgs(
             type="Public", ports=ports, dns_name_label=label, auto_generated_domain_name_label_scope="TenantReuse"
@@ -248,7 +248,7 @@ class AciHost(pulumi.ComponentResource):
 
     def _group(self, container: ContainerConfig, replica: int) -> aci.ContainerGroup:
         spec, inputs = container.spec, self._inputs
-        group_name = f"{container.kind}-{replica}"
+        group_name = f"{container.name}-{replica}"
         volumes = [self._model_volume(container, f"{self._name}-{group_name}")] if spec.needs_model_id else []
         mounts = [aci.VolumeMountArgs(name=MODEL_VOLUME, mount_path=catalog.MODEL_MOUNT_PATH)] if volumes else []
         sidecars, tls_volumes = self._tls_proxy()
@@ -266,7 +266,7 @@ class AciHost(pulumi.ComponentResource):
             ],
             containers=[
                 aci.ContainerArgs(
-                    name=container.kind.value,
+                    name=container.name,
                     image=container.image,
                     resources=aci.ResourceRequirementsArgs(
                         requests=aci.ResourceRequestsArgs(cpu=size.cpu, memory_in_gb=size.memory_gb),

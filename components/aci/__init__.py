@@ -1,0 +1,1 @@
+"""Hosting on Azure Container Instances: one container group per deployment replica, TLS in a sidecar."""

@@ -1,0 +1,106 @@
+"""Facts about the platforms the containers run on: ACI limits, Azure roles, AKS names, TLS, the preflight."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from components.catalog.containers import DIAGNOSTIC_IMAGE, Size
+
+
+@dataclass(frozen=True)
+class AciLimits:
+    """Azure Container Instances limits for a standard container group (Linux)."""
+
+    max_group: Size = Size(31, 240)
+    #: Larger groups may fail on regional capacity and need a quota request.
+    reliable_group: Size = Size(4, 16)
+    default_regional_cores: int = 100
+    #: Container groups per region per subscription (a quota: it can be raised on request).
+    max_groups_per_region: int = 100
+    max_containers_per_group: int = 60
+
+
+ACI: Final = AciLimits()
+
+#: Tag name/value pairs Azure allows on one resource.
+AZURE_MAX_TAGS: Final = 50
+
+
+# --- Key Vault contract with the rotation command ---------------------------------------------------------------
+
+#: Tag on the API key secret naming which account key (Key1/Key2) its current version holds.
+KEY_NAME_TAG: Final = "speech-key-name"
+
+
+# --- Azure built-in roles the package grants ------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    """Built-in role definition GUIDs (the same in every Azure cloud)."""
+
+    KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
+    KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+    COGNITIVE_SERVICES_CONTRIBUTOR = "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"
+    KEY_VAULT_CERTIFICATE_USER = "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
+    #: Kubernetes cluster-admin through Azure RBAC, for clusters with local accounts off.
+    AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+
+
+# --- AKS: Kubernetes names the rotation command relies on, and AKS facts ----------------------------------------
+
+
+@dataclass(frozen=True)
+class AksFacts:
+    """Names shared by the AKS host and the rotation command (a contract: keep them) and facts about AKS."""
+
+    #: The Kubernetes Secret the Key Vault CSI driver syncs, and its data keys; pods read them as env vars.
+    credentials_secret: str = "speech-credentials"
+    api_key_data_key: str = "api-key"
+    billing_endpoint_data_key: str = "billing-endpoint"
+    #: Pod-template annotation rotation patches to restart pods onto a new key. The stack never sets it, so
+    #: server-side apply leaves it to rotation.
+    restarted_at_annotation: str = "speech-containers.io/restarted-at"
+    #: Value of `app.kubernetes.io/part-of` on every Speech workload; `app.kubernetes.io/component` is the kind.
+    part_of: str = "speech-containers"
+    #: The label AKS gives every node with the name of its pool.
+    agentpool_label: str = "kubernetes.azure.com/agentpool"
+    #: Label and NoSchedule taint (key=value) that reserve the Speech pool for Speech pods.
+    pool_taint_key: str = "speech-containers.io/dedicated"
+    pool_taint_value: str = "speech"
+    #: The Secrets Store CSI driver the AKS add-on installs.
+    secrets_store_driver: str = "secrets-store.csi.k8s.io"
+    #: ReadWriteMany Azure Files (AKS built-in class) so custom-model replicas and rolling updates share one
+    #: downloaded model; premium shares are at least 100 GiB (the driver rounds smaller claims up).
+    model_storage_class: str = "azurefile-csi-premium"
+    #: Audience Entra ID expects in a Kubernetes service account token exchanged through workload identity.
+    token_exchange_audience: str = "api://AzureADTokenExchange"
+
+
+AKS: Final = AksFacts()
+
+
+# --- TLS in front of the containers -----------------------------------------------------------------------------
+
+#: The containers speak plain HTTP/WS; TLS terminates here and only this port is ever public.
+TLS_PORT: Final = 443
+#: nginx on MCR (not Docker Hub, whose anonymous pull limits ACI hits), for the ACI TLS sidecar.
+TLS_PROXY_IMAGE: Final = "mcr.microsoft.com/oss/nginx/nginx:1.25.5"
+TLS_PROXY_SIZE: Final = Size(0.25, 0.5)
+#: Streaming recognition keeps a WebSocket open for the whole audio; proxies must not cut it at 60 s.
+STREAM_TIMEOUT_SECONDS: Final = 3600
+
+
+@dataclass(frozen=True)
+class PreflightFacts:
+    """The diagnostic container run once per deployment to prove billing connectivity (outbound 443)."""
+
+    image: str = DIAGNOSTIC_IMAGE
+    size: Size = Size(0.5, 1)
+    #: Give up after this long: a healthy check takes seconds, a blocked network hangs until timeouts.
+    deadline_seconds: int = 600
+    retries: int = 2
+
+
+PREFLIGHT: Final = PreflightFacts()

@@ -1,0 +1,127 @@
+"""Azure VM sizes for the AKS Speech pool: which families have AVX2, and what a node offers pods."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from components.catalog.containers import Size
+
+
+@dataclass(frozen=True)
+class VmSize:
+    """An Azure VM size with the capacity the scheduler can use on an AKS node."""
+
+    name: str
+    vcpus: int
+    memory_gb: float
+
+    @property
+    def allocatable(self) -> Size:
+        """Capacity left for pods after AKS's kube-reserved CPU/memory and the eviction threshold."""
+        return Size(
+            self.vcpus - _reserved_cpu(self.vcpus),
+            round(self.memory_gb - _reserved_memory_gb(self.memory_gb), 2),
+        )
+
+
+def _reserved_cpu(vcpus: int) -> float:
+    """AKS kube-reserved CPU: 60m for the first core, then a falling rate per core."""
+    table = {1: 0.06, 2: 0.1, 4: 0.14, 8: 0.18, 16: 0.26, 32: 0.42, 64: 0.74}
+    for cores, reserved in table.items():
+        if vcpus <= cores:
+            return reserved
+    return 0.74 + (vcpus - 64) * 0.005
+
+
+def _reserved_memory_gb(memory_gb: float) -> float:
+    """AKS kube-reserved memory (25/20/10/6/2 % tiers) plus the 750 MiB hard eviction threshold."""
+    tiers = ((4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (math.inf, 0.02))
+    remaining, reserved = memory_gb, 0.0
+    for width, rate in tiers:
+        portion = min(remaining, width)
+        reserved += portion * rate
+        remaining -= portion
+        if remaining <= 0:
+            break
+    return reserved + 0.75
+
+
+@dataclass(frozen=True)
+class VmFamily:
+    """A VM family, recognised by its size-name pattern, with its memory per vCPU (GB)."""
+
+    name: str
+    pattern: re.Pattern[str]
+    memory_per_vcpu: float
+    avx2: bool
+
+
+#: CPU/memory taken on every AKS node by system daemonsets (kube-proxy, CNI, CSI drivers, secrets-store).
+NODE_DAEMONSET_OVERHEAD: Final = Size(0.3, 0.6)
+
+#: Families are matched on the part of the size name after `Standard_`; vCPUs are the first number.
+VM_FAMILIES: Final[tuple[VmFamily, ...]] = (
+    VmFamily("Dv3/Dsv3", re.compile(r"^D(\d+)s?_v3$"), 4, avx2=True),
+    VmFamily("Dv4/Dsv4/Ddv4/Ddsv4", re.compile(r"^D(\d+)d?s?_v4$"), 4, avx2=True),
+    VmFamily("Dv5/Dsv5/Ddv5/Ddsv5", re.compile(r"^D(\d+)d?s?_v5$"), 4, avx2=True),
+    VmFamily("Dv6/Dsv6/Ddsv6", re.compile(r"^D(\d+)d?s?_v6$"), 4, avx2=True),
+    VmFamily("Dasv4/Dasv5/Dadsv5 (AMD)", re.compile(r"^D(\d+)ad?s_v[45]$"), 4, avx2=True),
+    VmFamily("Ev3/Esv3", re.compile(r"^E(\d+)s?_v3$"), 8, avx2=True),
+    VmFamily("Ev4/Esv4/Edv4/Edsv4", re.compile(r"^E(\d+)d?s?_v4$"), 8, avx2=True),
+    VmFamily("Ev5/Esv5/Edv5/Edsv5", re.compile(r"^E(\d+)d?s?_v5$"), 8, avx2=True),
+    VmFamily("Easv4/Easv5/Eadsv5 (AMD)", re.compile(r"^E(\d+)ad?s_v[45]$"), 8, avx2=True),
+    VmFamily("Fsv2", re.compile(r"^F(\d+)s_v2$"), 2, avx2=True),
+    VmFamily("F/Fs", re.compile(r"^F(\d+)s?$"), 2, avx2=True),
+    VmFamily("Av2", re.compile(r"^A(\d+)_v2$"), 2, avx2=True),
+    VmFamily("Dv1/DSv1 (pre-Haswell)", re.compile(r"^DS?1?[1-4]$"), 3.5, avx2=False),
+    VmFamily("Standard A0-A11 (pre-Haswell)", re.compile(r"^A(\d+)$"), 1.75, avx2=False),
+)
+
+#: Dv2/DSv2 sizes do not follow a memory-per-vCPU rule, so they are listed.
+_DV2_SIZES: Final = {
+    "D1_v2": (1, 3.5),
+    "D2_v2": (2, 7),
+    "D3_v2": (4, 14),
+    "D4_v2": (8, 28),
+    "D5_v2": (16, 56),
+    "D11_v2": (2, 14),
+    "D12_v2": (4, 28),
+    "D13_v2": (8, 56),
+    "D14_v2": (16, 112),
+    "D15_v2": (20, 140),
+}
+
+AVX2_FAMILY_NAMES: Final = (*(f.name for f in VM_FAMILIES if f.avx2), "Dv2/DSv2")
+
+#: The pool size used when the stack names none: general purpose, AVX2, widely available; the smallest
+#: that fits the largest container is chosen.
+DEFAULT_VM_SIZES: Final = tuple(f"Standard_D{n}s_v5" for n in (4, 8, 16, 32, 48, 64))
+
+
+class UnknownVmSizeError(ValueError):
+    """The name is not a size this catalog can vouch for."""
+
+
+def vm_size(name: str) -> VmSize:
+    """Look up a VM size; raises UnknownVmSizeError for sizes without AVX2 or of unknown families."""
+    match = re.fullmatch(r"Standard_(\w+)", name)
+    if name.startswith("Basic_A"):
+        raise UnknownVmSizeError(f"{name} (Basic A series) has no AVX2")
+    if not match:
+        raise UnknownVmSizeError(f"{name} is not an Azure VM size name (expected Standard_<size>)")
+    short = match.group(1).replace("DS", "D", 1) if re.match(r"^DS\d+_v2$", match.group(1)) else match.group(1)
+    if short in _DV2_SIZES:
+        vcpus, memory = _DV2_SIZES[short]
+        return VmSize(name, vcpus, memory)
+    for family in VM_FAMILIES:
+        found = family.pattern.fullmatch(match.group(1))
+        if not found:
+            continue
+        if not family.avx2:
+            raise UnknownVmSizeError(f"{name} ({family.name}) has no AVX2, which the Speech containers need")
+        vcpus = int(found.group(1))
+        return VmSize(name, vcpus, vcpus * family.memory_per_vcpu)
+    raise UnknownVmSizeError(f"{name} is not in a VM family known to support AVX2")

@@ -1,0 +1,130 @@
+"""Azure-wide settings: the Speech resource, the vault, logs, private endpoints, tags, and the checks that
+network isolation never cuts the containers off billing or the vault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components import catalog
+from components.args import KeyVaultArgs, LogAnalyticsArgs, PrincipalArgs, SpeechArgs
+from components.config.fields import Problems
+from components.config.model import (
+    KeyVaultConfig,
+    LogAnalyticsConfig,
+    NetworkRules,
+    Principal,
+    PrivateEndpointsConfig,
+    SpeechConfig,
+    StackConfig,
+)
+from components.config.rules import DNS_LABEL, default, rule
+
+#: Tags the package sets on every resource, and on ACI groups (Azure allows 50 per resource).
+PACKAGE_TAGS = ("managed-by", "app", "stack", "speech-container", catalog.KEY_NAME_TAG)
+
+
+def _network(raw: dict[str, Any], owner: type) -> NetworkRules:
+    return NetworkRules(
+        public_access=raw.get("public_network_access", default(owner, "public_network_access")),
+        allowed_ip_ranges=tuple(raw.get("allowed_ip_ranges", ())),
+    )
+
+
+def speech(raw: dict[str, Any], problems: Problems) -> SpeechConfig:
+    config = SpeechConfig(
+        sku=raw.get("sku", default(SpeechArgs, "sku")),
+        account_name=raw.get("account_name"),
+        custom_subdomain=raw.get("custom_subdomain"),
+        network=_network(raw, SpeechArgs),
+        active_key=raw.get("active_key", default(SpeechArgs, "active_key")),
+    )
+    name = config.account_name
+    if name and not config.custom_subdomain and not rule(SpeechArgs, "custom_subdomain").matches(name):
+        problems.add(
+            "speech.accountName",
+            f"is also the custom subdomain unless speech.customSubdomain is set, so it must be a lowercase DNS "
+            f"label (letters, digits, hyphens, 3-42; pattern {DNS_LABEL})",
+        )
+    return config
+
+
+def _principals(raw: list[dict[str, Any]]) -> tuple[Principal, ...]:
+    return tuple(
+        Principal(p["object_id"], p.get("type", default(PrincipalArgs, "type"))) for p in raw if "object_id" in p
+    )
+
+
+def key_vault(raw: dict[str, Any], problems: Problems) -> KeyVaultConfig:
+    config = KeyVaultConfig(
+        name=raw.get("name"),
+        purge_protection=raw.get("purge_protection", default(KeyVaultArgs, "purge_protection")),
+        soft_delete_retention_days=raw.get(
+            "soft_delete_retention_days", default(KeyVaultArgs, "soft_delete_retention_days")
+        ),
+        network=_network(raw, KeyVaultArgs),
+        api_key_secret_name=raw.get("api_key_secret_name", default(KeyVaultArgs, "api_key_secret_name")),
+        billing_endpoint_secret_name=raw.get(
+            "billing_endpoint_secret_name", default(KeyVaultArgs, "billing_endpoint_secret_name")
+        ),
+        secret_readers=_principals(raw.get("secret_readers", [])),
+        rotation_operators=_principals(raw.get("rotation_operators", [])),
+    )
+    if config.api_key_secret_name.lower() == config.billing_endpoint_secret_name.lower():
+        problems.add(
+            "keyVault.billingEndpointSecretName",
+            f"is the same secret as keyVault.apiKeySecretName ({config.api_key_secret_name!r}; vault secret names "
+            "are case-insensitive); give them different names",
+        )
+    return config
+
+
+def log_analytics(raw: dict[str, Any]) -> LogAnalyticsConfig:
+    return LogAnalyticsConfig(
+        workspace_id=raw.get("workspace_id"),
+        retention_days=raw.get("retention_days", default(LogAnalyticsArgs, "retention_days")),
+    )
+
+
+def private_endpoints(raw: dict[str, Any] | None) -> PrivateEndpointsConfig | None:
+    if raw is None or "subnet_id" not in raw:
+        return None
+    return PrivateEndpointsConfig(raw["subnet_id"], raw.get("speech_dns_zone_id"), raw.get("vault_dns_zone_id"))
+
+
+def tags(raw: dict[str, str], problems: Problems) -> tuple[tuple[str, str], ...]:
+    """User tags, within Azure's 50 per resource once the package's own are added, none overriding those."""
+    for name in raw:
+        if name.lower() in PACKAGE_TAGS:
+            problems.add(f"tags.{name}", f"is set by the package; allowed: any name except {', '.join(PACKAGE_TAGS)}")
+    room = catalog.AZURE_MAX_TAGS - len(PACKAGE_TAGS)
+    if len(raw) > room:
+        problems.add(
+            "tags",
+            f"has {len(raw)} tags; allowed: up to {room} (Azure's {catalog.AZURE_MAX_TAGS} per "
+            f"resource, less the package's {len(PACKAGE_TAGS)})",
+        )
+    return tuple(sorted(raw.items()))
+
+
+def check_billing_reachable(config: StackConfig, problems: Problems) -> None:
+    """Isolation must not cut the containers off billing (outbound 443) or the AKS CSI driver off the vault."""
+    private_links = config.private_endpoints is not None
+    if not config.speech.network.public_access and config.containers:
+        if not private_links:
+            problems.add(
+                "speech.publicNetworkAccess",
+                "the containers report usage to the Speech endpoint over 443; with public access off they need "
+                "privateEndpoints (with a DNS zone linked to their VNet)",
+            )
+        elif config.aci is not None and config.aci.subnet_id is None:
+            problems.add(
+                "speech.publicNetworkAccess",
+                "public ACI groups reach billing over the internet; set aci.subnetId (a VNet that resolves the "
+                "private endpoint) or keep public access with allowedIpRanges",
+            )
+    if not config.key_vault.network.public_access and not private_links:
+        problems.add(
+            "keyVault.publicNetworkAccess",
+            "with public access off the vault is reachable only through privateEndpoints (the AKS CSI driver "
+            "and the rotation command read it)",
+        )

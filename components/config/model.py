@@ -1,0 +1,194 @@
+"""The validated stack settings: frozen, typed, with every default filled in. Built by components/config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components import catalog
+from components.args import ClusterSkuTier, Host, KeyName, PrincipalType, RestartPolicy, SpeechSku, TlsMode
+from components.catalog import ContainerSpec, Kind, Size, VmSize
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An Entra ID object that is granted a role (object id, and its type so ARM need not look it up)."""
+
+    object_id: str
+    type: PrincipalType
+
+
+@dataclass(frozen=True)
+class NetworkRules:
+    """Public network access and the IP ranges allowed through it (deny by default when ranges are given)."""
+
+    public_access: bool
+    allowed_ip_ranges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SpeechConfig:
+    sku: SpeechSku
+    account_name: str | None
+    custom_subdomain: str | None
+    network: NetworkRules
+    #: The key the stack injects where it must (ACI env, the vault secret's first version); rotation flips it.
+    active_key: KeyName
+
+
+@dataclass(frozen=True)
+class KeyVaultConfig:
+    name: str | None
+    purge_protection: bool
+    soft_delete_retention_days: int
+    network: NetworkRules
+    api_key_secret_name: str
+    billing_endpoint_secret_name: str
+    #: Read the secrets (Key Vault Secrets User).
+    secret_readers: tuple[Principal, ...]
+    #: Run key rotation (Key Vault Secrets Officer on the vault, Cognitive Services Contributor on the account).
+    rotation_operators: tuple[Principal, ...]
+
+
+@dataclass(frozen=True)
+class ContainerConfig:
+    """One deployment: a named container of one kind, with its image, replicas and size."""
+
+    #: The deployment's name (a DNS label): names its groups or Kubernetes objects, hosts and outputs.
+    name: str
+    kind: Kind
+    tag: str
+    replicas: int
+    max_replicas: int
+    size: Size
+    model_id: str | None
+    model_storage_gb: int
+    decoder_max_count: int | None
+    env: tuple[tuple[str, pulumi.Input[str]], ...]
+    #: `sha256:...`: pins the image so a re-pushed tag cannot change what runs.
+    digest: str | None = None
+    #: The `env` values came from secret config (`pulumi config set --secret`), so hosts keep them secret.
+    env_secret: bool = False
+
+    @property
+    def spec(self) -> ContainerSpec:
+        return catalog.CONTAINERS[self.kind]
+
+    @property
+    def ssml_voice(self) -> str | None:
+        """The SSML voice name clients must use with a neural-text-to-speech image (fixed by its tag)."""
+        return self.spec.ssml_voice(self.tag)
+
+    @property
+    def image(self) -> str:
+        image = self.spec.image(self.tag)
+        return f"{image}@{self.digest}" if self.digest else image
+
+
+@dataclass(frozen=True)
+class AciTlsConfig:
+    mode: TlsMode
+    #: PEM, from secret config (`pulumi config set --secret --path aci.tls.certificate < cert.pem`).
+    certificate_pem: pulumi.Input[str] | None
+    private_key_pem: pulumi.Input[str] | None
+    proxy_image: str
+
+
+@dataclass(frozen=True)
+class AciConfig:
+    dns_name_label_prefix: str | None
+    subnet_id: str | None
+    restart_policy: RestartPolicy
+    regional_core_quota: int
+    tls: AciTlsConfig
+
+    def dns_label(self, deployment: str, replica: int) -> str | None:
+        """The public DNS label of one replica's group (`<prefix>-<deployment>-<replica>`), if groups have labels."""
+        return f"{self.dns_name_label_prefix}-{deployment}-{replica}" if self.dns_name_label_prefix else None
+
+
+@dataclass(frozen=True)
+class LogAnalyticsConfig:
+    """An existing workspace to use, or the retention of the one the stack creates."""
+
+    workspace_id: str | None
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class ExistingCluster:
+    name: str
+    resource_group_name: str
+
+
+@dataclass(frozen=True)
+class NewCluster:
+    kubernetes_version: str | None
+    sku_tier: ClusterSkuTier
+    system_vm_size: str
+    system_node_count: int
+    secret_rotation_poll_interval: str
+    #: API server reachable only inside the VNet (private cluster).
+    private_api_server: bool
+    #: With a public API server: the only source ranges it accepts (empty: any).
+    api_server_authorized_ip_ranges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NodePoolConfig:
+    name: str
+    vm_size: VmSize
+    min_count: int
+    max_count: int
+    zones: tuple[str, ...]
+    os_disk_size_gb: int
+    #: Why this size and count, shown by the offline plan.
+    sizing_reason: str
+
+
+@dataclass(frozen=True)
+class IngressConfig:
+    """HTTPS/WSS in front of the Services: `<kind>.<domain>`, certificate from the stack's Key Vault."""
+
+    domain: str
+    #: A Key Vault certificate (in the stack's vault) covering `*.<domain>`.
+    certificate_name: str
+    #: An internal load balancer (VNet only) instead of a public one.
+    internal: bool
+
+
+@dataclass(frozen=True)
+class AksConfig:
+    existing_cluster: ExistingCluster | None
+    new_cluster: NewCluster | None
+    pool: NodePoolConfig
+    namespace: str
+    ingress: IngressConfig | None
+
+
+@dataclass(frozen=True)
+class PrivateEndpointsConfig:
+    """Private endpoints for the Speech account and the vault in this subnet, optionally with DNS zone groups."""
+
+    subnet_id: str
+    speech_dns_zone_id: str | None
+    vault_dns_zone_id: str | None
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    eula_accepted: bool
+    host: Host
+    location: str
+    resource_group_name: str | None
+    tags: tuple[tuple[str, str], ...]
+    speech: SpeechConfig
+    key_vault: KeyVaultConfig
+    containers: tuple[ContainerConfig, ...]
+    log_analytics: LogAnalyticsConfig
+    private_endpoints: PrivateEndpointsConfig | None
+    #: Run the diagnostic container once to check billing connectivity before relying on the containers.
+    preflight: bool
+    aci: AciConfig | None
+    aks: AksConfig | None

@@ -1,0 +1,204 @@
+"""Bounds, patterns and defaults of the public args (components/args.py), field by field.
+
+The args types give the shape; these rules give what each value may be. `components/config/fields.py`
+validates with them and `components/config/schema.py` writes the same rules into the stack's JSON Schema, so
+the two cannot disagree. Patterns are ASCII-only (`[0-9]`, never `\\d`, which matches any Unicode digit).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+from components import args, catalog
+from components.catalog import Kind
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one field's value may be. `default` is what an absent key means (documented in the schema)."""
+
+    default: Any = None
+    #: A full-match regular expression for strings (and for each list item or map key it applies to).
+    pattern: str | None = None
+    #: What the pattern allows, in words (shown in errors and the schema).
+    hint: str = ""
+    low: float | None = None
+    high: float | None = None
+    #: Unit of a number, for messages ("cores", "GB").
+    unit: str = ""
+    #: Never echo the value in an error (certificates, keys).
+    secret: bool = False
+    #: Longest string (Azure's limits; checked before the pattern, so huge values never reach it).
+    max_length: int | None = None
+    #: IPv4 addresses or CIDR ranges: `public` refuses private (RFC 1918) and other non-public ranges.
+    ipv4: str | None = None
+    #: Rule for the keys of a map (`tags`, `env`).
+    keys: Rule | None = None
+
+    def matches(self, text: str) -> bool:
+        return self.pattern is None or re.fullmatch(self.pattern, text, flags=re.ASCII) is not None
+
+
+GUID: Final = r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
+ARM_ID: Final = r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+"
+SUBNET_ID: Final = ARM_ID + r"/subnets/[^/]+"
+DNS_ZONE_ID: Final = ARM_ID + r"/privateDnsZones/[^/]+"
+#: Deployment names and DNS label prefixes: lowercase DNS labels (they name groups, Services and hosts).
+DNS_LABEL: Final = r"[a-z][a-z0-9-]{1,40}[a-z0-9]"
+DNS_LABEL_MAX: Final = 63
+#: Azure resource group names: 1-90 of letters, digits, `_-.()`, not ending in a period.
+RESOURCE_GROUP: Final = r"[-\w.()]{0,89}[-\w()]"
+SECRET_NAME: Final = r"[0-9a-zA-Z-]{1,127}"
+K8S_NAME: Final = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+ENV_NAME: Final = r"[A-Za-z_][A-Za-z0-9_]*"
+PEM: Final = r"(?s)\s*-----BEGIN [A-Z ]+-----.+-----END [A-Z ]+-----\s*"
+VERSION: Final = r"[0-9]+\.[0-9]+\.[0-9]+"
+#: Azure tags: names up to 512 characters without `<>%&\?/`, values up to 256.
+TAG_NAME: Final = r"[^<>%&\\?/]{1,512}"
+
+_SECRET_NAME_HINT: Final = "letters, digits and hyphens, up to 127"
+
+RULES: Final[dict[type, dict[str, Rule]]] = {
+    args.SpeechContainersArgs: {
+        "eula": Rule(pattern="accept", hint="accept (you accept Microsoft's license for the Speech containers)"),
+        "host": Rule(),
+        "location": Rule(pattern=r"[a-z][a-z0-9]{1,39}", hint="an Azure region name like eastus"),
+        "resource_group_name": Rule(
+            pattern=RESOURCE_GROUP,
+            hint="1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period",
+            max_length=90,
+        ),
+        "tags": Rule(
+            default={},
+            max_length=256,
+            keys=Rule(pattern=TAG_NAME, hint="1-512 characters without < > % & \\ ? /", max_length=512),
+        ),
+        "speech": Rule(default={}),
+        "key_vault": Rule(default={}),
+        "containers": Rule(default={}, keys=Rule(pattern=DNS_LABEL, hint="a lowercase DNS label (3-42)")),
+        "log_analytics": Rule(default={}),
+        "private_endpoints": Rule(),
+        "preflight": Rule(default=True),
+        "aci": Rule(default={}),
+        "aks": Rule(default={}),
+    },
+    args.SpeechArgs: {
+        "sku": Rule(default=args.SpeechSku.S0),
+        "account_name": Rule(pattern=r"[a-zA-Z0-9][a-zA-Z0-9_.-]{1,62}", hint="2-64 letters, digits, _ . -"),
+        "custom_subdomain": Rule(pattern=DNS_LABEL, hint="lowercase letters, digits and hyphens (3-42)"),
+        "public_network_access": Rule(default=True),
+        "allowed_ip_ranges": Rule(default=[], ipv4="public"),
+        "active_key": Rule(default=args.KeyName.KEY1),
+    },
+    args.PrincipalArgs: {
+        "object_id": Rule(pattern=GUID, hint="an Entra ID object id (GUID)"),
+        "type": Rule(default=args.PrincipalType.SERVICE_PRINCIPAL),
+    },
+    args.KeyVaultArgs: {
+        "name": Rule(
+            pattern=r"(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", hint="3-24 letters, digits, single hyphens"
+        ),
+        "purge_protection": Rule(default=True),
+        "soft_delete_retention_days": Rule(default=90, low=7, high=90, unit="days"),
+        "public_network_access": Rule(default=True),
+        "allowed_ip_ranges": Rule(default=[], ipv4="public"),
+        "api_key_secret_name": Rule(default="speech-api-key", pattern=SECRET_NAME, hint=_SECRET_NAME_HINT),
+        "billing_endpoint_secret_name": Rule(
+            default="speech-billing-endpoint", pattern=SECRET_NAME, hint=_SECRET_NAME_HINT
+        ),
+        "secret_readers": Rule(default=[]),
+        "rotation_operators": Rule(default=[]),
+    },
+    args.ContainerArgs: {
+        "kind": Rule(),
+        "tag": Rule(pattern=r"[0-9A-Za-z_][0-9A-Za-z_.-]{0,127}", hint="an image tag"),
+        "version": Rule(pattern=VERSION, hint="a version like 5.1.0"),
+        "locale": Rule(pattern=catalog.LOCALE, hint="a lowercase locale like en-us or zh-cn-sichuan"),
+        "voice": Rule(pattern=r"[a-z]+", hint="a lowercase voice name like aria"),
+        "replicas": Rule(default=1, low=1, high=50),
+        "max_replicas": Rule(low=1, high=100),
+        "cpu": Rule(low=0.25, high=catalog.MAX_CORES, unit="cores"),
+        "memory_gb": Rule(low=0.5, high=catalog.MAX_MEMORY_GB, unit="GB"),
+        "model_id": Rule(pattern=GUID, hint="the Custom Speech model id (a GUID)"),
+        "model_storage_gb": Rule(default=32, low=8, high=1024, unit="GB"),
+        "decoder_max_count": Rule(low=1, high=catalog.MAX_CORES),
+        "env": Rule(default={}, keys=Rule(pattern=ENV_NAME, hint="an environment variable name (use __ for :)")),
+        "digest": Rule(pattern=r"sha256:[0-9a-f]{64}", hint="sha256:<64 hex digits>"),
+    },
+    args.LogAnalyticsArgs: {
+        "workspace_id": Rule(pattern=ARM_ID + r"/workspaces/[^/]+", hint="a Log Analytics workspace resource id"),
+        "retention_days": Rule(default=30, low=30, high=730, unit="days"),
+    },
+    args.PrivateEndpointsArgs: {
+        "subnet_id": Rule(pattern=SUBNET_ID, hint="a subnet resource id"),
+        "speech_dns_zone_id": Rule(pattern=DNS_ZONE_ID, hint="the privatelink.cognitiveservices.azure.com zone id"),
+        "vault_dns_zone_id": Rule(pattern=DNS_ZONE_ID, hint="the privatelink.vaultcore.azure.net zone id"),
+    },
+    args.AciTlsArgs: {
+        "mode": Rule(),
+        "certificate": Rule(pattern=PEM, hint="a PEM certificate chain", secret=True),
+        "private_key": Rule(pattern=PEM, hint="a PEM private key", secret=True),
+        "proxy_image": Rule(default=catalog.TLS_PROXY_IMAGE, pattern=r"[\w.\-/:@]+", hint="an image reference"),
+    },
+    args.AciArgs: {
+        "tls": Rule(default={}),
+        "dns_name_label_prefix": Rule(pattern=DNS_LABEL, hint="a lowercase DNS label (3-42)"),
+        "subnet_id": Rule(pattern=SUBNET_ID, hint="a subnet resource id"),
+        "restart_policy": Rule(default=args.RestartPolicy.ALWAYS),
+        "regional_core_quota": Rule(default=catalog.ACI.default_regional_cores, low=1, high=10_000, unit="cores"),
+    },
+    args.ExistingClusterArgs: {
+        "name": Rule(pattern=r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}", hint="an AKS cluster name"),
+        "resource_group_name": Rule(pattern=RESOURCE_GROUP, hint="a resource group name", max_length=90),
+    },
+    args.ClusterArgs: {
+        "kubernetes_version": Rule(pattern=r"[0-9]+\.[0-9]+(\.[0-9]+)?", hint="a version like 1.33"),
+        "sku_tier": Rule(default=args.ClusterSkuTier.STANDARD),
+        "system_vm_size": Rule(default="Standard_D4s_v5", pattern=r"Standard_\w+", hint="a VM size name"),
+        "system_node_count": Rule(default=2, low=1, high=10),
+        "secret_rotation_poll_interval": Rule(default="2m", pattern=r"[0-9]+[smh]", hint="a duration like 2m"),
+        "private_cluster": Rule(default=False),
+        "api_server_authorized_ip_ranges": Rule(default=[], ipv4="public"),
+    },
+    args.PoolArgs: {
+        "name": Rule(default="speech", pattern=r"[a-z][a-z0-9]{0,11}", hint="lowercase letters and digits, up to 12"),
+        "vm_size": Rule(pattern=r"\w+", hint="a VM size name like Standard_D16s_v5"),
+        "min_count": Rule(low=0, high=1000),
+        "max_count": Rule(low=1, high=1000),
+        "zones": Rule(default=[], pattern="[1-3]", hint="zones are 1, 2 or 3"),
+        "os_disk_size_gb": Rule(default=128, low=64, high=2048, unit="GB"),
+    },
+    args.IngressArgs: {
+        "domain": Rule(
+            pattern=r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}", hint="a DNS domain like speech.contoso.com"
+        ),
+        "certificate_name": Rule(pattern=SECRET_NAME, hint="a Key Vault certificate name"),
+        "internal": Rule(default=False),
+    },
+    args.AksArgs: {
+        "existing_cluster": Rule(),
+        "cluster": Rule(default={}),
+        "pool": Rule(default={}),
+        "namespace": Rule(default="speech", pattern=K8S_NAME, hint="a Kubernetes namespace name"),
+        "ingress": Rule(),
+    },
+}
+
+
+def rule(owner: type, name: str) -> Rule:
+    """The rule of one field (every field of every args type has one: a test checks it)."""
+    return RULES[owner][name]
+
+
+def default(owner: type, name: str) -> Any:
+    return RULES[owner][name].default
+
+
+def kind_of_name(name: str) -> Kind | None:
+    """The kind a deployment name stands for, when the name is itself a kind."""
+    try:
+        return Kind(name)
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Sizing and planning: pure functions over the catalog, no Pulumi resources."""
