@@ -83,6 +83,8 @@ class Registration:
     ignore_changes: tuple[str, ...]
     additional_secret_outputs: tuple[str, ...]
     provider: str
+    #: Aliases as the engine receives them: full URNs, or specs `{name, type, parentUrn, noParent}`.
+    aliases: tuple[dict[str, Any], ...] = ()
 
     def get(self, path: str) -> Any:
         """A nested input by dotted path (`properties.value`), secrets unwrapped; None when absent."""
@@ -293,13 +295,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registrations = sink
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        """URNs as the engine makes them: the parent's whole type chain, without the root stack's type (the mock
-        monitor keeps only the parent's own type, so aliases and renames could not be checked against it)."""
-        if parent:
-            chain = parent.split("::")[2]
-            if chain != ROOT_STACK_TYPE:
-                type_ = f"{chain}${type_}"
-        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+        """URNs as the engine makes them (the mock monitor keeps only the parent's own type, so aliases and
+        renames could not be checked against it)."""
+        return urn_of(parent, type_, name, pulumi.get_stack(), pulumi.get_project())
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -318,9 +316,44 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     ignore_changes=tuple(request.ignoreChanges),
                     additional_secret_outputs=tuple(request.additionalSecretOutputs),
                     provider=request.provider,
+                    aliases=tuple(_alias(a) for a in request.aliases),
                 )
             )
         return response
+
+
+def _alias(alias: Any) -> dict[str, Any]:
+    if alias.HasField("spec"):
+        spec = alias.spec
+        return {"name": spec.name, "type": spec.type, "parentUrn": spec.parentUrn, "noParent": spec.noParent}
+    return {"urn": alias.urn}
+
+
+def urn_of(parent: str, type_: str, name: str, stack: str, project: str) -> str:
+    """A URN as the engine makes it: the parent's whole type chain, without the root stack's type."""
+    if parent:
+        chain = parent.split("::")[2]
+        if chain != ROOT_STACK_TYPE:
+            type_ = f"{chain}${type_}"
+    return "urn:pulumi:" + "::".join([stack, project, type_, name])
+
+
+def alias_urns(plan: Plan, stack: str, project: str = "speech-containers") -> dict[str, set[str]]:
+    """Every URN each registered resource may claim in existing state: its aliases, and (as the engine does) its
+    name and type under each alias of its parent. Registrations come parents first."""
+    claims: dict[str, set[str]] = {}
+    for r in plan.registrations:
+        found: set[str] = set()
+        for alias in r.aliases:
+            if "urn" in alias:
+                found.add(alias["urn"])
+                continue
+            parent = "" if alias["noParent"] else alias["parentUrn"] or r.parent
+            found.add(urn_of(parent, alias["type"] or r.type, alias["name"] or r.name, stack, project))
+        for parent_alias in claims.get(r.parent, set()):
+            found.add(urn_of(parent_alias, r.type, r.name, stack, project))
+        claims[r.urn] = found
+    return claims
 
 
 class _WarningLogger:
