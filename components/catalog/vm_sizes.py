@@ -51,34 +51,60 @@ def _reserved_memory_gb(memory_gb: float) -> float:
 
 @dataclass(frozen=True)
 class VmFamily:
-    """A VM family, recognised by its size-name pattern, with its memory per vCPU (GB)."""
+    """A VM family, recognised by its size-name pattern, with its memory per vCPU (GB) and the vCPU counts its
+    sizes come in (a name with another count is not a size Azure sells)."""
 
     name: str
     pattern: re.Pattern[str]
     memory_per_vcpu: float
     avx2: bool
+    vcpus: tuple[int, ...] = ()
 
 
 #: CPU/memory taken on every AKS node by system daemonsets (kube-proxy, CNI, CSI drivers, secrets-store).
 NODE_DAEMONSET_OVERHEAD: Final = Size(0.3, 0.6)
 
+_D_V3: Final = (2, 4, 8, 16, 32, 48, 64)
+_D_V5: Final = (*_D_V3, 96)
+_D_V6: Final = (*_D_V5, 128, 192)
+_E_V3: Final = (2, 4, 8, 16, 20, 32, 48, 64)
+
 #: Families are matched on the part of the size name after `Standard_`; vCPUs are the first number.
+#: Sources, read 2026-12-02: the size series pages under https://learn.microsoft.com/azure/virtual-machines/sizes/
+#: (general-purpose, memory-optimized, compute-optimized) list each series' sizes and processors. Azure documents
+#: processor models, not "AVX2": every family here runs Intel Haswell or newer, or AMD EPYC, which have AVX2.
 VM_FAMILIES: Final[tuple[VmFamily, ...]] = (
-    VmFamily("Dv3/Dsv3", re.compile(r"^D(\d+)s?_v3$"), 4, avx2=True),
-    VmFamily("Dv4/Dsv4/Ddv4/Ddsv4", re.compile(r"^D(\d+)d?s?_v4$"), 4, avx2=True),
-    VmFamily("Dv5/Dsv5/Ddv5/Ddsv5", re.compile(r"^D(\d+)d?s?_v5$"), 4, avx2=True),
-    VmFamily("Dv6/Dsv6/Ddsv6", re.compile(r"^D(\d+)d?s?_v6$"), 4, avx2=True),
-    VmFamily("Dasv4/Dasv5/Dadsv5 (AMD)", re.compile(r"^D(\d+)ad?s_v[45]$"), 4, avx2=True),
-    VmFamily("Ev3/Esv3", re.compile(r"^E(\d+)s?_v3$"), 8, avx2=True),
-    VmFamily("Ev4/Esv4/Edv4/Edsv4", re.compile(r"^E(\d+)d?s?_v4$"), 8, avx2=True),
-    VmFamily("Ev5/Esv5/Edv5/Edsv5", re.compile(r"^E(\d+)d?s?_v5$"), 8, avx2=True),
-    VmFamily("Easv4/Easv5/Eadsv5 (AMD)", re.compile(r"^E(\d+)ad?s_v[45]$"), 8, avx2=True),
-    VmFamily("Fsv2", re.compile(r"^F(\d+)s_v2$"), 2, avx2=True),
-    VmFamily("F/Fs", re.compile(r"^F(\d+)s?$"), 2, avx2=True),
-    VmFamily("Av2", re.compile(r"^A(\d+)_v2$"), 2, avx2=True),
+    VmFamily("Dv3/Dsv3", re.compile(r"^D(\d+)s?_v3$"), 4, avx2=True, vcpus=_D_V3),
+    VmFamily("Dv4/Dsv4/Ddv4/Ddsv4", re.compile(r"^D(\d+)d?s?_v4$"), 4, avx2=True, vcpus=_D_V3),
+    VmFamily("Dv5/Dsv5/Ddv5/Ddsv5", re.compile(r"^D(\d+)d?s?_v5$"), 4, avx2=True, vcpus=_D_V5),
+    VmFamily("Dsv6/Ddsv6", re.compile(r"^D(\d+)d?s_v6$"), 4, avx2=True, vcpus=_D_V6),
+    VmFamily("Dlsv5/Dldsv5/Dlsv6/Dldsv6", re.compile(r"^D(\d+)ld?s_v[56]$"), 2, avx2=True, vcpus=_D_V6),
+    VmFamily(
+        "Dav4/Dasv4/Dasv5/Dadsv5/Dasv6/Dadsv6 (AMD)", re.compile(r"^D(\d+)ad?s?_v[456]$"), 4, avx2=True, vcpus=_D_V5
+    ),
+    VmFamily("Dalsv6/Daldsv6 (AMD)", re.compile(r"^D(\d+)ald?s_v6$"), 2, avx2=True, vcpus=_D_V5),
+    VmFamily("Ev3/Esv3", re.compile(r"^E(\d+)s?_v3$"), 8, avx2=True, vcpus=_E_V3),
+    VmFamily("Ev4/Esv4/Edv4/Edsv4", re.compile(r"^E(\d+)d?s?_v4$"), 8, avx2=True, vcpus=_E_V3),
+    VmFamily("Ev5/Esv5/Edv5/Edsv5", re.compile(r"^E(\d+)d?s?_v5$"), 8, avx2=True, vcpus=(*_E_V3, 96, 104)),
+    VmFamily("Esv6/Edsv6", re.compile(r"^E(\d+)d?s_v6$"), 8, avx2=True, vcpus=(*_E_V3, 96, 128, 192)),
+    VmFamily(
+        "Eav4/Easv4/Easv5/Eadsv5/Easv6/Eadsv6 (AMD)",
+        re.compile(r"^E(\d+)ad?s?_v[456]$"),
+        8,
+        avx2=True,
+        vcpus=(*_E_V3, 96, 112),
+    ),
+    VmFamily("Fsv2", re.compile(r"^F(\d+)s_v2$"), 2, avx2=True, vcpus=(2, 4, 8, 16, 32, 48, 64, 72)),
+    VmFamily("Fasv6/Falsv6 (AMD)", re.compile(r"^F(\d+)al?s_v6$"), 4, avx2=True, vcpus=(2, 4, 8, 16, 32, 48, 64)),
+    VmFamily("F/Fs", re.compile(r"^F(\d+)s?$"), 2, avx2=True, vcpus=(1, 2, 4, 8, 16)),
+    VmFamily("Av2", re.compile(r"^A(\d+)_v2$"), 2, avx2=True, vcpus=(1, 2, 4, 8)),
     VmFamily("Dv1/DSv1 (pre-Haswell)", re.compile(r"^DS?1?[1-4]$"), 3.5, avx2=False),
     VmFamily("Standard A0-A11 (pre-Haswell)", re.compile(r"^A(\d+)$"), 1.75, avx2=False),
 )
+
+#: `p` in a size name means an Arm CPU (https://learn.microsoft.com/azure/virtual-machines/vm-naming-conventions,
+#: read 2026-12-02): Dpsv5/Dpsv6, Epsv5/Epsv6, Bpsv2... The Speech images are amd64 only.
+_ARM_SIZE: Final = re.compile(r"^[A-Z]+\d+[a-z]*p[a-z]*_v\d+$")
 
 #: Dv2/DSv2 sizes do not follow a memory-per-vCPU rule, so they are listed.
 _DV2_SIZES: Final = {
@@ -116,6 +142,8 @@ def vm_size(name: str) -> VmSize:
     if short in _DV2_SIZES:
         vcpus, memory = _DV2_SIZES[short]
         return VmSize(name, vcpus, memory)
+    if _ARM_SIZE.fullmatch(short):
+        raise UnknownVmSizeError(f"{name} is an Arm (p) size; the Speech images are amd64 only")
     for family in VM_FAMILIES:
         found = family.pattern.fullmatch(match.group(1))
         if not found:
@@ -123,5 +151,8 @@ def vm_size(name: str) -> VmSize:
         if not family.avx2:
             raise UnknownVmSizeError(f"{name} ({family.name}) has no AVX2, which the Speech containers need")
         vcpus = int(found.group(1))
+        if vcpus not in family.vcpus:
+            counts = ", ".join(map(str, family.vcpus))
+            raise UnknownVmSizeError(f"{name} is not a {family.name} size (they come with {counts} vCPUs)")
         return VmSize(name, vcpus, vcpus * family.memory_per_vcpu)
     raise UnknownVmSizeError(f"{name} is not in a VM family known to support AVX2")
