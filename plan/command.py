@@ -186,7 +186,10 @@ def render(stack: str, settings: StackConfig, plan: Plan, seconds: float) -> str
     endpoints = plan.outputs.get("containers", {})
     sections.append(
         "ENDPOINTS\n"
-        + table(["CONTAINER", "SDK HOST URL", "STATUS"], [[k, e["url"], e["statusUrl"]] for k, e in endpoints.items()])
+        + table(
+            ["DEPLOYMENT", "KIND", "SDK HOST URL", "STATUS", "SSML VOICE"],
+            [[k, e["kind"], e["url"], e["statusUrl"], e.get("voice", "-")] for k, e in endpoints.items()],
+        )
     )
     scalar = {k: v for k, v in plan.outputs.items() if k != "containers"}
     sections.append("OUTPUTS\n" + table(["NAME", "VALUE"], [[k, _shown_output(k, v, plan)] for k, v in scalar.items()]))

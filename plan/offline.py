@@ -8,11 +8,9 @@ realistic values. Each run happens in a fresh context, so runs never leak into e
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import contextvars
 import gc
-import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,46 +22,17 @@ from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
-TENANT_ID = "11111111-1111-1111-1111-111111111111"
-DEPLOYER_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
+from plan.azure_mocks import DEPLOYER_OBJECT_ID as DEPLOYER_OBJECT_ID
+from plan.azure_mocks import MOCK_KEYS as MOCK_KEYS
+from plan.azure_mocks import MOCK_KUBECONFIG as MOCK_KUBECONFIG
+from plan.azure_mocks import SUBSCRIPTION_ID as SUBSCRIPTION_ID
+from plan.azure_mocks import TENANT_ID as TENANT_ID
+from plan.azure_mocks import AzureMocks
+from plan.values import Secret as Secret
+from plan.values import mark_secrets
+from plan.values import reveal as reveal
+
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
-MOCK_KEYS = {"key1": "mock-speech-key-1", "key2": "mock-speech-key-2"}
-MOCK_KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters: [{name: aks, cluster: {server: "https://aks.example.invalid:443"}}]
-contexts: [{name: aks, context: {cluster: aks, user: clusterUser}}]
-current-context: aks
-users: [{name: clusterUser, user: {token: mock-token}}]
-"""
-
-
-@dataclass(frozen=True)
-class Secret:
-    """An input value the program marked secret (so the engine encrypts it in state)."""
-
-    value: Any
-
-
-def _mark_secrets(value: Any) -> Any:
-    if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return Secret(_mark_secrets(value["value"]))
-        return {k: _mark_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mark_secrets(v) for v in value]
-    return value
-
-
-def reveal(value: Any) -> Any:
-    """The plain value with every Secret unwrapped, for asserting on contents."""
-    if isinstance(value, Secret):
-        return reveal(value.value)
-    if isinstance(value, dict):
-        return {k: reveal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [reveal(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)
@@ -134,159 +103,6 @@ class Plan:
         return next(r for r in self.registrations if r.name == name)
 
 
-#: ARM resource provider namespaces of the azure-native modules the package uses.
-_PROVIDERS = {
-    "cognitiveservices": "Microsoft.CognitiveServices",
-    "keyvault": "Microsoft.KeyVault",
-    "containerinstance": "Microsoft.ContainerInstance",
-    "containerservice": "Microsoft.ContainerService",
-    "operationalinsights": "Microsoft.OperationalInsights",
-    "managedidentity": "Microsoft.ManagedIdentity",
-    "storage": "Microsoft.Storage",
-    "network": "Microsoft.Network",
-    "monitor": "Microsoft.Insights",
-    "authorization": "Microsoft.Authorization",
-    "resources": "Microsoft.Resources",
-}
-
-
-def _arm_id(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
-    """An ARM-shaped id for an azure-native resource token like azure-native:keyvault:Vault."""
-    _, module, kind = type_.split(":")
-    if type_ == "azure-native:resources:ResourceGroup":
-        return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
-    group = inputs.get("resourceGroupName", name)
-    provider = _PROVIDERS.get(module, f"Microsoft.{module}")
-    collection = f"{kind[0].lower()}{kind[1:]}s"
-    return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/providers/{provider}/{collection}/{name}"
-
-
-def _guid(seed: str) -> str:
-    digest = hashlib.sha256(seed.encode()).hexdigest()
-    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
-
-
-#: Outputs Azure computes, per resource type, from the inputs and the resource's own name.
-_COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
-    "azure-native:cognitiveservices:Account": lambda i, n: {
-        "properties": {
-            **i.get("properties", {}),
-            "endpoint": f"https://{reveal(i).get('properties', {}).get('customSubDomainName', n)}"
-            ".cognitiveservices.azure.com/",
-        }
-    },
-    "azure-native:keyvault:Vault": lambda i, n: {
-        "properties": {**i.get("properties", {}), "vaultUri": f"https://{n}.vault.azure.net/"}
-    },
-    "azure-native:keyvault:Secret": lambda i, n: {
-        "properties": {
-            **i.get("properties", {}),
-            "secretUri": f"https://vault.vault.azure.net/secrets/{n}",
-        }
-    },
-    "azure-native:containerinstance:ContainerGroup": lambda i, n: {
-        "ipAddress": {
-            **reveal(i).get("ipAddress", {}),
-            "ip": "10.1.0.4" if i.get("subnetIds") else "20.1.2.3",
-            **(
-                {"fqdn": f"{dns}.{i.get('location', 'eastus')}.azurecontainer.io"}
-                if (dns := reveal(i).get("ipAddress", {}).get("dnsNameLabel"))
-                else {}
-            ),
-        }
-    },
-    "azure-native:operationalinsights:Workspace": lambda i, n: {"customerId": _guid(n)},
-    "azure-native:managedidentity:UserAssignedIdentity": lambda i, n: {
-        "principalId": _guid("principal" + n),
-        "clientId": _guid("client" + n),
-        "tenantId": TENANT_ID,
-    },
-    "azure-native:containerservice:ManagedCluster": lambda i, n: {
-        "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://oidc.example.invalid/{n}/"},
-        "fqdn": f"{n}.hcp.eastus.azmk8s.io",
-        "addonProfiles": {
-            "azureKeyvaultSecretsProvider": {
-                **reveal(i).get("addonProfiles", {}).get("azureKeyvaultSecretsProvider", {}),
-                "identity": {"clientId": _guid("csi" + n), "objectId": _guid("csi-object" + n)},
-            }
-        },
-        "identityProfile": {"kubeletidentity": {"objectId": _guid("kubelet" + n), "clientId": _guid("kc" + n)}},
-        "ingressProfile": {
-            "webAppRouting": {
-                **reveal(i).get("ingressProfile", {}).get("webAppRouting", {"enabled": True}),
-                "identity": {"objectId": _guid("approuting" + n), "clientId": _guid("ar" + n)},
-            }
-        },
-    },
-}
-
-#: pulumi-tls outputs: PEM-shaped stand-ins, never real key material.
-_TLS_OUTPUTS: dict[str, dict[str, Any]] = {
-    "tls:index/privateKey:PrivateKey": {
-        "privateKeyPem": "-----BEGIN EC PRIVATE KEY-----\nmock-tls-private-key\n-----END EC PRIVATE KEY-----\n",
-        "publicKeyPem": "-----BEGIN PUBLIC KEY-----\nmock\n-----END PUBLIC KEY-----\n",
-    },
-    "tls:index/selfSignedCert:SelfSignedCert": {
-        "certPem": "-----BEGIN CERTIFICATE-----\nmock-self-signed-certificate\n-----END CERTIFICATE-----\n",
-    },
-}
-
-
-def _name_of(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
-    """The Azure name: the explicit `<x>Name` input that names this resource, else the Pulumi name."""
-    kind = type_.rsplit(":", 1)[-1]
-    explicit = inputs.get(f"{kind[0].lower()}{kind[1:]}Name")
-    if isinstance(explicit, str):
-        return explicit
-    return name
-
-
-class AzureMocks(pulumi_mocks.Mocks):
-    """Answers resource registrations and invokes with Azure-shaped values."""
-
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        inputs = dict(args.inputs)
-        if args.typ in _TLS_OUTPUTS:
-            return f"{args.name}-id", {**inputs, **_TLS_OUTPUTS[args.typ]}
-        if not args.typ.startswith("azure-native:"):
-            return f"{args.name}-id", inputs
-        azure_name = _name_of(args.typ, args.name, reveal(inputs))
-        compute = _COMPUTED.get(args.typ)
-        computed = compute(inputs, azure_name) if compute else {}
-        state = {**inputs, "name": azure_name, **computed}
-        return _arm_id(args.typ, azure_name, reveal(inputs)), state
-
-    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        token = args.token
-        if token == "azure-native:authorization:getClientConfig":
-            return {
-                "subscriptionId": SUBSCRIPTION_ID,
-                "tenantId": TENANT_ID,
-                "objectId": DEPLOYER_OBJECT_ID,
-                "clientId": DEPLOYER_OBJECT_ID,
-            }, []
-        if token == "azure-native:cognitiveservices:listAccountKeys":
-            return dict(MOCK_KEYS), []
-        if token == "azure-native:operationalinsights:getSharedKeys":
-            return {"primarySharedKey": "mock-workspace-key", "secondarySharedKey": "mock-workspace-key-2"}, []
-        if token == "azure-native:storage:listStorageAccountKeys":
-            return {"keys": [{"keyName": "key1", "value": "mock-storage-key", "permissions": "FULL"}]}, []
-        if token in (
-            "azure-native:containerservice:listManagedClusterUserCredentials",
-            "azure-native:containerservice:listManagedClusterAdminCredentials",
-        ):
-            value = base64.b64encode(MOCK_KUBECONFIG.encode()).decode()
-            return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
-        if token == "azure-native:containerservice:getManagedCluster":
-            name = args.args.get("resourceName", "cluster")
-            return _COMPUTED["azure-native:containerservice:ManagedCluster"]({}, name) | {
-                "id": _arm_id("azure-native:containerservice:ManagedCluster", name, args.args),
-                "name": name,
-                "location": "eastus",
-            }, []
-        return {}, []
-
-
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The mock monitor, keeping the full request of every registration."""
 
@@ -309,7 +125,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     urn=response.urn,
                     id=response.id,
                     custom=bool(request.custom),
-                    inputs=_mark_secrets(rpc.deserialize_properties(request.object)),
+                    inputs=mark_secrets(rpc.deserialize_properties(request.object)),
                     outputs=self.resources[response.urn].state,
                     parent=request.parent,
                     dependencies=tuple(request.dependencies),

@@ -449,7 +449,7 @@ def validate_kubernetes() -> Iterator[Callable[[dict[str, Any]], str]]:
 def test_every_kubernetes_object_is_valid(
     plan_name: str, request: pytest.FixtureRequest, validate_kubernetes: Callable[[dict[str, Any]], str]
 ) -> None:
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema
 
     plan: offline.Plan = request.getfixturevalue(plan_name)
     objects = [r for r in plan.registrations if r.type.startswith("kubernetes:")]

@@ -49,9 +49,14 @@ def test_every_sample_stack_plans_and_renders(stack: str) -> None:
     endpoints = rendered.split("ENDPOINTS\n", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
     assert len(endpoints) == len(settings.containers) > 0
     for row in endpoints:
-        kind, url, status = row.split()
-        expected = planned.outputs["containers"][kind]
-        assert (url, status) == (expected["url"], expected["statusUrl"])
+        name, kind, url, status, voice = row.split()
+        expected = planned.outputs["containers"][name]
+        assert (kind, url, status, voice) == (
+            expected["kind"],
+            expected["url"],
+            expected["statusUrl"],
+            expected.get("voice", "-"),
+        )
 
 
 def test_unknown_stack_lists_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:

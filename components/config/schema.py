@@ -69,8 +69,10 @@ class _Builder:
                 "description": (owner.__doc__ or "").strip(),
                 "properties": properties,
                 "additionalProperties": False,
-                **({"required": sorted(camel(f) for f in owner.__required_keys__)} if owner.__required_keys__ else {}),
             }
+            required = sorted(camel(f) for f in getattr(owner, "__required_keys__", ()))
+            if required:
+                self.defs[name]["required"] = required
         return {"$ref": f"#/$defs/{name}"}
 
     def value(self, tp: Any, rule: Rule) -> dict[str, Any]:
