@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: plan test lint security bench clean
+.PHONY: plan test lint security bench schema clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ security: $(BIN)/.installed $(CHECKOV_VENV)/.installed
 
 test: lint security
 	$(BIN)/pytest -q
+
+# Regenerate the stack files' JSON Schema from the args types (a test fails when the committed one is stale).
+schema: $(BIN)/.installed
+	$(BIN)/python -m components.config.schema
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m tests.benchmark
