@@ -23,13 +23,15 @@ def _modules() -> dict[str, Path]:
 
 
 def _imports(path: Path, known: set[str]) -> set[str]:
-    """Modules of ours this one imports at run time (imports under `if TYPE_CHECKING:` do not count)."""
+    """Modules of ours this one imports when it loads (imports under `if TYPE_CHECKING:` and inside functions, which
+    load on first use, do not count)."""
     tree = ast.parse(path.read_text())
     skipped = {
         id(node)
         for block in ast.walk(tree)
-        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
-        for statement in block.body
+        if (isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test))
+        or isinstance(block, ast.FunctionDef | ast.AsyncFunctionDef)
+        for statement in (block.body if isinstance(block, ast.If) else [block])
         for node in ast.walk(statement)
     }
     found: set[str] = set()
