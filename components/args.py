@@ -202,6 +202,8 @@ class AciArgs(TypedDict, total=False):
     """Default Always."""
     regional_core_quota: int
     """Your regional ACI core quota (default 100); the groups must fit in it."""
+    avx2_check_image: str
+    """The small image whose shell checks the host CPU for AVX2 before Speech starts (pin it by digest)."""
 
 
 class ExistingClusterArgs(TypedDict, total=False):

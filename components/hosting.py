@@ -56,7 +56,7 @@ def endpoint(container: ContainerConfig, hosts: list[str], tls: bool = False) ->
     Behind TLS the SDK uses wss:// or https:// on 443; inside a network it reaches port 5000 directly.
     """
     spec = container.spec
-    port = catalog.TLS_PORT if tls else catalog.CONTAINER_PORT
+    port = catalog.TLS_PORT if tls else spec.port
     scheme = f"{spec.protocol}s" if tls else spec.protocol.value
     web = "https" if tls else "http"
     status = [f"{web}://{h}:{port}{catalog.STATUS_PATH}" for h in hosts]

@@ -231,7 +231,7 @@ def _aci_public_ports(args: ResourceArgs) -> Iterator[str]:
         yield (
             f"{subject(args)}: public IP exposes port(s) {', '.join(map(str, plain))} but only TLS port(s) "
             f"{', '.join(map(str, sorted(tls_ports)))} may be public; put a TLS sidecar in front of "
-            f"{catalog.CONTAINER_PORT} or use a private subnet (aci.subnetId)"
+            "the Speech container or use a private subnet (aci.subnetId)"
         )
 
 
@@ -239,10 +239,15 @@ def _load_balancer_ports(args: ResourceArgs) -> Iterator[str]:
     if at(args.props, "spec", "type") != "LoadBalancer":
         return
     for port in sequence(at(args.props, "spec", "ports")):
-        if catalog.CONTAINER_PORT in (quantity(at(port, "port")), quantity(at(port, "targetPort"))):
+        plain = sorted(
+            int(p)
+            for p in (quantity(at(port, "port")), quantity(at(port, "targetPort")))
+            if p in catalog.CONTAINER_PORTS
+        )
+        if plain:
             yield (
                 f"{subject(args)}: a LoadBalancer Service exposes the containers' plain port "
-                f"{catalog.CONTAINER_PORT}; use a ClusterIP Service behind an Ingress with tls"
+                f"{plain[0]}; use a ClusterIP Service behind an Ingress with tls"
             )
 
 

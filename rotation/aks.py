@@ -13,7 +13,7 @@ from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from components.catalog import AKS, CONTAINER_PORT, STATUS_PATH
+from components.catalog import AKS, STATUS_PATH
 from rotation.errors import RotationError, describe_status, one_line
 from rotation.keys import fingerprint
 from rotation.machine import Done, Step
@@ -115,7 +115,8 @@ class AksHost:
         return f"/namespaces/{self.namespace}"
 
     def _status_endpoint(self, service: str) -> StatusEndpoint:
-        path = f"/api/v1{self._namespace_path}/services/{service}:{CONTAINER_PORT}/proxy{STATUS_PATH}"
+        # By the Service port's name: its number differs by kind (language identification listens on 5003).
+        path = f"/api/v1{self._namespace_path}/services/{service}:{AKS.service_port_name}/proxy{STATUS_PATH}"
 
         def fetch() -> bytes:
             try:

@@ -42,12 +42,12 @@ def test_group_runs_the_catalog_image_with_config_sizes(aci_plan: offline.Plan) 
     container = group.get("containers")[0]
     assert container["image"] == f"{catalog.IMAGE_ROOT}/speech-to-text:5.1.0-amd64-en-us"
     assert container["resources"]["requests"] == {"cpu": 8, "memoryInGB": 12}
-    assert container["ports"] == [{"port": catalog.CONTAINER_PORT, "protocol": "TCP"}]
+    assert container["ports"] == [{"port": 5000, "protocol": "TCP"}]  # docker run -p 5000:5000 (STT page)
     assert group.get("osType") == "Linux"
     assert group.get("sku") == "Standard"
     assert group.get("restartPolicy") == "Always"
     tts = groups(aci_plan)["speech-aci-neural-text-to-speech-0"].get("containers")[0]
-    assert tts["image"].endswith("/neural-text-to-speech:3.11.0-amd64-en-us-jennyneural")
+    assert tts["image"].endswith("/neural-text-to-speech:4.1.0-amd64-en-us-jennyneural")  # overview: latest 4.1.0
     assert tts["resources"]["requests"] == {"cpu": 8, "memoryInGB": 16}
 
 
@@ -74,11 +74,16 @@ def test_readiness_on_ready_and_liveness_independent_of_billing_after_the_startu
     assert liveness["initialDelaySeconds"] == catalog.STARTUP_BUDGET_SECONDS
 
 
-def test_avx2_is_checked_by_an_init_container_with_the_same_image(aci_plan: offline.Plan) -> None:
+def test_avx2_is_checked_by_an_init_container_in_a_small_image_known_to_have_a_shell(aci_plan: offline.Plan) -> None:
+    """Whether the Speech images have /bin/sh or grep is not published: the check runs in busybox instead."""
     group = groups(aci_plan)["speech-aci-speech-to-text-0"]
     (init,) = group.get("initContainers")
-    assert init["image"] == group.get("containers")[0]["image"]
+    assert init["image"] == "mcr.microsoft.com/azurelinux/busybox:1.36" != group.get("containers")[0]["image"]
+    assert init["command"][:2] == ["/bin/sh", "-c"]
     assert "grep -q avx2 /proc/cpuinfo" in init["command"][-1]
+    pinned = "mcr.microsoft.com/azurelinux/busybox@sha256:" + "ab" * 32
+    plan = plan_program(with_changes(ACI_STACK, aci={"dnsNameLabelPrefix": "contoso", "avx2CheckImage": pinned}))
+    assert {g.get("initContainers")[0]["image"] for n, g in groups(plan).items() if "preflight" not in n} == {pinned}
 
 
 def test_public_groups_get_dns_labels_and_ws_or_http_urls(aci_plan: offline.Plan) -> None:
@@ -100,7 +105,7 @@ def test_vnet_injected_groups_are_private_with_no_dns_label_and_no_tls_by_defaul
     plan = plan_program(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}))
     group = groups(plan)["speech-aci-speech-to-text-0"]
     assert group.get("ipAddress.type") == "Private"
-    assert group.get("ipAddress.ports") == [{"port": catalog.CONTAINER_PORT, "protocol": "TCP"}]
+    assert group.get("ipAddress.ports") == [{"port": 5000, "protocol": "TCP"}]
     assert [c["name"] for c in group.get("containers")] == ["speech-to-text"]
     assert group.get("ipAddress.dnsNameLabel") is None
     assert group.get("subnetIds") == [{"id": SUBNET_ID}]
@@ -168,9 +173,7 @@ def test_decoder_count_and_user_env_are_passed_through() -> None:
 
 
 def test_large_groups_warn_about_regional_capacity(aci_plan: offline.Plan) -> None:
-    assert any("speech-to-text: 8 cores / 12 GB is above 4 cores / 16 GB" in w for w in aci_plan.warnings)
-    small = plan_program(with_changes(ACI_STACK, containers={"speech-to-text": {"cpu": 4, "memoryGb": 8}}))
-    assert small.warnings == []
+    assert any("speech-to-text: its group needs 8.25 cores / 12.5 GB" in w for w in aci_plan.warnings)
 
 
 @pytest.mark.parametrize("policy", ["OnFailure", "Never"])
@@ -187,14 +190,14 @@ def _tls_files(group: offline.Registration) -> dict[str, str]:
 def test_public_groups_terminate_tls_in_an_nginx_sidecar(aci_plan: offline.Plan) -> None:
     group = groups(aci_plan)["speech-aci-speech-to-text-0"]
     speech, proxy = group.get("containers")
-    assert speech["ports"] == [{"port": catalog.CONTAINER_PORT, "protocol": "TCP"}]  # group-internal only
+    assert speech["ports"] == [{"port": 5000, "protocol": "TCP"}]  # group-internal only
     assert proxy["name"] == "tls-proxy"
     assert proxy["image"] == catalog.TLS_PROXY_IMAGE
     assert proxy["ports"] == [{"port": catalog.TLS_PORT, "protocol": "TCP"}]
     assert proxy["command"] == ["nginx", "-c", f"{TLS_DIR}/nginx.conf", "-g", "daemon off;"]
     assert proxy["volumeMounts"] == [{"name": "tls", "mountPath": TLS_DIR, "readOnly": True}]
     files = _tls_files(group)
-    assert f"proxy_pass http://127.0.0.1:{catalog.CONTAINER_PORT};" in files["nginx.conf"]
+    assert "proxy_pass http://127.0.0.1:5000;" in files["nginx.conf"]
     assert "proxy_set_header Upgrade $http_upgrade;" in files["nginx.conf"]
     assert f"proxy_read_timeout {catalog.STREAM_TIMEOUT_SECONDS}s;" in files["nginx.conf"]
     assert f"listen {catalog.TLS_PORT} ssl;" in files["nginx.conf"]
@@ -246,12 +249,12 @@ def test_preflight_uses_the_containers_network_path_and_can_be_turned_off() -> N
     assert [g.name for g in off.of_type("azure-native:containerinstance:ContainerGroup") if "preflight" in g.name] == []
 
 
-def test_a_digest_pins_the_image_in_the_group_and_its_avx2_check() -> None:
+def test_a_digest_pins_the_image_in_the_group() -> None:
     digest = "sha256:" + "0123456789abcdef" * 4
     plan = plan_program(with_changes(ACI_STACK, containers={"speech-to-text": {"digest": digest}}))
     group = groups(plan)["speech-aci-speech-to-text-0"]
     expected = f"{catalog.IMAGE_ROOT}/speech-to-text:5.1.0-amd64-en-us@{digest}"
-    assert group.get("containers")[0]["image"] == group.get("initContainers")[0]["image"] == expected
+    assert group.get("containers")[0]["image"] == expected
 
 
 def test_rollout_batches_hold_one_replica_of_every_kind_each() -> None:
@@ -290,3 +293,40 @@ def test_env_values_from_secret_config_become_secure_values() -> None:
         "environmentVariables"
     ]
     assert {"name": "HTTP_PROXY_CREDS", "value": "user:hunter2"} in variables
+
+
+def test_language_identification_is_served_on_5003_everywhere() -> None:
+    """The LID page runs `docker run -p 5000:5003`: the container listens on 5003, so probes, the exposed port,
+    the TLS sidecar's upstream and the URL all use 5003 (5000 would never answer)."""
+    lid: dict[str, Any] = {"language-identification": {}}
+    private = plan_program(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}, containers=lid))
+    group = groups(private)["speech-aci-language-identification-0"]
+    container = group.get("containers")[0]
+    assert container["ports"] == [{"port": 5003, "protocol": "TCP"}]
+    assert group.get("ipAddress.ports") == [{"port": 5003, "protocol": "TCP"}]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": 5003, "scheme": "http"}
+    assert container["livenessProbe"]["httpGet"]["port"] == 5003
+    assert private.outputs["containers"]["language-identification"]["url"] == "http://10.1.0.4:5003"
+    public = groups(plan_program(with_changes(ACI_STACK, containers=lid)))["speech-aci-language-identification-0"]
+    assert "proxy_pass http://127.0.0.1:5003;" in _tls_files(public)["nginx.conf"]
+
+
+def test_neural_tts_from_3_10_is_probed_on_its_documented_health_check() -> None:
+    """NTTS 3.10.0 release notes: "The health check endpoint is now /synthesize/health"."""
+    for version, path in (("3.9.0", "/ready"), ("3.10.0", "/synthesize/health"), ("4.1.0", "/synthesize/health")):
+        plan = plan_program(with_changes(ACI_STACK, containers={"neural-text-to-speech": {"version": version}}))
+        container = groups(plan)["speech-aci-neural-text-to-speech-0"].get("containers")[0]
+        assert container["readinessProbe"]["httpGet"]["path"] == path
+        assert container["livenessProbe"]["httpGet"]["path"] == "/"
+
+
+def test_the_capacity_warning_counts_the_tls_sidecar() -> None:
+    """Groups over 4 vCPU / 16 GB may fail on regional capacity: 4 cores plus the sidecar's 0.25 are over it."""
+    at_limit = {"language-identification": {"cpu": 4, "memoryGb": 8}}
+    public = plan_program(with_changes(ACI_STACK, containers=at_limit))
+    assert [w for w in public.warnings if "regional capacity" in w] == [
+        "containers.language-identification: its group needs 4.25 cores / 8.5 GB (TLS sidecar included), above "
+        "4 cores / 16 GB; ACI may lack regional capacity for it, so a quota request may be needed"
+    ]
+    private = plan_program(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}, containers=at_limit))
+    assert not [w for w in private.warnings if "regional capacity" in w]

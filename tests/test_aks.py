@@ -228,20 +228,31 @@ def test_no_kubernetes_object_holds_the_key(full_plan: offline.Plan) -> None:
 # --- workloads ----------------------------------------------------------------------------------------------
 
 
+#: What the docs say, per kind (not read from the catalog): the port from each page's `docker run -p host:container`,
+#: the readiness path from the how-to's `/ready` and NTTS 3.10's release note (`/synthesize/health`).
+DOCUMENTED = {
+    Kind.SPEECH_TO_TEXT: (5000, "/ready"),
+    Kind.CUSTOM_SPEECH_TO_TEXT: (5000, "/ready"),
+    Kind.LANGUAGE_IDENTIFICATION: (5003, "/ready"),
+    Kind.NEURAL_TEXT_TO_SPEECH: (5000, "/synthesize/health"),
+}
+
+
 @pytest.mark.parametrize("kind", list(Kind))
 def test_deployment_is_sized_probed_and_pinned_to_the_pool(full_plan: offline.Plan, kind: Kind) -> None:
+    port, ready = DOCUMENTED[kind]
     spec = catalog.CONTAINERS[kind]
     found = deployment(full_plan, kind)
     container = container_of(full_plan, kind)
     pod = found.get("spec.template.spec")
     assert container["image"].startswith(spec.repository + ":")
-    assert container["ports"] == [{"name": "http", "containerPort": catalog.CONTAINER_PORT, "protocol": "TCP"}]
+    assert container["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
     requests, limits = container["resources"]["requests"], container["resources"]["limits"]
     assert limits == {"memory": requests["memory"]}
     startup = container["startupProbe"]
-    assert startup["httpGet"]["path"] == catalog.READY_PATH
+    assert startup["httpGet"] == {"path": ready, "port": "http"}
     assert startup["periodSeconds"] * startup["failureThreshold"] >= spec.startup_budget_seconds
-    assert container["readinessProbe"]["httpGet"]["path"] == catalog.READY_PATH
+    assert container["readinessProbe"]["httpGet"] == {"path": ready, "port": "http"}
     assert container["livenessProbe"]["httpGet"]["path"] == catalog.LIVENESS_PATH
     assert pod["nodeSelector"] == {AKS.agentpool_label: "speech"}
     assert pod["tolerations"] == [
@@ -313,7 +324,7 @@ def test_service_budget_and_autoscaler_per_kind(full_plan: offline.Plan) -> None
         assert service.get("spec.type") == "ClusterIP"
         assert service.get("spec.selector") == selector
         assert service.get("spec.ports") == [
-            {"name": "http", "port": catalog.CONTAINER_PORT, "targetPort": "http", "protocol": "TCP"}
+            {"name": "http", "port": DOCUMENTED[kind][0], "targetPort": "http", "protocol": "TCP"}
         ]
         budget = next(
             r for r in full_plan.of_type("kubernetes:policy/v1:PodDisruptionBudget") if r.get("metadata.name") == kind
@@ -352,7 +363,7 @@ def test_endpoints_are_in_cluster_service_urls(full_plan: offline.Plan) -> None:
     endpoints = full_plan.outputs["containers"]
     assert set(endpoints) == {k.value for k in Kind}
     for kind in Kind:
-        host = f"{kind.value}.voice.svc.cluster.local:{catalog.CONTAINER_PORT}"
+        host = f"{kind.value}.voice.svc.cluster.local:{DOCUMENTED[kind][0]}"
         scheme = "ws" if catalog.CONTAINERS[kind].protocol is catalog.Protocol.WS else "http"
         assert endpoints[kind.value]["url"] == f"{scheme}://{host}"
         assert endpoints[kind.value]["statusUrl"] == f"http://{host}{catalog.STATUS_PATH}"

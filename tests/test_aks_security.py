@@ -154,7 +154,7 @@ def test_one_network_policy_covers_every_speech_pod_in_and_out(aks_plan: offline
     assert all(selector.items() <= labels.items() for labels in pods)
     assert spec["policyTypes"] == ["Ingress", "Egress"]
     (ingress,) = spec["ingress"]
-    assert ingress["ports"] == [{"protocol": "TCP", "port": catalog.CONTAINER_PORT}]
+    assert ingress["ports"] == [{"protocol": "TCP", "port": 5000}, {"protocol": "TCP", "port": 5003}]  # LID: 5003
     assert ingress["from"] == [{"namespaceSelector": {}}]  # in-cluster clients only
     egress_ports = sorted((p["protocol"], p["port"]) for rule in spec["egress"] for p in rule["ports"])
     assert egress_ports == [("TCP", 53), ("TCP", catalog.TLS_PORT), ("UDP", 53)]

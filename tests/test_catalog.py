@@ -78,3 +78,29 @@ def test_pool_max_count_below_what_min_replicas_need_is_refused() -> None:
     values = with_changes(AKS_STACK, aks={"pool": {"maxCount": 2}})
     with pytest.raises(config.ConfigError, match=r"aks\.pool\.maxCount: 2 nodes of Standard_D16s_v5 cannot hold"):
         config.parse(values)
+
+
+def test_every_container_fact_names_its_source_and_the_day_it_was_read() -> None:
+    facts = {"image", "tags", "port", "sizes", "version", "probes"}
+    for spec in catalog.CONTAINERS.values():
+        assert set(spec.sources) == facts, spec.kind
+        for source in (*spec.sources.values(), *(check.source for check in spec.health)):
+            assert source.url.startswith("https://learn.microsoft.com/"), source
+            assert source.read == catalog.READ_ON
+        assert spec.tag.pattern.fullmatch(spec.tag.build(spec.default_version, spec.default_locale, spec.default_voice))
+
+
+def test_documented_tag_forms_are_accepted() -> None:
+    """Tags quoted from the container pages' tag lists."""
+    documented = {
+        catalog.Kind.SPEECH_TO_TEXT: ["4.12.0-amd64-zh-cn-sichuan", "4.12.0-amd64-mr-in", "5.1.0-amd64-en-us"],
+        catalog.Kind.CUSTOM_SPEECH_TO_TEXT: ["4.12.0-amd64", "5.0.1-preview-amd64"],
+        catalog.Kind.LANGUAGE_IDENTIFICATION: ["1.18.0-amd64-preview"],
+        catalog.Kind.NEURAL_TEXT_TO_SPEECH: [
+            "3.11.0-amd64-en-us-arianeural",
+            "3.11.0-amd64-zh-cn-xiaochenneural-preview",
+        ],
+    }
+    for kind, tags in documented.items():
+        for tag in tags:
+            assert catalog.CONTAINERS[kind].tag.pattern.fullmatch(tag), tag

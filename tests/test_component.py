@@ -59,8 +59,8 @@ def test_each_deployment_gets_its_own_kubernetes_objects(call_center: offline.Pl
     assert images == {
         "en-us": "5.1.0-amd64-en-us",
         "es-us": "5.1.0-amd64-es-us",
-        "jenny": "3.11.0-amd64-en-us-jennyneural",
-        "guy": "3.11.0-amd64-en-us-guyneural",
+        "jenny": "4.1.0-amd64-en-us-jennyneural",
+        "guy": "4.1.0-amd64-en-us-guyneural",
     }
     selectors = [tuple(sorted(d.get("spec.selector.matchLabels").items())) for d in deployments.values()]
     assert len(set(selectors)) == 4, "two deployments of one kind must not select each other's pods"

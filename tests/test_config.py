@@ -34,7 +34,7 @@ def test_defaults_are_the_recommended_sizes_and_built_tags() -> None:
     stt = by_kind[Kind.SPEECH_TO_TEXT]
     assert stt.size == catalog.Size(8, 12)  # recommended 8 GB + 4 GB for the memory-mapped model
     assert stt.image.endswith("/speech-to-text:5.1.0-amd64-en-us")
-    assert by_kind[Kind.NEURAL_TEXT_TO_SPEECH].tag == "3.11.0-amd64-en-us-arianeural"
+    assert by_kind[Kind.NEURAL_TEXT_TO_SPEECH].tag == "4.1.0-amd64-en-us-arianeural"
     assert by_kind[Kind.LANGUAGE_IDENTIFICATION].tag == "1.18.0-amd64-preview"
     assert settings.speech.active_key is KeyName.KEY1
     assert settings.key_vault.purge_protection is True

@@ -23,9 +23,9 @@ MODEL_VOLUME = "model"
 TLS_VOLUME = "tls"
 
 
-def _probe(path: str, period: int, initial_delay: int) -> aci.ContainerProbeArgs:
+def _probe(path: str, port: int, period: int, initial_delay: int) -> aci.ContainerProbeArgs:
     return aci.ContainerProbeArgs(
-        http_get=aci.ContainerHttpGetArgs(path=path, port=catalog.CONTAINER_PORT, scheme="http"),
+        http_get=aci.ContainerHttpGetArgs(path=path, port=port, scheme="http"),
         initial_delay_seconds=initial_delay,
         period_seconds=period,
         timeout_seconds=catalog.PROBE_TIMEOUT_SECONDS,
@@ -118,10 +118,12 @@ class AciHost(pulumi.ComponentResource):
         return group.ip_address.apply(lambda ip: (ip.fqdn or ip.ip or "") if ip else "")
 
     def _warn_if_large(self, container: ContainerConfig) -> None:
-        if not container.size.fits_in(catalog.ACI.reliable_group):
+        group = self._settings.group_size(container.size)
+        if not group.fits_in(catalog.ACI.reliable_group):
             limit = catalog.ACI.reliable_group
             pulumi.log.warn(
-                f"containers.{container.name}: {container.size.cpu:g} cores / {container.size.memory_gb:g} GB is above "
+                f"containers.{container.name}: its group needs {group.cpu:g} cores / {group.memory_gb:g} GB (TLS "
+                "sidecar included), above "
                 f"{limit.cpu:g} cores / {limit.memory_gb:g} GB; ACI may lack regional capacity for it, so a quota "
                 "request may be needed",
                 self,
@@ -217,8 +219,9 @@ class AciHost(pulumi.ComponentResource):
             )
         )
 
-    def _tls_proxy(self) -> tuple[list[aci.ContainerArgs], list[aci.VolumeArgs]]:
-        """The nginx sidecar and its secret volume, or nothing for private groups without TLS."""
+    def _tls_proxy(self, port: int) -> tuple[list[aci.ContainerArgs], list[aci.VolumeArgs]]:
+        """The nginx sidecar (forwarding to the Speech container's `port`) and its secret volume, or nothing for
+        private groups without TLS."""
         if self._tls is None:
             return [], []
         size = catalog.TLS_PROXY_SIZE
@@ -232,11 +235,11 @@ class AciHost(pulumi.ComponentResource):
             ports=[aci.ContainerPortArgs(port=catalog.TLS_PORT, protocol="TCP")],
             volume_mounts=[aci.VolumeMountArgs(name=TLS_VOLUME, mount_path=TLS_DIR, read_only=True)],
         )
-        return [proxy], [aci.VolumeArgs(name=TLS_VOLUME, secret=self._tls.volume_files())]
+        return [proxy], [aci.VolumeArgs(name=TLS_VOLUME, secret=self._tls.volume_files(port))]
 
     def _address(self, container: ContainerConfig, replica: int) -> aci.IpAddressArgs:
         """Only the TLS port is exposed when TLS is on; plain 5000 only on private (VNet) groups."""
-        port = catalog.TLS_PORT if self._tls else catalog.CONTAINER_PORT
+        port = catalog.TLS_PORT if self._tls else container.spec.port
         ports = [aci.PortArgs(port=port, protocol="TCP")]
         if self._settings.subnet_id:
             return aci.IpAddressArgs(type="Private", ports=ports)
@@ -251,7 +254,7 @@ class AciHost(pulumi.ComponentResource):
         group_name = f"{container.name}-{replica}"
         volumes = [self._model_volume(container, f"{self._name}-{group_name}")] if spec.needs_model_id else []
         mounts = [aci.VolumeMountArgs(name=MODEL_VOLUME, mount_path=catalog.MODEL_MOUNT_PATH)] if volumes else []
-        sidecars, tls_volumes = self._tls_proxy()
+        sidecars, tls_volumes = self._tls_proxy(spec.port)
         size = container.size
         # The key-name tag is set in the same PUT as ApiKey, so the group says which key it runs with (rotation
         # reads it).
@@ -261,7 +264,7 @@ class AciHost(pulumi.ComponentResource):
             restart_policy=self._settings.restart_policy,
             init_containers=[
                 aci.InitContainerDefinitionArgs(
-                    name="avx2-check", image=container.image, command=list(catalog.AVX2_CHECK_COMMAND)
+                    name="avx2-check", image=self._settings.avx2_check_image, command=list(catalog.AVX2_CHECK_COMMAND)
                 )
             ],
             containers=[
@@ -271,11 +274,13 @@ class AciHost(pulumi.ComponentResource):
                     resources=aci.ResourceRequirementsArgs(
                         requests=aci.ResourceRequestsArgs(cpu=size.cpu, memory_in_gb=size.memory_gb),
                     ),
-                    ports=[aci.ContainerPortArgs(port=catalog.CONTAINER_PORT, protocol="TCP")],
+                    ports=[aci.ContainerPortArgs(port=spec.port, protocol="TCP")],
                     environment_variables=environment(container, inputs.billing_endpoint, inputs.api_key),
-                    readiness_probe=_probe(catalog.READY_PATH, catalog.READINESS_PERIOD_SECONDS, 0),
+                    readiness_probe=_probe(
+                        spec.ready_path(container.tag), spec.port, catalog.READINESS_PERIOD_SECONDS, 0
+                    ),
                     liveness_probe=_probe(
-                        catalog.LIVENESS_PATH, catalog.LIVENESS_PERIOD_SECONDS, spec.startup_budget_seconds
+                        catalog.LIVENESS_PATH, spec.port, catalog.LIVENESS_PERIOD_SECONDS, spec.startup_budget_seconds
                     ),
                     volume_mounts=mounts,
                 ),

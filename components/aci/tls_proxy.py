@@ -27,8 +27,9 @@ KEY_FILE = "tls.key"
 CONFIG_FILE = "nginx.conf"
 
 
-def nginx_config() -> str:
-    """A minimal TLS reverse proxy: HTTP/1.1 with WebSocket upgrade and stream-length timeouts."""
+def nginx_config(port: int) -> str:
+    """A minimal TLS reverse proxy to the Speech container's `port`: HTTP/1.1 with WebSocket upgrade and
+    stream-length timeouts."""
     timeout = catalog.STREAM_TIMEOUT_SECONDS
     return f"""worker_processes 1;
 pid /tmp/nginx.pid;
@@ -42,7 +43,7 @@ http {{
     ssl_protocols TLSv1.2 TLSv1.3;
     client_max_body_size 50m;
     location / {{
-      proxy_pass http://127.0.0.1:{catalog.CONTAINER_PORT};
+      proxy_pass http://127.0.0.1:{port};
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
@@ -83,8 +84,9 @@ class TlsMaterial:
         self.private_key = pulumi.Output.secret(key.private_key_pem)
         self.self_signed = True
 
-    def volume_files(self) -> pulumi.Output[dict[str, str]]:
-        """The secret volume's files, base64-encoded as ACI requires."""
+    def volume_files(self, port: int) -> pulumi.Output[dict[str, str]]:
+        """The secret volume's files for a group whose Speech container listens on `port`, base64-encoded as ACI
+        requires."""
 
         def encode(text: str) -> str:
             return base64.b64encode(text.encode()).decode()
@@ -92,7 +94,7 @@ class TlsMaterial:
         return pulumi.Output.secret(
             pulumi.Output.all(self.certificate, self.private_key).apply(
                 lambda pair: {
-                    CONFIG_FILE: encode(nginx_config()),
+                    CONFIG_FILE: encode(nginx_config(port)),
                     CERTIFICATE_FILE: encode(pair[0]),
                     KEY_FILE: encode(pair[1]),
                 }

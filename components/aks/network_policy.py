@@ -1,7 +1,8 @@
 """Network policy for the Speech pods: who may connect to them, and where they may connect.
 
 The containers have no authentication of their own, so only pods in the cluster (the ingress controller,
-in-cluster clients) may reach port 5000; outbound they need DNS and HTTPS (billing every 10-15 minutes) and
+in-cluster clients) may reach their ports (catalog.CONTAINER_PORTS: 5000, and 5003 for language identification);
+outbound they need DNS and HTTPS (billing every 10-15 minutes) and
 nothing else. New clusters run Cilium, which enforces it; on an existing cluster it needs a policy engine.
 """
 
@@ -34,7 +35,7 @@ class SpeechNetworkPolicy(pulumi.ComponentResource):
             "ingress": [
                 {
                     "from_": [{"namespace_selector": {}}],
-                    "ports": [{"protocol": "TCP", "port": catalog.CONTAINER_PORT}],
+                    "ports": [{"protocol": "TCP", "port": port} for port in catalog.CONTAINER_PORTS],
                 }
             ],
             "egress": [

@@ -32,7 +32,7 @@ from components.aks.credentials import SpeechCredentials
 from components.catalog import Size
 from components.config.model import ContainerConfig
 
-PORT_NAME = "http"
+PORT_NAME = catalog.AKS.service_port_name
 #: Group that owns mounted volumes (the distroless `nonroot` gid); any gid works since the pod joins it.
 VOLUME_GROUP_ID = 65532
 CPU_TARGET_PERCENT = 70
@@ -105,12 +105,14 @@ def _probe(path: str, period: int, failures: int) -> k8s.core.v1.ProbeArgsDict:
 
 
 def probes(container: ContainerConfig) -> k8s.core.v1.ContainerArgsDict:
-    """Startup waits out model loading on /ready; liveness uses a page that does not depend on billing."""
+    """Startup waits out model loading on the image's readiness path; liveness uses a page that does not depend
+    on billing."""
     period = catalog.READINESS_PERIOD_SECONDS
+    ready = container.spec.ready_path(container.tag)
     return {
         "name": container.name,
-        "startup_probe": _probe(catalog.READY_PATH, period, math.ceil(container.spec.startup_budget_seconds / period)),
-        "readiness_probe": _probe(catalog.READY_PATH, period, catalog.PROBE_FAILURE_THRESHOLD),
+        "startup_probe": _probe(ready, period, math.ceil(container.spec.startup_budget_seconds / period)),
+        "readiness_probe": _probe(ready, period, catalog.PROBE_FAILURE_THRESHOLD),
         "liveness_probe": _probe(
             catalog.LIVENESS_PATH, catalog.LIVENESS_PERIOD_SECONDS, catalog.PROBE_FAILURE_THRESHOLD
         ),
@@ -220,7 +222,7 @@ class SpeechWorkload(pulumi.ComponentResource):
                 "type": "ClusterIP",
                 "selector": selector_labels(container),
                 "ports": [
-                    {"name": PORT_NAME, "port": catalog.CONTAINER_PORT, "target_port": PORT_NAME, "protocol": "TCP"}
+                    {"name": PORT_NAME, "port": container.spec.port, "target_port": PORT_NAME, "protocol": "TCP"}
                 ],
             },
             opts=self._opts,
@@ -307,7 +309,7 @@ class SpeechWorkload(pulumi.ComponentResource):
             {
                 **probes(container),
                 "image": container.image,
-                "ports": [{"name": PORT_NAME, "container_port": catalog.CONTAINER_PORT, "protocol": "TCP"}],
+                "ports": [{"name": PORT_NAME, "container_port": container.spec.port, "protocol": "TCP"}],
                 "env": environment(container),
                 "resources": resources(container.size),
                 "volume_mounts": mounts,

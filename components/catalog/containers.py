@@ -11,21 +11,48 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+#: The day the sources below were read.
+READ_ON: Final = "2026-12-02"
+_LEARN: Final = "https://learn.microsoft.com/azure/ai-services/speech-service"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a fact comes from: the page and the day it was read, and what it says (quoted where short)."""
+
+    url: str
+    says: str = ""
+    read: str = READ_ON
+
+
+#: Container how-to: images, sizes, the AVX2 requirement, the validation endpoints.
+HOWTO: Final = Source(f"{_LEARN}/speech-container-howto")
+#: The containers' overview: the latest version of each container.
+OVERVIEW: Final = Source(
+    f"{_LEARN}/speech-container-overview", "Latest: STT 5.1.0, custom 5.1.0, LID 1.18.0, NTTS 4.1.0"
+)
+#: Container release notes (May 2025, NTTS 3.10.0): "The health check endpoint is now /synthesize/health".
+RELEASE_NOTES: Final = Source(f"{_LEARN}/releasenotes?tabs=containers", "NTTS 3.10.0: health check /synthesize/health")
+
 IMAGE_ROOT: Final = "mcr.microsoft.com/azure-cognitive-services/speechservices"
 DIAGNOSTIC_IMAGE: Final = "mcr.microsoft.com/azure-cognitive-services/diagnostic"
 
-#: Every Speech container listens on this port.
-CONTAINER_PORT: Final = 5000
-#: Ready to take queries (model loaded).
-READY_PATH: Final = "/ready"
-#: Cheap liveness: the home page does not call Azure, so a billing outage does not restart containers.
+#: The home page: answers without calling Azure, so liveness on it survives a billing outage ("The container
+#: provides a home page", HOWTO).
 LIVENESS_PATH: Final = "/"
-#: Validates the API key against Azure; used by rotation to verify a new key, never as a probe.
+#: "verifies if the api-key used to start the container is valid" (HOWTO); depends on billing, so never a probe;
+#: rotation uses it to verify a new key.
 STATUS_PATH: Final = "/status"
-#: Model paging makes the first start slow; custom models may take up to an hour to download.
+#: "provides a verification that the container is ready to accept a query against the model" (HOWTO).
+READY_PATH: Final = "/ready"
+#: Model paging makes the first start slow: minutes (HOWTO: "the first run ... might take longer because models are
+#: being paged into memory"). The number is ours, not Microsoft's; a startup probe gives it before liveness counts.
 STARTUP_BUDGET_SECONDS: Final = 20 * 60
-CUSTOM_MODEL_STARTUP_BUDGET_SECONDS: Final = 60 * 60
-#: Where the custom speech-to-text container keeps its downloaded model.
+#: Custom models download on first start and must finish "within one hour" (container FAQ,
+#: https://learn.microsoft.com/azure/ai-services/containers/container-faq), then load: download plus loading.
+MODEL_DOWNLOAD_LIMIT_SECONDS: Final = 60 * 60
+CUSTOM_MODEL_STARTUP_BUDGET_SECONDS: Final = MODEL_DOWNLOAD_LIMIT_SECONDS + STARTUP_BUDGET_SECONDS
+#: Where the custom speech-to-text container keeps its downloaded model (`-v {VOLUME_MOUNT}:/usr/local/models`).
 MODEL_MOUNT_PATH: Final = "/usr/local/models"
 #: Settings the package owns; users may not override them through `env`.
 RESERVED_SETTINGS: Final = frozenset({"eula", "billing", "apikey", "modelid"})
@@ -79,12 +106,23 @@ class TagForm:
 
 
 @dataclass(frozen=True)
+class HealthCheck:
+    """The path a version of an image answers for readiness: from `since` (a version) on, `path`."""
+
+    since: tuple[int, int, int]
+    path: str
+    source: Source
+
+
+@dataclass(frozen=True)
 class ContainerSpec:
-    """Everything the package needs to host one container kind."""
+    """Everything the package needs to host one container kind, each fact with its source."""
 
     kind: Kind
     repository: str
     protocol: Protocol
+    #: The port the server listens on inside the container (the `-p host:container` of the docs' `docker run`).
+    port: int
     minimum: Size
     recommended: Size
     #: Extra memory for a memory-mapped model, added to the recommended default.
@@ -96,6 +134,20 @@ class ContainerSpec:
     needs_model_id: bool
     supports_decoder_count: bool
     preview: bool
+    #: Readiness paths by version, newest last; versions before the first use `/ready`.
+    health: tuple[HealthCheck, ...]
+    #: Where each fact comes from: `image`, `tags`, `port`, `sizes`, `version`, `probes`.
+    sources: dict[str, Source]
+
+    def ready_path(self, tag: str) -> str:
+        """Readiness (and startup) path of the image with this tag: the newest health check its version has."""
+        found = re.match(r"([0-9]+)\.([0-9]+)\.([0-9]+)", tag)
+        version = tuple(int(part) for part in found.groups()) if found else (0, 0, 0)
+        path = READY_PATH
+        for check in self.health:
+            if version >= check.since:
+                path = check.path
+        return path
 
     @property
     def default_size(self) -> Size:
@@ -126,11 +178,25 @@ _LOCALE = LOCALE
 MAX_CORES: Final = 128
 MAX_MEMORY_GB: Final = 1024
 
+_STT_PAGE: Final = Source(
+    f"{_LEARN}/speech-container-stt", "docker run --rm -it -p 5000:5000 ...; tags <ver>-<platform>-<locale>"
+)
+_CSTT_PAGE: Final = Source(
+    f"{_LEARN}/speech-container-cstt",
+    "-p 5000:5000, -v {VOLUME_MOUNT}:/usr/local/models; tags 5.1.0-amd64, 5.0.1-preview-amd64",
+)
+_LID_PAGE: Final = Source(f"{_LEARN}/speech-container-lid", "docker run --rm -it -p 5000:5003 --memory 1g --cpus 1")
+_NTTS_PAGE: Final = Source(
+    f"{_LEARN}/speech-container-ntts", "-p 5000:5000; tags like 3.11.0-amd64-zh-cn-xiaochenneural-preview"
+)
+_SIZES: Final = Source(f"{HOWTO.url}#container-requirements-and-recommendations", "minimum, recommended, +4 to 8 GB")
+
 CONTAINERS: Final[dict[Kind, ContainerSpec]] = {
     Kind.SPEECH_TO_TEXT: ContainerSpec(
         kind=Kind.SPEECH_TO_TEXT,
         repository=f"{IMAGE_ROOT}/speech-to-text",
         protocol=Protocol.WS,
+        port=5000,
         minimum=Size(4, 4),
         recommended=Size(8, 8),
         model_memory_gb=4,
@@ -146,26 +212,50 @@ CONTAINERS: Final[dict[Kind, ContainerSpec]] = {
         needs_model_id=False,
         supports_decoder_count=True,
         preview=False,
+        health=(),
+        sources={
+            "image": _STT_PAGE,
+            "tags": _STT_PAGE,
+            "port": _STT_PAGE,
+            "sizes": _SIZES,
+            "version": OVERVIEW,
+            "probes": HOWTO,
+        },
     ),
     Kind.CUSTOM_SPEECH_TO_TEXT: ContainerSpec(
         kind=Kind.CUSTOM_SPEECH_TO_TEXT,
         repository=f"{IMAGE_ROOT}/custom-speech-to-text",
         protocol=Protocol.WS,
+        port=5000,
         minimum=Size(4, 4),
         recommended=Size(8, 8),
         model_memory_gb=4,
-        tag=TagForm(re.compile(rf"^{_VERSION}-amd64$"), "5.1.0-amd64", needs_locale=False, needs_voice=False),
+        # Preview tags put `preview` before the platform: 5.0.1-preview-amd64.
+        tag=TagForm(
+            re.compile(rf"^{_VERSION}(-preview)?-amd64$"), "5.1.0-amd64", needs_locale=False, needs_voice=False
+        ),
         default_version="5.1.0",
         default_locale=None,
         default_voice=None,
         needs_model_id=True,
         supports_decoder_count=True,
         preview=False,
+        health=(),
+        sources={
+            "image": _CSTT_PAGE,
+            "tags": _CSTT_PAGE,
+            "port": _CSTT_PAGE,
+            "sizes": _SIZES,
+            "version": OVERVIEW,
+            "probes": HOWTO,
+        },
     ),
     Kind.LANGUAGE_IDENTIFICATION: ContainerSpec(
         kind=Kind.LANGUAGE_IDENTIFICATION,
         repository=f"{IMAGE_ROOT}/language-detection",
         protocol=Protocol.HTTP,
+        # The page maps host 5000 to container 5003 (older versions of it: "Exposes TCP port 5003").
+        port=5003,
         minimum=Size(1, 1),
         recommended=Size(1, 1),
         model_memory_gb=0,
@@ -181,31 +271,58 @@ CONTAINERS: Final[dict[Kind, ContainerSpec]] = {
         needs_model_id=False,
         supports_decoder_count=False,
         preview=True,
+        health=(),
+        sources={
+            "image": _LID_PAGE,
+            "tags": _LID_PAGE,
+            "port": _LID_PAGE,
+            "sizes": _SIZES,
+            "version": OVERVIEW,
+            "probes": HOWTO,
+        },
     ),
     Kind.NEURAL_TEXT_TO_SPEECH: ContainerSpec(
         kind=Kind.NEURAL_TEXT_TO_SPEECH,
         repository=f"{IMAGE_ROOT}/neural-text-to-speech",
         protocol=Protocol.HTTP,
+        port=5000,
         minimum=Size(6, 12),
         recommended=Size(8, 16),
         model_memory_gb=0,
         tag=TagForm(
             re.compile(rf"^{_VERSION}-amd64-{_LOCALE}-[a-z]+neural(-preview)?$"),
-            "3.11.0-amd64-en-us-arianeural",
+            "4.1.0-amd64-en-us-arianeural",
             needs_locale=True,
             needs_voice=True,
         ),
-        default_version="3.11.0",
+        default_version="4.1.0",
         default_locale="en-us",
         default_voice="aria",
         needs_model_id=False,
         supports_decoder_count=False,
         preview=False,
+        # Whether 3.10+ still answers /ready is not documented; its documented health check is used instead.
+        health=(HealthCheck((3, 10, 0), "/synthesize/health", RELEASE_NOTES),),
+        sources={
+            "image": _NTTS_PAGE,
+            "tags": _NTTS_PAGE,
+            "port": _NTTS_PAGE,
+            "sizes": _SIZES,
+            "version": OVERVIEW,
+            "probes": RELEASE_NOTES,
+        },
     ),
 }
 
+#: Every port a Speech container listens on (for network policies that admit them all).
+CONTAINER_PORTS: Final = tuple(sorted({spec.port for spec in CONTAINERS.values()}))
 
-#: Run before a Speech container where the CPU is not known (ACI): fail the group with a clear reason.
+
+#: "The host must support AVX2 ... grep -q avx2 /proc/cpuinfo" (HOWTO). ACI documents no CPU model, so each group
+#: checks first, in an init container. Not in the Speech image: whether it has a shell or grep is not published.
+#: The image is Azure Linux's busybox on MCR, as the AKS docs use it for node debugging
+#: (https://learn.microsoft.com/azure/aks/node-access, read 2026-12-02); pin a digest with `aci.avx2CheckImage`.
+AVX2_CHECK_IMAGE: Final = "mcr.microsoft.com/azurelinux/busybox:1.36"
 AVX2_CHECK_COMMAND: Final = (
     "/bin/sh",
     "-c",

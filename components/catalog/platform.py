@@ -64,6 +64,8 @@ class AksFacts:
     restarted_at_annotation: str = "speech-containers.io/restarted-at"
     #: Value of `app.kubernetes.io/part-of` on every Speech workload; `app.kubernetes.io/component` is the kind.
     part_of: str = "speech-containers"
+    #: The name of the port of every Speech Service and container (rotation's service proxy addresses it by name).
+    service_port_name: str = "http"
     #: The label AKS gives every node with the name of its pool.
     agentpool_label: str = "kubernetes.azure.com/agentpool"
     #: Label and NoSchedule taint (key=value) that reserve the Speech pool for Speech pods.

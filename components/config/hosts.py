@@ -7,7 +7,6 @@ from typing import Any
 
 from components import catalog
 from components.args import AciArgs, AciTlsArgs, AksArgs, ClusterArgs, IngressArgs, PoolArgs, TlsMode
-from components.catalog import Size
 from components.config.fields import Problems
 from components.config.model import (
     AciConfig,
@@ -51,15 +50,15 @@ def aci(raw: dict[str, Any], containers: tuple[ContainerConfig, ...], preflight:
         restart_policy=raw.get("restart_policy", default(AciArgs, "restart_policy")),
         regional_core_quota=raw.get("regional_core_quota", default(AciArgs, "regional_core_quota")),
         tls=_aci_tls(raw.get("tls", {}), private="subnet_id" in raw, problems=problems),
+        avx2_check_image=raw.get("avx2_check_image", default(AciArgs, "avx2_check_image")),
     )
     if config.subnet_id and config.dns_name_label_prefix:
         problems.add(
             "aci.dnsNameLabelPrefix", "a VNet-injected group (subnetId) has no public IP or DNS label; set one of them"
         )
-    sidecar = catalog.TLS_PROXY_SIZE if config.tls.mode is not TlsMode.NONE else Size(0, 0)
     limit = catalog.ACI.max_group
     for c in containers:
-        group = Size(c.size.cpu + sidecar.cpu, c.size.memory_gb + sidecar.memory_gb)
+        group = config.group_size(c.size)
         if not group.fits_in(limit):
             key = "cpu" if group.cpu > limit.cpu else "memoryGb"
             problems.add(
@@ -75,7 +74,7 @@ def aci(raw: dict[str, Any], containers: tuple[ContainerConfig, ...], preflight:
                 f"{DNS_LABEL_MAX}); shorten the prefix or the deployment name",
             )
     with_preflight = preflight and bool(containers)
-    cores = sum((c.size.cpu + sidecar.cpu) * c.replicas for c in containers)
+    cores = sum(config.group_size(c.size).cpu * c.replicas for c in containers)
     cores += catalog.PREFLIGHT.size.cpu if with_preflight else 0
     if cores > config.regional_core_quota:
         problems.add(

@@ -102,6 +102,14 @@ class AciConfig:
     restart_policy: RestartPolicy
     regional_core_quota: int
     tls: AciTlsConfig
+    #: Runs the AVX2 check (a shell and grep), in an init container before the Speech container.
+    avx2_check_image: str
+
+    def group_size(self, container: Size) -> Size:
+        """What one group of a container this size needs: the container plus the TLS sidecar, if any (ACI's limits
+        and capacity apply to the whole group)."""
+        sidecar = catalog.TLS_PROXY_SIZE if self.tls.mode is not TlsMode.NONE else Size(0, 0)
+        return Size(container.cpu + sidecar.cpu, container.memory_gb + sidecar.memory_gb)
 
     def dns_label(self, deployment: str, replica: int) -> str | None:
         """The public DNS label of one replica's group (`<prefix>-<deployment>-<replica>`), if groups have labels."""

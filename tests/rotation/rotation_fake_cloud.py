@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from components.catalog import AKS, CONTAINER_PORT
+from components.catalog import AKS
 
 TENANT = "00000000-0000-0000-0000-00000000cafe"
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
@@ -583,7 +583,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         ("GET", _KUBE_NS + r"/secrets/(?P<name>[^/]+)", "kube.readSecret", read_secret),
         (
             "GET",
-            _KUBE_NS + rf"/services/(?P<service>[^/:]+):{CONTAINER_PORT}/proxy/status",
+            _KUBE_NS + rf"/services/(?P<service>[^/:]+):{AKS.service_port_name}/proxy/status",
             "kube.proxyStatus",
             proxy_status,
         ),
