@@ -122,6 +122,7 @@ def test_speech_pool_is_a_separate_autoscaled_tainted_agent_pool(full_plan: offl
     pool = full_plan.one(AGENT_POOL)
     assert pool.get("resourceName") == full_plan.one(CLUSTER).outputs["name"]
     assert pool.get("agentPoolName") == "speech"
+    assert pool.get("maxPods") == 30  # what the sizing's kube-reserved memory assumes
     assert pool.get("mode") == "User"
     assert pool.get("vmSize") == "Standard_D32s_v5"
     assert pool.get("enableAutoScaling") is True

@@ -32,11 +32,15 @@ def test_sizes_without_avx2_or_unknown_are_refused(name: str) -> None:
         catalog.vm_size(name)
 
 
-def test_allocatable_subtracts_aks_reservations() -> None:
+def test_allocatable_subtracts_aks_reservations_as_documented_for_1_29_and_later() -> None:
+    """The page's own examples: 8 GB with 30 max pods reserves 20 MB x 30 + 50 MB = 650 MB, and 0.1 GB is kept for
+    eviction; 4 GB with 70 max pods reserves 25 % (1000 MB) as that is less than 1450 MB."""
+    assert catalog.SPEECH_POOL_MAX_PODS == 30
     node = catalog.vm_size("Standard_D16s_v5").allocatable
-    assert node.cpu == pytest.approx(15.74)
-    # 64 GB: 1 + 0.8 + 0.8 + 2.88 GB reserved, plus the 0.75 GB eviction threshold.
-    assert node.memory_gb == pytest.approx(64 - 5.48 - 0.75, abs=0.01)
+    assert node.cpu == pytest.approx(16 - 0.26)  # 16 cores: 260 millicores
+    assert node.memory_gb == pytest.approx(64 - 650 / 1024 - 100 / 1024, abs=0.01)
+    small = catalog.vm_size("Standard_A1_v2").allocatable  # 1 vCPU, 2 GB: 25 % (0.5 GB) < 650 MB
+    assert (small.cpu, small.memory_gb) == (pytest.approx(0.94), pytest.approx(2 - 0.5 - 100 / 1024, abs=0.01))
 
 
 def test_every_container_minimum_fits_below_its_recommended_size() -> None:

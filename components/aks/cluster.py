@@ -215,6 +215,8 @@ class SpeechNodePool(pulumi.ComponentResource):
             resource_group_name=cluster.resource_group_name,
             resource_name_=cluster.name,
             agent_pool_name=settings.name,
+            # Fixed so the kube-reserved memory sizing assumes is the one AKS applies (catalog.vm_sizes).
+            max_pods=catalog.SPEECH_POOL_MAX_PODS,
             mode="User",
             os_type="Linux",
             vm_size=settings.vm_size.name,

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Final
 
 from components.catalog.containers import Size
+
+
+#: AKS node resource reservations for Kubernetes 1.29 and later
+#: (https://learn.microsoft.com/azure/aks/node-resource-reservations, read 2026-12-02): kube-reserved memory is
+#: "the lesser value of: 20 MB * Max Pods supported on the Node + 50 MB or 25% of the total system memory", plus
+#: the kubelet's "memory.available < 100 Mi" eviction rule; kube-reserved CPU by core count from the page's table.
+RESERVATIONS: Final = "https://learn.microsoft.com/azure/aks/node-resource-reservations"
+#: Max pods on the Speech pool, set on the pool so the memory reservation is known: a Speech node runs a few large
+#: Speech pods and the daemonsets, far below it.
+SPEECH_POOL_MAX_PODS: Final = 30
+_RESERVED_CPU: Final = {1: 0.06, 2: 0.1, 4: 0.14, 8: 0.18, 16: 0.26, 32: 0.42, 64: 0.74}
+_EVICTION_GB: Final = 100 / 1024
 
 
 @dataclass(frozen=True)
@@ -20,33 +31,27 @@ class VmSize:
 
     @property
     def allocatable(self) -> Size:
-        """Capacity left for pods after AKS's kube-reserved CPU/memory and the eviction threshold."""
+        """Capacity left for pods after AKS's kube-reserved CPU/memory and the eviction threshold (1.29+ rules,
+        with the Speech pool's max pods)."""
         return Size(
-            self.vcpus - _reserved_cpu(self.vcpus),
-            round(self.memory_gb - _reserved_memory_gb(self.memory_gb), 2),
+            round(self.vcpus - _reserved_cpu(self.vcpus), 3),
+            round(self.memory_gb - _reserved_memory_gb(self.memory_gb, SPEECH_POOL_MAX_PODS), 2),
         )
 
 
 def _reserved_cpu(vcpus: int) -> float:
-    """AKS kube-reserved CPU: 60m for the first core, then a falling rate per core."""
-    table = {1: 0.06, 2: 0.1, 4: 0.14, 8: 0.18, 16: 0.26, 32: 0.42, 64: 0.74}
-    for cores, reserved in table.items():
+    """Kube-reserved CPU from the documented table (1 to 64 cores). The table stops at 64; beyond it we extend the
+    last step's rate (16 m per core), which reserves more than the rate falls to, so sizing errs on the safe side."""
+    for cores, reserved in _RESERVED_CPU.items():
         if vcpus <= cores:
             return reserved
-    return 0.74 + (vcpus - 64) * 0.005
+    return 0.74 + (vcpus - 64) * (0.74 - 0.42) / 32
 
 
-def _reserved_memory_gb(memory_gb: float) -> float:
-    """AKS kube-reserved memory (25/20/10/6/2 % tiers) plus the 750 MiB hard eviction threshold."""
-    tiers = ((4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (math.inf, 0.02))
-    remaining, reserved = memory_gb, 0.0
-    for width, rate in tiers:
-        portion = min(remaining, width)
-        reserved += portion * rate
-        remaining -= portion
-        if remaining <= 0:
-            break
-    return reserved + 0.75
+def _reserved_memory_gb(memory_gb: float, max_pods: int) -> float:
+    """Kube-reserved memory, MIN(20 MB x max pods + 50 MB, 25 % of the memory), plus the 100 MiB eviction threshold."""
+    kube_reserved = min((20 * max_pods + 50) / 1024, 0.25 * memory_gb)
+    return kube_reserved + _EVICTION_GB
 
 
 @dataclass(frozen=True)
