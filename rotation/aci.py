@@ -34,8 +34,9 @@ MANUAL_REASON = (
 
 @dataclass(frozen=True)
 class Instance:
-    """One container group of a kind (ACI runs one per replica), by its /status URL."""
+    """One container group of a named deployment (ACI runs one per replica), by its /status URL."""
 
+    deployment: str
     kind: str
     number: int
     replicas: int
@@ -43,7 +44,7 @@ class Instance:
 
     @property
     def label(self) -> str:
-        return self.kind if self.replicas == 1 else f"{self.kind} #{self.number}"
+        return self.deployment if self.replicas == 1 else f"{self.deployment} #{self.number}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Group:
 
 @dataclass(frozen=True)
 class Batch:
-    """Container groups that one `pulumi up --target` restarts together: replica `number` of every kind."""
+    """Container groups that one `pulumi up --target` restarts together: replica `number` of every deployment."""
 
     number: int
     groups: tuple[Group, ...]
@@ -76,12 +77,12 @@ class Batch:
         return ", ".join(instance.label for instance in self.instances)
 
     def single_replica_warning(self) -> str | None:
-        kinds = [instance.kind for instance in self.instances if instance.replicas == 1]
-        if not kinds:
+        names = [instance.deployment for instance in self.instances if instance.replicas == 1]
+        if not names:
             return None
-        verb = "has" if len(kinds) == 1 else "have"
+        verb = "has" if len(names) == 1 else "have"
         return (
-            f"{', '.join(kinds)} {verb} a single replica: its one container group restarts, so the kind is "
+            f"{', '.join(names)} {verb} a single replica: its one container group restarts, so the deployment is "
             "unavailable while the model loads (minutes); set `replicas: 2` for zero-downtime rotation"
         )
 
@@ -150,7 +151,7 @@ class AciHost:
         )
 
     def status_endpoints(self) -> Sequence[StatusEndpoint]:
-        """Every instance of every kind: ACI runs one container group per replica, each with its own key."""
+        """Every instance of every deployment: ACI runs one container group per replica, each with its own key."""
         return self._endpoints(_instances(self.stack.outputs(), self.stack.name))
 
     def _endpoints(self, instances: Sequence[Instance]) -> list[StatusEndpoint]:
@@ -244,27 +245,32 @@ def _stack_trust(outputs: Mapping[str, Any]) -> StatusTrust:
 
 
 def _instances(outputs: Mapping[str, Any], stack_name: str) -> list[Instance]:
-    """Every instance of every kind, from stack output `containers`."""
+    """Every instance of every named deployment, from stack output `containers` (name -> {kind, statusUrls, ...})."""
     containers = outputs.get("containers")
-    per_kind = {
-        kind: _instance_status_urls(container)
-        for kind, container in (containers.items() if isinstance(containers, dict) else ())
+    per_deployment = {
+        name: _kind_and_status_urls(container)
+        for name, container in (containers.items() if isinstance(containers, dict) else ())
     }
-    if not per_kind or None in per_kind.values():
-        raise RotationError(f"stack {stack_name!r} has no 'containers' output with statusUrls for each kind")
+    if not per_deployment or None in per_deployment.values():
+        raise RotationError(
+            f"stack {stack_name!r} has no 'containers' output with a kind and statusUrls for each deployment"
+        )
     return [
-        Instance(kind, number, len(urls), url)
-        for kind, urls in per_kind.items()
-        if urls
+        Instance(name, kind, number, len(urls), url)
+        for name, found in per_deployment.items()
+        if found
+        for kind, urls in [found]
         for number, url in enumerate(urls, 1)
     ]
 
 
-def _instance_status_urls(container: object) -> list[str] | None:
-    """`statusUrls`, or None when it is not a list of URLs."""
-    urls = container.get("statusUrls") if isinstance(container, dict) else None
-    if isinstance(urls, list) and urls and all(isinstance(url, str) for url in urls):
-        return [str(url) for url in urls]
+def _kind_and_status_urls(container: object) -> tuple[str, list[str]] | None:
+    """`kind` and `statusUrls`, or None when they are not a kind name and a list of URLs."""
+    if not isinstance(container, dict):
+        return None
+    kind, urls = container.get("kind"), container.get("statusUrls")
+    if isinstance(kind, str) and isinstance(urls, list) and urls and all(isinstance(url, str) for url in urls):
+        return kind, [str(url) for url in urls]
     return None
 
 

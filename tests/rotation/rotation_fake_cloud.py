@@ -36,9 +36,12 @@ ACCOUNT_ID = (
 SECRET_NAME = "speech-api-key"
 NAMESPACE = "speech"
 KUBE_TOKEN = "kube-test-token"
-KINDS = ("speech-to-text", "neural-text-to-speech")
+#: Named deployments and their kinds. On AKS the name is the Deployment's and its Service's (port named `http`,
+#: numbered by kind: language identification listens on 5003).
+AKS_DEPLOYMENTS = {"en-us": ("speech-to-text", 5000), "lid": ("language-identification", 5003)}
+ACI_DEPLOYMENTS = {"en-us": "speech-to-text", "neural-text-to-speech": "neural-text-to-speech"}
 #: ACI runs one container group per replica; each holds the key its last deployment injected.
-ACI_INSTANCES = {kind: [f"{kind}-{n}" for n in (1, 2)] for kind in KINDS}
+ACI_INSTANCES = {name: [f"{name}-{n}" for n in (1, 2)] for name in ACI_DEPLOYMENTS}
 ACI_GROUP_PREFIX = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
     "/providers/Microsoft.ContainerInstance/containerGroups"
@@ -62,6 +65,7 @@ class Fault:
 class Deployment:
     name: str
     kind: str
+    port: int
     pod_key: str
     generation: int = 1
     restart_mark: str | None = None
@@ -81,7 +85,7 @@ class World:
     rollout_polls: int = 1
     deployments: dict[str, Deployment] = field(default_factory=dict)
     aci_instances: dict[str, list[str]] = field(
-        default_factory=lambda: {kind: list(instances) for kind, instances in ACI_INSTANCES.items()}
+        default_factory=lambda: {name: list(instances) for name, instances in ACI_INSTANCES.items()}
     )
     aci_keys: dict[str, str] = field(default_factory=dict)
     #: Each group's `speech-key-name` tag, set with its key like the stack does (absent: an older stack's group).
@@ -91,7 +95,7 @@ class World:
     #: How many /status polls a restarted group answers 503 while its model loads, and which are loading.
     restart_polls: int = 1
     restarting: dict[str, int] = field(default_factory=dict)
-    #: Kinds whose every group was restarting at once: downtime.
+    #: Deployments whose every group was restarting at once: downtime.
     downtime: list[str] = field(default_factory=list)
     #: `restart <instance>` and `valid <instance>` (a /status answer), in order.
     aci_log: list[str] = field(default_factory=list)
@@ -115,8 +119,8 @@ class World:
         self.synced_value = key1
         self.aci_keys = {instance: key1 for instances in self.aci_instances.values() for instance in instances}
         self.aci_key_tags = dict.fromkeys(self.aci_keys, "Key1")
-        for kind in KINDS:
-            self.deployments[kind] = Deployment(name=kind, kind=kind, pod_key=key1)
+        for name, (kind, port) in AKS_DEPLOYMENTS.items():
+            self.deployments[name] = Deployment(name=name, kind=kind, port=port, pod_key=key1)
 
     @property
     def latest(self) -> Json:
@@ -168,18 +172,18 @@ class World:
                 self.restarting[instance] = self.restart_polls
                 self.aci_log.append(f"restart {instance}")
         self.downtime.extend(
-            kind for kind, group in self.aci_instances.items() if all(i in self.restarting for i in group)
+            name for name, group in self.aci_instances.items() if all(i in self.restarting for i in group)
         )
 
     def finish_restarts(self) -> None:
         """Every restarting group has loaded its model (what a person waiting for /status sees)."""
         self.restarting.clear()
 
-    def single_replica(self, kind: str) -> None:
-        for instance in self.aci_instances[kind][1:]:
+    def single_replica(self, name: str) -> None:
+        for instance in self.aci_instances[name][1:]:
             del self.aci_keys[instance]
             del self.aci_key_tags[instance]
-        del self.aci_instances[kind][1:]
+        del self.aci_instances[name][1:]
 
 
 def _new_key() -> str:
@@ -436,7 +440,11 @@ def _advance_rollout(world: World, deployment: Deployment) -> None:
 
 
 def _deployment_json(deployment: Deployment) -> Json:
-    labels = {"app.kubernetes.io/part-of": AKS.part_of, "app.kubernetes.io/component": deployment.kind}
+    labels = {
+        "app.kubernetes.io/part-of": AKS.part_of,
+        "app.kubernetes.io/name": deployment.name,
+        "app.kubernetes.io/component": deployment.kind,
+    }
     rolling = deployment.rollout_key is not None
     annotations = {AKS.restarted_at_annotation: deployment.restart_mark} if deployment.restart_mark else {}
     return {
@@ -453,7 +461,14 @@ def _deployment_json(deployment: Deployment) -> Json:
             "selector": {"matchLabels": labels},
             "template": {
                 "metadata": {"labels": labels, "annotations": annotations},
-                "spec": {"containers": [{"name": "speech", "image": "speech:1"}]},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": deployment.name,
+                            "ports": [{"name": AKS.service_port_name, "containerPort": deployment.port}],
+                        }
+                    ]
+                },
             },
         },
         "status": {

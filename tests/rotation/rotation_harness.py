@@ -27,6 +27,7 @@ from rotation.waiting import Waits
 from tests.rotation import fake_pulumi
 from tests.rotation.rotation_fake_cloud import (
     ACCOUNT_ID,
+    ACI_DEPLOYMENTS,
     ACI_GROUP_PREFIX,
     KUBE_TOKEN,
     NAMESPACE,
@@ -167,13 +168,14 @@ class Rotator:
             return f"{server.base_url}/aci/{instance}/status"
 
         stack["outputs"]["containers"] = {
-            kind: {
+            name: {
+                "kind": ACI_DEPLOYMENTS[name],
                 "url": f"wss://{instances[0]}.example:443",
                 "statusUrl": status_url(instances[0]),
                 "instances": [f"wss://{instance}.example:443" for instance in instances],
                 "statusUrls": [status_url(instance) for instance in instances],
             }
-            for kind, instances in instances_of.items()
+            for name, instances in instances_of.items()
         }
         replicas = max(len(instances) for instances in instances_of.values())
         stack["outputs"]["aciRolloutBatches"] = [

@@ -7,11 +7,12 @@ import json
 
 import pytest
 
-from tests.rotation.rotation_fake_cloud import KINDS
+from tests.rotation.rotation_fake_cloud import ACI_DEPLOYMENTS
 from tests.rotation.rotation_harness import STACK, Rotator, aci_urn, instant_waits
 
 BATCH_UPS = [
-    f"up --yes --stack {STACK} " + " ".join(f"--target {aci_urn(f'{kind}-{n}')}" for kind in KINDS) for n in (1, 2)
+    f"up --yes --stack {STACK} " + " ".join(f"--target {aci_urn(f'{name}-{n}')}" for name in ACI_DEPLOYMENTS)
+    for n in (1, 2)
 ]
 FINAL_UP = f"up --yes --stack {STACK}"
 
@@ -74,10 +75,10 @@ def test_each_batch_is_restarted_only_once_the_previous_one_reports_the_key_vali
     aci.assert_rotated()  # including: no kind ever had every group restarting at once
     assert _ups(aci) == [*BATCH_UPS, FINAL_UP]
     log = aci.world.aci_log
-    second_batch = log.index("restart speech-to-text-2")
-    assert log[:2] == ["restart speech-to-text-1", "restart neural-text-to-speech-1"]
-    assert {"valid speech-to-text-1", "valid neural-text-to-speech-1"} <= set(log[:second_batch])
-    assert log[second_batch : second_batch + 2] == ["restart speech-to-text-2", "restart neural-text-to-speech-2"]
+    second_batch = log.index("restart en-us-2")
+    assert log[:2] == ["restart en-us-1", "restart neural-text-to-speech-1"]
+    assert {"valid en-us-1", "valid neural-text-to-speech-1"} <= set(log[:second_batch])
+    assert log[second_batch : second_batch + 2] == ["restart en-us-2", "restart neural-text-to-speech-2"]
     assert not any(entry.startswith("restart") for entry in log[second_batch + 2 :]), "the final up restarts none"
 
 
@@ -125,20 +126,20 @@ def test_a_batch_that_does_not_come_up_stops_the_rollout_and_a_rerun_finishes_it
     aci.assert_rotated()
 
 
-def test_a_kind_with_a_single_replica_is_warned_about_before_its_group_restarts(aci: Rotator) -> None:
-    aci.world.single_replica("speech-to-text")
+def test_a_deployment_with_a_single_replica_is_warned_about_before_its_group_restarts(aci: Rotator) -> None:
+    aci.world.single_replica("en-us")
     aci.publish_status(aci.bench.servers.containers)
 
     outcome = aci.run([*aci.stack_args(), "--apply"])
 
     assert outcome.code == 0, outcome.text
     warning = (
-        "WARNING: speech-to-text has a single replica: its one container group restarts, so the kind is "
+        "WARNING: en-us has a single replica: its one container group restarts, so the deployment is "
         "unavailable while the model loads (minutes); set `replicas: 2` for zero-downtime rotation"
     )
     assert outcome.stdout.count("WARNING") == 1
-    assert outcome.stdout.index(warning) < outcome.stdout.index("batch 1 of 2: restart speech-to-text, ")
-    aci.assert_rotated(downtime=["speech-to-text"])
+    assert outcome.stdout.index(warning) < outcome.stdout.index("batch 1 of 2: restart en-us, ")
+    aci.assert_rotated(downtime=["en-us"])
 
 
 def test_dry_run_lists_every_batch_with_its_command_and_changes_nothing(aci: Rotator) -> None:
@@ -160,7 +161,7 @@ def test_dry_run_lists_every_batch_with_its_command_and_changes_nothing(aci: Rot
     ]
     for n in (1, 2):
         assert planned[f"roll-batch-{n}"] == (
-            f"batch {n} of 2: restart speech-to-text #{n}, neural-text-to-speech #{n} "
+            f"batch {n} of 2: restart en-us #{n}, neural-text-to-speech #{n} "
             f"with `pulumi {BATCH_UPS[n - 1]}`, then wait until their /status reports Key2 valid"
         )
     assert f"`pulumi {FINAL_UP}`" in planned["deploy-stack"]
@@ -178,12 +179,12 @@ def test_a_stack_older_than_the_group_tags_is_refused_until_deployed_once_with_t
     for batch in without_ids["outputs"]["aciRolloutBatches"]:
         for entry in batch:
             del entry["id"]
-    del aci.world.aci_key_tags["speech-to-text-2"]
+    del aci.world.aci_key_tags["en-us-2"]
 
     for stack, fragment in [
         (older, "stack output aciRolloutBatches of 'prod' is missing or not a list of batches"),
         (without_ids, "not a list of batches of {urn, id, statusUrl}"),
-        (current, "not tagged speech-key-name=Key1: speech-to-text-2 (untagged)"),
+        (current, "not tagged speech-key-name=Key1: en-us-2 (untagged)"),
     ]:
         aci.write_stack(stack)
         refused = aci.run([*aci.stack_args(), "--apply"])
@@ -246,9 +247,9 @@ def test_containers_moved_back_after_verification_keep_the_old_key_from_being_re
     assert aci.run([*aci.stack_args(), "--apply"], after_step=stop_when_verified).code == 130
     for moved_back, active_key, fragment in [
         (
-            ["speech-to-text-2"],
+            ["en-us-2"],
             "Key2",
-            "container groups not tagged speech-key-name=Key2: speech-to-text-2 (tagged Key1)",
+            "container groups not tagged speech-key-name=Key2: en-us-2 (tagged Key1)",
         ),
         (None, "Key1", "stack output activeKey is Key1 but the secret holds Key2"),
     ]:

@@ -108,7 +108,7 @@ def test_no_permission_to_read_the_container_groups_names_the_role_and_changes_n
     _assert_one_line_error(
         outcome,
         1,
-        "reading container group 'speech-to-text-1' in resource group speech-rg: permission denied",
+        "reading container group 'en-us-1' in resource group speech-rg: permission denied",
         "grant Reader on resource group speech-rg",
     )
     assert aci.world.regenerated == []
@@ -117,7 +117,7 @@ def test_no_permission_to_read_the_container_groups_names_the_role_and_changes_n
 def test_a_container_group_that_does_not_exist_is_named_and_changes_nothing(aci: Rotator) -> None:
     stack = aci.stack()
     entry = stack["outputs"]["aciRolloutBatches"][1][0]
-    entry["id"] = entry["id"].replace("speech-to-text-2", "deleted-group")
+    entry["id"] = entry["id"].replace("en-us-2", "deleted-group")
     aci.write_stack(stack)
 
     outcome = aci.run([*aci.stack_args(), "--apply"])

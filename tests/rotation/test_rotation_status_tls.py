@@ -51,7 +51,7 @@ def test_a_certificate_that_is_not_trusted_stops_the_rotation_before_the_old_key
     outcome = aci.run([*aci.stack_args(), "--apply", *options])
 
     assert outcome.code == 1, outcome.text
-    assert outcome.stderr.startswith("rotation: error: speech-to-text #1: ") and fragment in outcome.stderr
+    assert outcome.stderr.startswith("rotation: error: en-us #1: ") and fragment in outcome.stderr
     assert aci.world.regenerated == ["Key2"]
     assert aci.world.latest["tags"]["rotation-phase"] == "rolling"
 
