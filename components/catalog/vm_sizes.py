@@ -8,7 +8,6 @@ from typing import Final
 
 from components.catalog.containers import Size
 
-
 #: AKS node resource reservations for Kubernetes 1.29 and later
 #: (https://learn.microsoft.com/azure/aks/node-resource-reservations, read 2026-12-02): kube-reserved memory is
 #: "the lesser value of: 20 MB * Max Pods supported on the Node + 50 MB or 25% of the total system memory", plus
