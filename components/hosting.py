@@ -48,6 +48,8 @@ class HostInputs:
     workspace: WorkspaceRef
     #: Run the diagnostic container once to prove billing connectivity.
     preflight: bool
+    #: What must exist before a container first calls billing or the vault: the private endpoints' DNS records.
+    network_ready: tuple[pulumi.Resource, ...] = ()
 
 
 def endpoint(container: ContainerConfig, hosts: list[str], tls: bool = False) -> DeploymentOutput:

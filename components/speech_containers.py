@@ -98,12 +98,13 @@ class SpeechContainers(pulumi.ComponentResource):
             self._child(),
         )
         links = settings.private_endpoints
+        network_ready: list[pulumi.Resource] = []
         if links is not None:
             for target, target_id, zone in (
                 ("account", account.id, links.speech_dns_zone_id),
                 ("vault", vault.ref.id, links.vault_dns_zone_id),
             ):
-                PrivateLink(
+                link = PrivateLink(
                     f"{name}-{target}-link",
                     target_id,
                     target,
@@ -114,6 +115,7 @@ class SpeechContainers(pulumi.ComponentResource):
                     tags,
                     self._child(),
                 )
+                network_ready.append(link.ready)
         inputs = HostInputs(
             resource_group_name=group_name,
             location=settings.location,
@@ -125,6 +127,7 @@ class SpeechContainers(pulumi.ComponentResource):
             vault=vault.ref,
             workspace=logs.workspace,
             preflight=settings.preflight,
+            network_ready=tuple(network_ready),
         )
         outputs: dict[str, Any] = {
             "host": pulumi.Output.from_input(settings.host.value),

@@ -20,6 +20,7 @@ AKS = catalog.AKS
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
+SLEEP = "time:index/sleep:Sleep"
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 MODEL_ID = "0123abcd-4567-89ef-0123-456789abcdef"
 
@@ -115,7 +116,25 @@ def test_deployer_gets_cluster_admin_before_kubernetes_objects(aks_plan: offline
     assert grant.get("principalId") == offline.DEPLOYER_OBJECT_ID
     assert grant.get("roleDefinitionId").endswith(catalog.Role.AKS_RBAC_CLUSTER_ADMIN.value)
     assert grant.get("scope") == aks_plan.one(CLUSTER).id
-    assert grant.urn in aks_plan.one("pulumi:providers:kubernetes").dependencies
+    # Azure RBAC for AKS answers 403 for up to 10 minutes after the grant: the provider waits that out, once.
+    (wait,) = [r for r in aks_plan.of_type(SLEEP) if grant.urn in r.dependencies]
+    assert wait.get("createDuration") == "10m"
+    assert wait.get("triggers") == {"grant0": grant.id}  # a replaced grant waits again
+    assert wait.urn in aks_plan.one("pulumi:providers:kubernetes").dependencies
+
+
+def test_the_first_vault_mount_waits_for_the_reader_role_to_propagate(aks_plan: offline.Plan) -> None:
+    reader = next(r for r in aks_plan.of_type("azure-native:authorization:RoleAssignment") if "vault-reader" in r.name)
+    (wait,) = [r for r in aks_plan.of_type(SLEEP) if reader.urn in r.dependencies]
+    provider_class = aks_plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
+    assert wait.urn in provider_class.dependencies
+    for deployment in aks_plan.of_type("kubernetes:apps/v1:Deployment"):
+        assert provider_class.urn in deployment.dependencies
+
+
+def test_an_existing_cluster_grants_nothing_and_so_waits_for_nothing_but_the_vault_role() -> None:
+    plan = plan_program(with_changes(AKS_STACK, aks={"existingCluster": {"name": "c", "resourceGroupName": "rg"}}))
+    assert [r.name for r in plan.of_type(SLEEP)] == ["speech-aks-credentials-vault-propagation"]
 
 
 def test_speech_pool_is_a_separate_autoscaled_tainted_agent_pool(full_plan: offline.Plan) -> None:

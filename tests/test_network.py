@@ -94,3 +94,26 @@ def test_isolation_that_would_cut_off_billing_or_the_vault_is_refused(
 
 def test_a_private_account_without_containers_needs_no_private_path() -> None:
     assert config.parse(with_changes(AKS_STACK, containers=None, speech=PRIVATE)).containers == ()
+
+
+def test_containers_and_the_preflight_wait_for_the_private_dns_records() -> None:
+    """With public access off, billing and the vault resolve only through the private zones: a container or the
+    preflight started before the zone groups exist would resolve the public address and fail."""
+    values = with_changes(
+        ACI_STACK, speech=PRIVATE, keyVault=PRIVATE, privateEndpoints=LINKS, aci={"subnetId": ACI_SUBNET}
+    )
+    plan = plan_program(values)
+    zone_groups = {r.urn for r in plan.of_type("azure-native:network:PrivateDnsZoneGroup")}
+    assert len(zone_groups) == 2
+    groups = plan.of_type("azure-native:containerinstance:ContainerGroup")
+    assert {g.name for g in groups} >= {"speech-aci-preflight"}
+    for group in groups:
+        assert zone_groups <= set(group.dependencies), group.name
+
+
+def test_aks_pods_and_the_preflight_job_wait_for_the_private_dns_records(private_plan: offline.Plan) -> None:
+    zone_groups = {r.urn for r in private_plan.of_type("azure-native:network:PrivateDnsZoneGroup")}
+    waiting = private_plan.of_type("kubernetes:apps/v1:Deployment") + private_plan.of_type("kubernetes:batch/v1:Job")
+    assert waiting
+    for workload in waiting:
+        assert zone_groups <= set(workload.dependencies), workload.name

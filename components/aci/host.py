@@ -204,7 +204,8 @@ class AciHost(pulumi.ComponentResource):
             subnet_ids=[aci.ContainerGroupSubnetIdArgs(id=subnet)] if subnet else None,
             diagnostics=self._diagnostics(),
             tags={**self._inputs.tags, **tags},
-            opts=pulumi.ResourceOptions(parent=self),
+            # Containers call billing (and the preflight checks it) at once: the private DNS records come first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self._inputs.network_ready)),
             **specifics,
         )
 

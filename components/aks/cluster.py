@@ -22,8 +22,9 @@ import pulumi_azure_native.containerservice as containerservice
 import yaml
 
 from components import catalog
-from components.azure import roles as roles
+from components.azure import roles
 from components.azure.monitoring import send_diagnostics
+from components.azure.propagation import propagated
 from components.config.model import AksConfig, IngressConfig, NodePoolConfig
 from components.hosting import HostInputs
 
@@ -80,7 +81,8 @@ class AksCluster(pulumi.ComponentResource):
             self.resource_group_name = inputs.resource_group_name
             issuer = cluster.oidc_issuer_profile
             ingress_profile = cluster.ingress_profile
-            self.access.append(self._grant_deployer(name, cluster))
+            # Azure RBAC for AKS answers 403 until the deployer's new role propagates.
+            self.access.append(propagated(f"{name}-rbac-propagation", [self._grant_deployer(name, cluster)], self))
             send_diagnostics(f"{name}-diagnostics", cluster.id, inputs.workspace, self)
         self.ingress_identity = ingress_profile.apply(
             lambda p: (p.web_app_routing.identity.object_id if p and p.web_app_routing else None) or ""

@@ -15,7 +15,8 @@ import pulumi_azure_native.managedidentity as managedidentity
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.azure import roles as roles
+from components.azure import roles
+from components.azure.propagation import propagated
 from components.hosting import HostInputs, VaultRef
 
 SERVICE_ACCOUNT = "speech-containers"
@@ -81,6 +82,8 @@ class SpeechCredentials(pulumi.ComponentResource):
             inputs.vault.id,
             parent=self,
         )
+        # The first mount fails with 403 until the identity's vault role propagates.
+        mountable = propagated(f"{name}-vault-propagation", [reader], self)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
         service_account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
@@ -118,10 +121,15 @@ class SpeechCredentials(pulumi.ComponentResource):
                 ],
             },
             # Mounting fails until the identity can sign in and read the vault.
-            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[federation, reader])),
+            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[federation, mountable])),
         )
         #: What a pod using these credentials must wait for: its service account and the secret mount.
-        self.pod_prerequisites: list[pulumi.Resource] = [service_account, self.secret_provider_class]
+        #: Private endpoints' DNS records too: pods mount the vault and call billing as they start.
+        self.pod_prerequisites: list[pulumi.Resource] = [
+            service_account,
+            self.secret_provider_class,
+            *inputs.network_ready,
+        ]
         self.register_outputs({"identityClientId": identity.client_id, "secretProviderClass": SECRET_PROVIDER_CLASS})
 
     @staticmethod

@@ -35,8 +35,11 @@ class PrivateLink(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        #: What clients must wait for: the DNS records that make the resource's name resolve to the endpoint (the
+        #: zone group writes them), or the endpoint itself when DNS is managed elsewhere.
+        self.ready: pulumi.Resource = endpoint
         if dns_zone_id:
-            network.PrivateDnsZoneGroup(
+            self.ready = network.PrivateDnsZoneGroup(
                 f"{name}-dns",
                 private_endpoint_name=endpoint.name,
                 resource_group_name=resource_group_name,
