@@ -151,11 +151,13 @@ class AciHost(pulumi.ComponentResource):
         )
         return account, pulumi.Output.secret(keys.keys[0].value)
 
-    def _model_volume(self, container: ContainerConfig, group_name: str) -> aci.VolumeArgs:
+    def _model_volume(self, container: ContainerConfig, replica: int) -> aci.VolumeArgs:
+        """The replica's own share (no two groups download into one), named after the model id."""
         assert self._model_store is not None
         account, key = self._model_store
         share = storage.FileShare(
-            f"{group_name}-model",
+            f"{self._name}-{container.name}-{replica}-model",
+            share_name=container.model_storage_name(replica),
             account_name=account.name,
             resource_group_name=self._inputs.resource_group_name,
             share_quota=container.model_storage_gb,
@@ -253,7 +255,7 @@ class AciHost(pulumi.ComponentResource):
     def _group(self, container: ContainerConfig, replica: int) -> aci.ContainerGroup:
         spec, inputs = container.spec, self._inputs
         group_name = f"{container.name}-{replica}"
-        volumes = [self._model_volume(container, f"{self._name}-{group_name}")] if spec.needs_model_id else []
+        volumes = [self._model_volume(container, replica)] if spec.needs_model_id else []
         mounts = [aci.VolumeMountArgs(name=MODEL_VOLUME, mount_path=catalog.MODEL_MOUNT_PATH)] if volumes else []
         sidecars, tls_volumes = self._tls_proxy(spec.port)
         size = container.size

@@ -129,7 +129,7 @@ class AksCluster(pulumi.ComponentResource):
             security_profile=containerservice.ManagedClusterSecurityProfileArgs(
                 workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(enabled=True)
             ),
-            # Cilium enforces the Speech pods' NetworkPolicy (see components/aks_network_policy.py).
+            # Cilium enforces the Speech pods' NetworkPolicy (see components/aks/network_policy.py).
             network_profile=containerservice.ContainerServiceNetworkProfileArgs(
                 network_plugin="azure",
                 network_plugin_mode="overlay",

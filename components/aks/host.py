@@ -2,7 +2,7 @@
 credentials, one workload per deployment, a billing preflight Job, and with `aks.ingress` TLS in front
 (without it they are reachable in-cluster only).
 
-Running it needs `kubelogin` on the PATH and an `az login` session: see components/aks_cluster.py.
+Running it needs `kubelogin` on the PATH and an `az login` session: see components/aks/cluster.py.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class AksHost(pulumi.ComponentResource):
                 "name": settings.namespace,
                 "labels": {
                     "app.kubernetes.io/part-of": catalog.AKS.part_of,
-                    # The pods meet "baseline"; "restricted" also wants runAsNonRoot (see aks_workload.py).
+                    # The pods meet "baseline"; "restricted" also wants runAsNonRoot (see components/aks/pods.py).
                     "pod-security.kubernetes.io/enforce": "baseline",
                     "pod-security.kubernetes.io/warn": "restricted",
                 },

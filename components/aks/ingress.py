@@ -11,7 +11,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks.workload import PORT_NAME
+from components.aks.pods import PORT_NAME
 from components.azure import roles
 from components.config.model import ContainerConfig, IngressConfig
 from components.hosting import VaultRef

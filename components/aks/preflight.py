@@ -13,7 +13,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
-from components.aks.workload import credential_env, resources, speech_pod
+from components.aks.pods import credential_env, resources, speech_pod
 
 JOB_NAME = "speech-preflight"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 import pulumi
@@ -74,6 +76,15 @@ class ContainerConfig:
     @property
     def spec(self) -> ContainerSpec:
         return catalog.CONTAINERS[self.kind]
+
+    def model_storage_name(self, replica: int | None = None) -> str:
+        """The name of the storage holding this deployment's custom model, keyed by the model id: with a new id
+        the container finds an empty volume and downloads the new model (it ignores `ModelId` when a model is
+        already on the volume). A lowercase name without double hyphens (Azure Files and Kubernetes accept it)."""
+        assert self.model_id is not None
+        key = hashlib.sha256(self.model_id.lower().encode()).hexdigest()[:12]
+        parts = [self.name, *([str(replica)] if replica is not None else []), "model", key]
+        return re.sub("-+", "-", "-".join(parts))
 
     @property
     def ssml_voice(self) -> str | None:
