@@ -123,10 +123,14 @@ _TLS_OUTPUTS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Resources whose name input is not `<type>Name` (azure-native follows the ARM path parameter's name).
+_NAME_INPUTS = {"azure-native:storage:FileShare": "shareName"}
+
+
 def _name_of(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
-    """The Azure name: the explicit `<x>Name` input that names this resource, else the Pulumi name."""
+    """The Azure name: the explicit input that names this resource, else the Pulumi name."""
     kind = type_.rsplit(":", 1)[-1]
-    explicit = inputs.get(f"{kind[0].lower()}{kind[1:]}Name")
+    explicit = inputs.get(_NAME_INPUTS.get(type_, f"{kind[0].lower()}{kind[1:]}Name"))
     if isinstance(explicit, str):
         return explicit
     return name

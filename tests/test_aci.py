@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
@@ -330,3 +331,21 @@ def test_the_capacity_warning_counts_the_tls_sidecar() -> None:
     ]
     private = plan_program(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}, containers=at_limit))
     assert not [w for w in private.warnings if "regional capacity" in w]
+
+
+def test_each_custom_model_replica_has_its_own_share_named_after_the_model_id() -> None:
+    """One downloader per share, and a new model id gets new, empty shares (the container ignores ModelId when a
+    model is already on its volume)."""
+
+    def shares(model_id: str) -> list[str]:
+        values = with_changes(ACI_STACK, containers={"custom-speech-to-text": {"modelId": model_id, "replicas": 2}})
+        plan = plan_program(values)
+        names = [s.get("shareName") for s in plan.of_type("azure-native:storage:FileShare")]
+        for replica, group in enumerate(sorted(groups(plan).values(), key=lambda g: g.name)[:2]):
+            volume = next(v for v in group.get("volumes") if v["name"] == "model")
+            assert volume["azureFile"]["shareName"] == names[replica]
+        return names
+
+    first = shares("0123abcd-4567-89ef-0123-456789abcdef")
+    assert len(set(first)) == 2 and all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", n) and len(n) <= 63 for n in first)
+    assert set(first).isdisjoint(shares("fedcba98-4567-89ef-0123-456789abcdef"))

@@ -10,10 +10,12 @@ Choices worth knowing:
   stack never sets that annotation, so server-side apply leaves it alone. Deployments also carry Stakater
   Reloader's annotation, so clusters running Reloader restart pods as soon as the synced Secret changes.
 - Pods: see components/aks/pods.py (security contexts, settings, probes).
-- Custom models: a ReadWriteMany Azure Files claim, so every replica and a rolling update's new pod share the
-  model downloaded once (a ReadWriteOnce disk would force one replica and Recreate, with downtime each update).
-  AKS's built-in Azure Files classes mount shares with mode 0777, so the image's user can write the model; the
-  cost is a model read over SMB at start (it is memory-mapped, then served from RAM).
+- Custom models: a ReadWriteMany Azure Files claim named after the model id, so every replica and a rolling
+  update's new pod share the model, downloaded once by a Job before the Deployment starts (model_download.py),
+  and a new model id gets a new claim (the container ignores ModelId when a model is already on its volume). A
+  ReadWriteOnce disk would force one replica and Recreate, with downtime each update. AKS's built-in Azure Files
+  classes mount shares with mode 0777, so the image's user can write the model; the cost is a model read over
+  SMB at start (it is memory-mapped, then served from RAM).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
+from components.aks.model_download import model_download_job
 from components.aks.pods import (
     MODEL_VOLUME,
     PORT_NAME,
@@ -72,6 +75,17 @@ class SpeechWorkload(pulumi.ComponentResource):
             claim = self._model_claim(name)
             volumes.append({"name": MODEL_VOLUME, "persistent_volume_claim": {"claim_name": claim.metadata.name}})
             mounts.append({"name": MODEL_VOLUME, "mount_path": catalog.MODEL_MOUNT_PATH})
+            download = model_download_job(
+                name,
+                container,
+                namespace,
+                pool,
+                credentials.service_account_name,
+                volumes,
+                mounts,
+                pulumi.ResourceOptions.merge(self._opts, pulumi.ResourceOptions(depends_on=prerequisites)),
+            )
+            prerequisites = [*prerequisites, download]
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=self._metadata(
@@ -161,7 +175,7 @@ class SpeechWorkload(pulumi.ComponentResource):
 
     def _model_claim(self, name: str) -> k8s.core.v1.PersistentVolumeClaim:
         metadata = self._metadata()
-        metadata["name"] = f"{self._container.name}-{MODEL_VOLUME}"
+        metadata["name"] = self._container.model_storage_name()
         return k8s.core.v1.PersistentVolumeClaim(
             f"{name}-models",
             metadata=metadata,

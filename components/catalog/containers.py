@@ -318,11 +318,12 @@ CONTAINERS: Final[dict[Kind, ContainerSpec]] = {
 CONTAINER_PORTS: Final = tuple(sorted({spec.port for spec in CONTAINERS.values()}))
 
 
+#: A small image known to have a shell, grep and wget, for checks around the Speech containers: whether the Speech
+#: images have a shell is not published. Azure Linux's busybox on MCR, as the AKS docs use it for node debugging
+#: (https://learn.microsoft.com/azure/aks/node-access, read 2026-12-02); stacks can pin a digest.
+BUSYBOX_IMAGE: Final = "mcr.microsoft.com/azurelinux/busybox:1.36"
 #: "The host must support AVX2 ... grep -q avx2 /proc/cpuinfo" (HOWTO). ACI documents no CPU model, so each group
-#: checks first, in an init container. Not in the Speech image: whether it has a shell or grep is not published.
-#: The image is Azure Linux's busybox on MCR, as the AKS docs use it for node debugging
-#: (https://learn.microsoft.com/azure/aks/node-access, read 2026-12-02); pin a digest with `aci.avx2CheckImage`.
-AVX2_CHECK_IMAGE: Final = "mcr.microsoft.com/azurelinux/busybox:1.36"
+#: checks first, in an init container running BUSYBOX_IMAGE (`aci.avx2CheckImage`).
 AVX2_CHECK_COMMAND: Final = (
     "/bin/sh",
     "-c",

@@ -148,7 +148,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "subnet_id": Rule(pattern=SUBNET_ID, hint="a subnet resource id"),
         "restart_policy": Rule(default=args.RestartPolicy.ALWAYS),
         "regional_core_quota": Rule(default=catalog.ACI.default_regional_cores, low=1, high=10_000, unit="cores"),
-        "avx2_check_image": Rule(default=catalog.AVX2_CHECK_IMAGE, pattern=r"[\w.\-/:@]+", hint="an image reference"),
+        "avx2_check_image": Rule(default=catalog.BUSYBOX_IMAGE, pattern=r"[\w.\-/:@]+", hint="an image reference"),
     },
     args.ExistingClusterArgs: {
         "name": Rule(pattern=r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}", hint="an AKS cluster name"),
