@@ -25,6 +25,7 @@ STACK_OUTPUTS = {
     "kubernetesNamespace": "kubernetes_namespace",
     "aciRolloutBatches": "aci_rollout_batches",
     "tlsCertificate": "tls_certificate",
+    "preflight": "preflight",
 }
 
 

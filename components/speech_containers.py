@@ -48,6 +48,8 @@ class SpeechContainers(pulumi.ComponentResource):
     """ACI: groups by replica index, `{urn, id, statusUrl}`; the rotation command re-applies one batch at a time."""
     tls_certificate: pulumi.Output[Optional[str]]  # noqa: UP045
     """ACI with self-signed TLS: the certificate clients pin."""
+    preflight: pulumi.Output[Optional[str]]  # noqa: UP045
+    """The billing preflight's verdict: on AKS it gates `pulumi up` itself; on ACI read it here after a refresh."""
 
     def __init__(
         self,
@@ -141,6 +143,7 @@ class SpeechContainers(pulumi.ComponentResource):
             "kubernetes_namespace": None,
             "aci_rollout_batches": None,
             "tls_certificate": None,
+            "preflight": None,
         }
         if settings.host is Host.ACI:
             from components.aci.host import AciHost
@@ -150,6 +153,7 @@ class SpeechContainers(pulumi.ComponentResource):
             outputs["deployments"] = aci.endpoints
             outputs["aci_rollout_batches"] = aci.rollout_batches
             outputs["tls_certificate"] = aci.self_signed_certificate
+            outputs["preflight"] = aci.preflight_verdict
         else:
             from components.aks.host import AksHost
 
@@ -157,4 +161,8 @@ class SpeechContainers(pulumi.ComponentResource):
             aks = AksHost(f"{name}-aks", inputs, settings.aks, self._child())
             outputs["deployments"] = aks.endpoints
             outputs["kubernetes_namespace"] = aks.namespace
+            if settings.preflight and settings.containers:
+                outputs["preflight"] = pulumi.Output.from_input(
+                    "gated: pulumi up waits for Job speech-preflight and fails with it"
+                )
         return outputs

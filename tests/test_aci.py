@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from components import catalog, program
+from components.aci import host as aci_host
 from components.aci.tls_proxy import TLS_DIR
 from components.config import NAMESPACE
 from plan import offline
@@ -230,12 +232,17 @@ def test_your_own_certificate_replaces_the_self_signed_one() -> None:
     assert (files["tls.crt"], files["tls.key"]) == (certificate, private_key)
 
 
-def test_preflight_runs_the_diagnostic_container_once_with_the_billing_settings(aci_plan: offline.Plan) -> None:
+def test_preflight_asks_billing_for_a_token_once_with_the_billing_settings(aci_plan: offline.Plan) -> None:
     preflight = aci_plan.named("speech-aci-preflight")
     assert preflight.get("restartPolicy") == "Never"
     assert preflight.get("ipAddress") is None  # it only calls out
     (container,) = preflight.get("containers")
-    assert container["image"] == catalog.PREFLIGHT.image == catalog.DIAGNOSTIC_IMAGE
+    assert container["image"] == catalog.PREFLIGHT.image
+    assert container["command"] == catalog.PREFLIGHT.command
+    assert "$ApiKey" in container["command"][-1] and offline.MOCK_KEYS["key1"] not in container["command"][-1]
+    # ACI does not wait for a Never group to finish: the verdict is an output, readable after a refresh.
+    assert aci_plan.outputs["preflight"].startswith("not reported yet")
+    assert "preflight" not in aci_plan.secret_outputs
     env = env_of(preflight)
     assert (env["Eula"], env["Billing"]) == ("accept", aci_plan.outputs["speechEndpoint"])
     assert env["ApiKey"] == offline.MOCK_KEYS["key1"]
@@ -340,12 +347,32 @@ def test_each_custom_model_replica_has_its_own_share_named_after_the_model_id() 
     def shares(model_id: str) -> list[str]:
         values = with_changes(ACI_STACK, containers={"custom-speech-to-text": {"modelId": model_id, "replicas": 2}})
         plan = plan_program(values)
-        names = [s.get("shareName") for s in plan.of_type("azure-native:storage:FileShare")]
-        for replica, group in enumerate(sorted(groups(plan).values(), key=lambda g: g.name)[:2]):
+        names = sorted(s.get("shareName") for s in plan.of_type("azure-native:storage:FileShare"))
+        for replica in range(2):
+            group = groups(plan)[f"speech-aci-custom-speech-to-text-{replica}"]
             volume = next(v for v in group.get("volumes") if v["name"] == "model")
             assert volume["azureFile"]["shareName"] == names[replica]
+            assert names[replica].startswith(f"custom-speech-to-text-{replica}-model-")
         return names
 
     first = shares("0123abcd-4567-89ef-0123-456789abcdef")
     assert len(set(first)) == 2 and all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", n) and len(n) <= 63 for n in first)
     assert set(first).isdisjoint(shares("fedcba98-4567-89ef-0123-456789abcdef"))
+
+
+@pytest.mark.parametrize(
+    ("state", "exit_code", "verdict"),
+    [
+        ("Terminated", 0, "passed"),
+        ("Terminated", 22, "FAILED (exit code 22)"),  # curl --fail: the endpoint answered an HTTP error
+        ("Terminated", 6, "FAILED (exit code 6)"),  # curl: could not resolve the host
+        ("Running", None, "Running: run `pulumi refresh`"),
+        (None, None, "not reported yet"),
+    ],
+)
+def test_the_preflight_verdict_reads_the_group_instance_view(
+    state: str | None, exit_code: int | None, verdict: str
+) -> None:
+    view = SimpleNamespace(current_state=SimpleNamespace(state=state, exit_code=exit_code, detail_status="Completed"))
+    assert aci_host.preflight_verdict(view).startswith(verdict)
+    assert aci_host.preflight_verdict(None).startswith("not reported yet")

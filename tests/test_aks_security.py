@@ -125,8 +125,13 @@ def test_preflight_job_checks_billing_from_the_speech_pool_without_a_literal_key
     spec = job.get("spec")
     pod = spec["template"]["spec"]
     (container,) = pod["containers"]
-    assert container["image"] == catalog.DIAGNOSTIC_IMAGE
-    assert container["args"] == ["eula=accept", "Billing=$(Billing)", "ApiKey=$(ApiKey)"]
+    assert container["image"] == "mcr.microsoft.com/azure-cli:2.67.0"  # curl and a shell, a version tag
+    assert container["command"] == catalog.PREFLIGHT.command
+    assert "args" not in container
+    script = container["command"][-1]
+    assert "curl --fail" in script and '"${Billing%/}/sts/v1.0/issueToken"' in script  # exit code is the verdict
+    assert '"Ocp-Apim-Subscription-Key: $ApiKey"' in script  # read from the env, never a literal
+    assert job.get("metadata.annotations")["pulumi.com/replaceUnready"] == "true"  # a failed check runs again
     refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
     assert refs["ApiKey"] == {"name": catalog.AKS.credentials_secret, "key": catalog.AKS.api_key_data_key}
     assert pod["restartPolicy"] == "Never"

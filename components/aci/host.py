@@ -33,6 +33,18 @@ def _probe(path: str, port: int, period: int, initial_delay: int) -> aci.Contain
     )
 
 
+def preflight_verdict(view: Any) -> str:
+    """What the preflight's container state says: passed, failed (with curl's exit code), or not yet known."""
+    state = getattr(view, "current_state", None) if view else None
+    if state is None or state.state is None:
+        return "not reported yet: run `pulumi refresh` (or az container logs) once the preflight group has run"
+    if state.state == "Terminated":
+        passed = state.exit_code == 0
+        verdict = "passed" if passed else f"FAILED (exit code {state.exit_code}): check DNS, network path and key"
+        return f"{verdict}; {state.detail_status or ''}".rstrip("; ")
+    return f"{state.state}: run `pulumi refresh` when it has finished"
+
+
 def billing_settings(
     billing_endpoint: pulumi.Input[str], api_key: pulumi.Input[str]
 ) -> list[aci.EnvironmentVariableArgs]:
@@ -96,8 +108,8 @@ class AciHost(pulumi.ComponentResource):
         self.rollout_batches = pulumi.Output.all(
             *(pulumi.Output.all(*entries) for _, entries in sorted(by_replica.items()))
         )
-        if inputs.preflight and inputs.containers:
-            self._preflight()
+        #: The preflight's verdict from its group's instance view (None without a preflight).
+        self.preflight_verdict = self._preflight() if inputs.preflight and inputs.containers else None
         by_name = {c.name: c for c in inputs.containers}
         self.endpoints = pulumi.Output.all(**per_deployment).apply(
             lambda hosts: {name: endpoint(by_name[name], h, secure) for name, h in hosts.items()}
@@ -170,22 +182,25 @@ class AciHost(pulumi.ComponentResource):
             ),
         )
 
-    def _preflight(self) -> aci.ContainerGroup:
-        """A one-shot group running the diagnostic container: its logs say whether billing is reachable.
+    def _preflight(self) -> pulumi.Output[str]:
+        """A one-shot group asking billing for a token with the key (catalog.PREFLIGHT), and its verdict.
 
-        ACI's `command` would replace the image's entrypoint, so the settings go in as environment variables,
-        the key as a secure value. Read the result with `az container logs -g <group> -n <name>`.
+        ACI does not wait for a `Never` group's container to finish, so the verdict is read from the group's
+        instance view: as of this update, and after `pulumi refresh` once it has exited (or see
+        `az container logs -g <group> -n <name>`). The key is a secure value, read by the command from its
+        environment.
         """
         facts, inputs = catalog.PREFLIGHT, self._inputs
         # No IP: it only calls out. In a VNet it checks the same network path the containers use.
-        return self._container_group(
+        group = self._container_group(
             "preflight",
             {"speech-container": "preflight"},
             restart_policy="Never",
             containers=[
                 aci.ContainerArgs(
-                    name="diagnostic",
+                    name="preflight",
                     image=facts.image,
+                    command=facts.command,
                     resources=aci.ResourceRequirementsArgs(
                         requests=aci.ResourceRequestsArgs(cpu=facts.size.cpu, memory_in_gb=facts.size.memory_gb)
                     ),
@@ -193,6 +208,8 @@ class AciHost(pulumi.ComponentResource):
                 )
             ],
         )
+        # The containers property is secret (it holds the key); the verdict holds nothing of it.
+        return pulumi.Output.unsecret(group.containers.apply(lambda cs: preflight_verdict(cs[0].instance_view)))
 
     def _container_group(self, name: str, tags: dict[str, str], **specifics: Any) -> aci.ContainerGroup:
         """A Linux group of this host: its region, network (the VNet subnet, if any) and logs, plus `specifics`."""

@@ -1,8 +1,10 @@
-"""Preflight on AKS: a Job that runs Microsoft's diagnostic container with the stack's billing settings.
+"""Preflight on AKS: a Job that asks the billing endpoint for a token with the key (catalog.PREFLIGHT), from the
+Speech pool, with the pods' own credentials.
 
-pulumi-kubernetes waits for a Job to finish, so `pulumi up` fails with the Job's logs when the Speech pool
-cannot reach the billing endpoint (DNS, firewall, private endpoint, wrong key) instead of leaving containers
-that start and then stop serving after ten failed usage reports.
+pulumi-kubernetes waits for a Job to finish, so `pulumi up` fails with the Job's logs when the Speech pool cannot
+reach the billing endpoint (DNS, firewall, private endpoint, wrong key) instead of leaving containers that start
+and then stop serving after ten failed usage reports. A failed Job would stay failed and be awaited again on every
+later `pulumi up`; `pulumi.com/replaceUnready` makes the next `pulumi up` run it again instead.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ class PreflightJob(pulumi.ComponentResource):
         super().__init__("speech-containers:aks:PreflightJob", name, None, opts)
         facts = catalog.PREFLIGHT
         container: k8s.core.v1.ContainerArgsDict = {
-            "name": "diagnostic",
+            "name": "preflight",
             "image": facts.image,
-            # Kubernetes expands $(VAR) from the container's env, so the key never appears in the spec.
-            "args": ["eula=accept", "Billing=$(Billing)", "ApiKey=$(ApiKey)"],
+            # The shell reads the key from the environment (the synced Secret), so it never appears in the spec.
+            "command": facts.command,
             "env": credential_env(),
             "resources": resources(facts.size),
             "volume_mounts": [credentials.volume_mount()],
@@ -46,7 +48,15 @@ class PreflightJob(pulumi.ComponentResource):
         labels = {"app.kubernetes.io/name": JOB_NAME, "app.kubernetes.io/part-of": catalog.AKS.part_of}
         k8s.batch.v1.Job(
             f"{name}-job",
-            metadata={"name": JOB_NAME, "namespace": namespace, "labels": labels},
+            metadata={
+                "name": JOB_NAME,
+                "namespace": namespace,
+                "labels": labels,
+                "annotations": {
+                    "pulumi.com/replaceUnready": "true",
+                    "pulumi.com/timeoutSeconds": str(facts.deadline_seconds * (facts.retries + 1)),
+                },
+            },
             spec={
                 "backoff_limit": facts.retries,
                 "active_deadline_seconds": facts.deadline_seconds,

@@ -35,7 +35,6 @@ OVERVIEW: Final = Source(
 RELEASE_NOTES: Final = Source(f"{_LEARN}/releasenotes?tabs=containers", "NTTS 3.10.0: health check /synthesize/health")
 
 IMAGE_ROOT: Final = "mcr.microsoft.com/azure-cognitive-services/speechservices"
-DIAGNOSTIC_IMAGE: Final = "mcr.microsoft.com/azure-cognitive-services/diagnostic"
 
 #: The home page: answers without calling Azure, so liveness on it survives a billing outage ("The container
 #: provides a home page", HOWTO).

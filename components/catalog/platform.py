@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from components.catalog.containers import DIAGNOSTIC_IMAGE, Size
+from components.catalog.containers import Size
 
 
 @dataclass(frozen=True)
@@ -96,13 +96,35 @@ STREAM_TIMEOUT_SECONDS: Final = 3600
 
 @dataclass(frozen=True)
 class PreflightFacts:
-    """The diagnostic container run once per deployment to prove billing connectivity (outbound 443)."""
+    """The check run once, from where the containers run, that the billing endpoint is reachable and the key valid.
 
-    image: str = DIAGNOSTIC_IMAGE
+    Microsoft's diagnostic container (`azure-cognitive-services/diagnostic`, "tests for network connectivity to the
+    billing endpoint", container how-to) publishes no tag but `latest` and documents no verdict: neither its exit
+    code nor its output. A check that may pass regardless gates nothing, so the preflight asks the Speech account
+    for a token with the key instead ("POST https://<custom subdomain>.cognitiveservices.azure.com/sts/v1.0/
+    issueToken" with `Ocp-Apim-Subscription-Key`, https://learn.microsoft.com/azure/ai-services/authentication,
+    read 2026-12-02): it crosses the same DNS, network path (private endpoint, proxy, firewall) and TLS as the
+    containers' usage reports, with the same key. Its verdict is curl's: `--fail` makes any HTTP error exit 22 and
+    every failure exits non-zero (https://curl.se/docs/manpage.html, read 2026-12-02).
+    """
+
+    #: The Azure CLI image, for its curl and shell; a version tag on MCR.
+    image: str = "mcr.microsoft.com/azure-cli:2.67.0"
     size: Size = Size(0.5, 1)
     #: Give up after this long: a healthy check takes seconds, a blocked network hangs until timeouts.
     deadline_seconds: int = 600
     retries: int = 2
+
+    @property
+    def command(self) -> list[str]:
+        """The check, reading `Billing` and `ApiKey` from the environment (never from its arguments)."""
+        script = (
+            "curl --fail --silent --show-error --max-time 30 --retry 3 --retry-all-errors"
+            ' -X POST -H "Content-Length: 0" -H "Ocp-Apim-Subscription-Key: $ApiKey"'
+            ' -o /dev/null "${Billing%/}/sts/v1.0/issueToken"'
+            ' && echo "preflight: the billing endpoint answered and accepted the key"'
+        )
+        return ["/bin/sh", "-c", script]
 
 
 PREFLIGHT: Final = PreflightFacts()
