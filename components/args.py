@@ -89,6 +89,8 @@ class SpeechArgs(TypedDict, total=False):
     """Public IPv4 addresses or CIDR ranges allowed in (deny by default once listed)."""
     active_key: KeyName
     """The key the stack injects (default Key1); the rotation command flips it."""
+    restore_deleted: bool
+    """Restore a soft-deleted account of this name (kept 48 hours) instead of creating one; for one `pulumi up`."""
 
 
 class PrincipalArgs(TypedDict, total=False):
@@ -121,6 +123,8 @@ class KeyVaultArgs(TypedDict, total=False):
     """Who may read the secrets (Key Vault Secrets User)."""
     rotation_operators: list[PrincipalArgs]
     """Who may rotate the key (Key Vault Secrets Officer, Cognitive Services Contributor)."""
+    recover_deleted: bool
+    """Recover a soft-deleted vault of this name instead of creating one; for one `pulumi up`."""
 
 
 class ContainerArgs(TypedDict, total=False):

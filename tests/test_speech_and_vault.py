@@ -198,3 +198,16 @@ def test_derived_names_fit_azure_rules_for_any_stack_name() -> None:
         assert re.fullmatch(r"[a-z][a-z0-9-]{1,22}[a-z0-9]", vault) and "--" not in vault, vault
         account = plan.one("azure-native:cognitiveservices:Account").get("accountName")
         assert len(account) <= 64 and "--" not in account, account
+
+
+def test_soft_deleted_account_and_vault_can_be_taken_back_for_one_update() -> None:
+    """Destroy then recreate collides with soft-deleted names (accounts 48 h, vaults their retention): the stack can
+    restore them instead of failing on the name."""
+    default = plan_program(ACI_STACK)
+    assert default.one("azure-native:cognitiveservices:Account").get("properties.restore") is None
+    assert default.one("azure-native:keyvault:Vault").get("properties.createMode") is None
+    back = plan_program(
+        with_changes(ACI_STACK, speech={"restoreDeleted": True}, keyVault={"recoverDeleted": True}), stack="back"
+    )
+    assert back.one("azure-native:cognitiveservices:Account").get("properties.restore") is True
+    assert back.one("azure-native:keyvault:Vault").get("properties.createMode") == "recover"

@@ -57,6 +57,8 @@ class SpeechAccount(pulumi.ComponentResource):
             properties=cognitiveservices.AccountPropertiesArgs(
                 custom_sub_domain_name=settings.custom_subdomain or account_name,
                 disable_local_auth=False,
+                # Soft delete keeps a deleted account's name for 48 hours; `speech.restoreDeleted` takes it back.
+                restore=True if settings.restore_deleted else None,
                 public_network_access="Enabled" if settings.network.public_access else "Disabled",
                 network_acls=network_acls(settings.network),
             ),

@@ -37,6 +37,7 @@ def speech(raw: dict[str, Any], problems: Problems) -> SpeechConfig:
         custom_subdomain=raw.get("custom_subdomain"),
         network=_network(raw, SpeechArgs),
         active_key=raw.get("active_key", default(SpeechArgs, "active_key")),
+        restore_deleted=raw.get("restore_deleted", default(SpeechArgs, "restore_deleted")),
     )
     name = config.account_name
     if name and not config.custom_subdomain and not rule(SpeechArgs, "custom_subdomain").matches(name):
@@ -68,6 +69,7 @@ def key_vault(raw: dict[str, Any], problems: Problems) -> KeyVaultConfig:
         ),
         secret_readers=_principals(raw.get("secret_readers", [])),
         rotation_operators=_principals(raw.get("rotation_operators", [])),
+        recover_deleted=raw.get("recover_deleted", default(KeyVaultArgs, "recover_deleted")),
     )
     if config.api_key_secret_name.lower() == config.billing_endpoint_secret_name.lower():
         problems.add(

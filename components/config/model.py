@@ -37,6 +37,8 @@ class SpeechConfig:
     network: NetworkRules
     #: The key the stack injects where it must (ACI env, the vault secret's first version); rotation flips it.
     active_key: KeyName
+    #: Restore the soft-deleted account of this name (ARM `properties.restore`) instead of creating a new one.
+    restore_deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class KeyVaultConfig:
     secret_readers: tuple[Principal, ...]
     #: Run key rotation (Key Vault Secrets Officer on the vault, Cognitive Services Contributor on the account).
     rotation_operators: tuple[Principal, ...]
+    #: Recover the soft-deleted vault of this name (`createMode: recover`) instead of creating a new one.
+    recover_deleted: bool = False
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "public_network_access": Rule(default=True),
         "allowed_ip_ranges": Rule(default=[], ipv4="public"),
         "active_key": Rule(default=args.KeyName.KEY1),
+        "restore_deleted": Rule(default=False),
     },
     args.PrincipalArgs: {
         "object_id": Rule(pattern=GUID, hint="an Entra ID object id (GUID)"),
@@ -110,6 +111,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         ),
         "secret_readers": Rule(default=[]),
         "rotation_operators": Rule(default=[]),
+        "recover_deleted": Rule(default=False),
     },
     args.ContainerArgs: {
         "kind": Rule(),
