@@ -53,7 +53,7 @@ class SpeechKeyVault(pulumi.ComponentResource):
                 sku=keyvault.SkuArgs(family="A", name=keyvault.SkuName.STANDARD),
                 enable_rbac_authorization=True,
                 # A deleted vault keeps its name for its retention period; `keyVault.recoverDeleted` takes it back.
-                create_mode="recover" if settings.recover_deleted else None,
+                create_mode=keyvault.CreateMode.RECOVER if settings.recover_deleted else None,
                 enable_soft_delete=True,
                 soft_delete_retention_in_days=settings.soft_delete_retention_days,
                 # Purge protection cannot be turned off once on, so "off" means leaving it unset.
