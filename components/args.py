@@ -234,6 +234,8 @@ class ClusterArgs(TypedDict, total=False):
     """API server reachable only inside the VNet."""
     api_server_authorized_ip_ranges: list[str]
     """With a public API server: the only source ranges it accepts."""
+    vnet_subnet_id: str
+    """A subnet of your VNet for the nodes (needed to reach private endpoints through DNS zones linked to it)."""
 
 
 class PoolArgs(TypedDict, total=False):
@@ -275,6 +277,8 @@ class AksArgs(TypedDict, total=False):
     namespace: str
     """Namespace for the Speech workloads (default speech)."""
     ingress: IngressArgs
+    encryption_at_host: bool
+    """Encrypt the nodes' temp disks and caches at the host (needs the subscription feature EncryptionAtHost)."""
 
 
 class SpeechContainersArgs(TypedDict, total=False):

@@ -7,6 +7,7 @@ import pytest
 from components import config
 from plan import offline
 from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program, with_changes
+from tests.security.samples import stack_file_values
 
 SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/endpoints"
 ACI_SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/aci"
@@ -17,9 +18,24 @@ PRIVATE = {"publicNetworkAccess": False}
 LINKS = {"subnetId": SUBNET, "speechDnsZoneId": SPEECH_ZONE, "vaultDnsZoneId": VAULT_ZONE}
 
 
+NODES_SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/nodes"
+#: AKS nodes in the VNet the private DNS zones are linked to.
+PRIVATE_AKS = {**AKS_STACK["aks"], "cluster": {"vnetSubnetId": NODES_SUBNET}}
+
+
 @pytest.fixture(scope="module")
 def private_plan() -> offline.Plan:
-    return plan_program(with_changes(AKS_STACK, speech=PRIVATE, keyVault=PRIVATE, privateEndpoints=LINKS))
+    return plan_program(
+        with_changes(AKS_STACK, speech=PRIVATE, keyVault=PRIVATE, privateEndpoints=LINKS, aks=PRIVATE_AKS)
+    )
+
+
+def test_aks_nodes_join_the_given_subnet_so_they_resolve_the_private_zones(private_plan: offline.Plan) -> None:
+    (system,) = private_plan.one("azure-native:containerservice:ManagedCluster").get("agentPoolProfiles")
+    assert system["vnetSubnetID"] == NODES_SUBNET
+    assert private_plan.one("azure-native:containerservice:AgentPool").get("vnetSubnetID") == NODES_SUBNET
+    problems = config_problems(with_changes(AKS_STACK, speech=PRIVATE, privateEndpoints=LINKS))
+    assert any(p.startswith("aks.cluster.vnetSubnetId: is required with private endpoints") for p in problems)
 
 
 def test_account_and_vault_get_private_endpoints_with_dns_zone_groups(private_plan: offline.Plan) -> None:
@@ -117,3 +133,29 @@ def test_aks_pods_and_the_preflight_job_wait_for_the_private_dns_records(private
     assert waiting
     for workload in waiting:
         assert zone_groups <= set(workload.dependencies), workload.name
+
+
+def config_problems(values: dict[str, object]) -> list[str]:
+    with pytest.raises(config.ConfigError) as caught:
+        config.parse(values)
+    return caught.value.problems
+
+
+def test_encryption_at_host_covers_every_pool() -> None:
+    plan = plan_program(with_changes(AKS_STACK, aks={**AKS_STACK["aks"], "encryptionAtHost": True}))
+    (system,) = plan.one("azure-native:containerservice:ManagedCluster").get("agentPoolProfiles")
+    assert system["enableEncryptionAtHost"] is True
+    assert plan.one("azure-native:containerservice:AgentPool").get("enableEncryptionAtHost") is True
+    default = plan_program(AKS_STACK).one("azure-native:containerservice:AgentPool")
+    assert default.get("enableEncryptionAtHost") is None
+
+
+def test_the_prod_sample_is_private() -> None:
+    """What an Azure policy scan flagged in the old prod sample: the account and vault open to the internet, the
+    API server public without authorized ranges."""
+    settings = config.parse(stack_file_values("prod"))
+    assert not settings.speech.network.public_access and not settings.key_vault.network.public_access
+    assert settings.private_endpoints is not None
+    assert settings.aks is not None and settings.aks.new_cluster is not None
+    assert settings.aks.new_cluster.api_server_authorized_ip_ranges or settings.aks.new_cluster.private_api_server
+    assert settings.aks.encryption_at_host

@@ -25,7 +25,7 @@ from components import catalog
 from components.azure import roles
 from components.azure.monitoring import send_diagnostics
 from components.azure.propagation import propagated
-from components.config.model import AksConfig, IngressConfig, NodePoolConfig
+from components.config.model import AksConfig, IngressConfig
 from components.hosting import HostInputs
 
 #: Non-interactive kubelogin mode: reuse the Azure CLI's sign-in.
@@ -159,6 +159,8 @@ class AksCluster(pulumi.ComponentResource):
                     count=cluster.system_node_count,
                     os_type="Linux",
                     availability_zones=list(zones) or None,
+                    vnet_subnet_id=cluster.vnet_subnet_id,
+                    enable_encryption_at_host=settings.encryption_at_host or None,
                     # Keep application pods off the system pool.
                     node_taints=["CriticalAddonsOnly=true:NoSchedule"],
                 )
@@ -205,12 +207,12 @@ class SpeechNodePool(pulumi.ComponentResource):
         self,
         name: str,
         cluster: AksCluster,
-        settings: NodePoolConfig,
+        aks: AksConfig,
         tags: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("speech-containers:aks:SpeechNodePool", name, None, opts)
-        facts = catalog.AKS
+        facts, settings = catalog.AKS, aks.pool
         self.pool_name = settings.name
         self.agent_pool = containerservice.AgentPool(
             f"{name}-pool",
@@ -228,6 +230,9 @@ class SpeechNodePool(pulumi.ComponentResource):
             min_count=settings.min_count,
             max_count=settings.max_count,
             availability_zones=list(settings.zones) or None,
+            # A created cluster's pools share its node subnet; an existing cluster's pool gets AKS's default.
+            vnet_subnet_id=aks.new_cluster.vnet_subnet_id if aks.new_cluster else None,
+            enable_encryption_at_host=aks.encryption_at_host or None,
             node_labels={facts.pool_taint_key: facts.pool_taint_value},
             node_taints=[f"{facts.pool_taint_key}={facts.pool_taint_value}:NoSchedule"],
             tags=tags,

@@ -33,7 +33,7 @@ class AksHost(pulumi.ComponentResource):
     ) -> None:
         super().__init__("speech-containers:aks:AksHost", name, None, opts)
         cluster = AksCluster(f"{name}-cluster", inputs, settings, pulumi.ResourceOptions(parent=self))
-        pool = SpeechNodePool(f"{name}-pool", cluster, settings.pool, inputs.tags, pulumi.ResourceOptions(parent=self))
+        pool = SpeechNodePool(f"{name}-pool", cluster, settings, inputs.tags, pulumi.ResourceOptions(parent=self))
         provider = k8s.Provider(
             f"{name}-kubernetes",
             kubeconfig=cluster.kubeconfig,

@@ -118,6 +118,12 @@ def check_billing_reachable(config: StackConfig, problems: Problems) -> None:
                 "the containers report usage to the Speech endpoint over 443; with public access off they need "
                 "privateEndpoints (with a DNS zone linked to their VNet)",
             )
+        elif config.aks is not None and config.aks.new_cluster and config.aks.new_cluster.vnet_subnet_id is None:
+            problems.add(
+                "aks.cluster.vnetSubnetId",
+                "is required with private endpoints: nodes in a VNet of AKS's own cannot resolve the private DNS "
+                "zones; give a subnet of the VNet the zones are linked to",
+            )
         elif config.aci is not None and config.aci.subnet_id is None:
             problems.add(
                 "speech.publicNetworkAccess",

@@ -103,6 +103,7 @@ def _cluster(raw: dict[str, Any], problems: Problems) -> NewCluster:
         ),
         private_api_server=raw.get("private_cluster", default(ClusterArgs, "private_cluster")),
         api_server_authorized_ip_ranges=tuple(raw.get("api_server_authorized_ip_ranges", ())),
+        vnet_subnet_id=raw.get("vnet_subnet_id"),
     )
     if cluster.private_api_server and cluster.api_server_authorized_ip_ranges:
         problems.add(
@@ -131,6 +132,7 @@ def aks(raw: dict[str, Any], containers: tuple[ContainerConfig, ...], problems: 
         )
         if ingress and {"domain", "certificate_name"} <= set(ingress)
         else None,
+        encryption_at_host=raw.get("encryption_at_host", default(AksArgs, "encryption_at_host")),
     )
 
 

@@ -156,6 +156,8 @@ class NewCluster:
     private_api_server: bool
     #: With a public API server: the only source ranges it accepts (empty: any).
     api_server_authorized_ip_ranges: tuple[str, ...]
+    #: The nodes' subnet in your VNet (None: AKS creates a VNet of its own).
+    vnet_subnet_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,8 @@ class AksConfig:
     pool: NodePoolConfig
     namespace: str
     ingress: IngressConfig | None
+    #: Host-based encryption on every pool (subscription feature Microsoft.Compute/EncryptionAtHost).
+    encryption_at_host: bool = False
 
 
 @dataclass(frozen=True)

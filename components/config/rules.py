@@ -164,6 +164,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "secret_rotation_poll_interval": Rule(default="2m", pattern=r"[0-9]+[smh]", hint="a duration like 2m"),
         "private_cluster": Rule(default=False),
         "api_server_authorized_ip_ranges": Rule(default=[], ipv4="public"),
+        "vnet_subnet_id": Rule(pattern=SUBNET_ID, hint="a subnet resource id"),
     },
     args.PoolArgs: {
         "name": Rule(default="speech", pattern=r"[a-z][a-z0-9]{0,11}", hint="lowercase letters and digits, up to 12"),
@@ -186,6 +187,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "pool": Rule(default={}),
         "namespace": Rule(default="speech", pattern=K8S_NAME, hint="a Kubernetes namespace name"),
         "ingress": Rule(),
+        "encryption_at_host": Rule(default=False),
     },
 }
 
