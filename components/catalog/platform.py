@@ -11,7 +11,10 @@ from components.catalog.containers import Size
 
 @dataclass(frozen=True)
 class AciLimits:
-    """Azure Container Instances limits for a standard container group (Linux)."""
+    """Azure Container Instances limits for a standard container group (Linux), from
+    https://learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits (read
+    2026-12-02): 31 vCPU / 240 GB per group; "more than 4 vCPUs and 16 GB" may fail on regional capacity; 100 cores
+    and 100 container groups per region and subscription by default (quotas that can be raised); 60 containers."""
 
     max_group: Size = Size(31, 240)
     #: Larger groups may fail on regional capacity and need a quota request.
@@ -24,7 +27,8 @@ class AciLimits:
 
 ACI: Final = AciLimits()
 
-#: Tag name/value pairs Azure allows on one resource.
+#: Tag name/value pairs Azure allows on one resource (names up to 512 characters, values up to 256), from
+#: https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations (read 2026-12-02).
 AZURE_MAX_TAGS: Final = 50
 
 
@@ -38,7 +42,8 @@ KEY_NAME_TAG: Final = "speech-key-name"
 
 
 class Role(StrEnum):
-    """Built-in role definition GUIDs (the same in every Azure cloud)."""
+    """Built-in role definition GUIDs (the same in every Azure cloud), from
+    https://learn.microsoft.com/azure/role-based-access-control/built-in-roles (read 2026-12-02)."""
 
     KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
     KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
@@ -87,8 +92,11 @@ AKS: Final = AksFacts()
 
 #: The containers speak plain HTTP/WS; TLS terminates here and only this port is ever public.
 TLS_PORT: Final = 443
-#: nginx on MCR (not Docker Hub, whose anonymous pull limits ACI hits), for the ACI TLS sidecar.
-TLS_PROXY_IMAGE: Final = "mcr.microsoft.com/oss/nginx/nginx:1.25.5"
+#: nginx for the ACI TLS sidecar: Azure Linux's nginx on MCR (not Docker Hub, whose anonymous pull limits ACI hits),
+#: as AKS docs and samples use it (`mcr.microsoft.com/azurelinux/base/nginx:1`; read 2026-12-02). The earlier
+#: `mcr.microsoft.com/oss/nginx/nginx:1.25.5` was reported InaccessibleImage on ACI. A wrong tag fails the group's
+#: creation at once (ACI reports InaccessibleImage), never silently.
+TLS_PROXY_IMAGE: Final = "mcr.microsoft.com/azurelinux/base/nginx:1.25"
 TLS_PROXY_SIZE: Final = Size(0.25, 0.5)
 #: Streaming recognition keeps a WebSocket open for the whole audio; proxies must not cut it at 60 s.
 STREAM_TIMEOUT_SECONDS: Final = 3600
