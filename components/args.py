@@ -266,6 +266,42 @@ class IngressArgs(TypedDict, total=False):
     """An internal (VNet) load balancer instead of a public one."""
 
 
+class DayOfWeek(StrEnum):
+    """A day of the week, as AKS maintenance windows name it."""
+
+    MONDAY = "Monday"
+    TUESDAY = "Tuesday"
+    WEDNESDAY = "Wednesday"
+    THURSDAY = "Thursday"
+    FRIDAY = "Friday"
+    SATURDAY = "Saturday"
+    SUNDAY = "Sunday"
+
+
+class ScaleDownArgs(TypedDict, total=False):
+    """How the autoscaler removes Speech pods: slowly, since each one may carry live streams."""
+
+    period_seconds: int
+    """At most one pod is removed per this many seconds (default 300)."""
+    stabilization_seconds: int
+    """Load must stay low this long before any pod goes (default 900)."""
+
+
+class MaintenanceArgs(TypedDict, total=False):
+    """When AKS may upgrade the cluster and the nodes' OS image (both upgrades drain nodes)."""
+
+    enabled: bool
+    """Default true: upgrades only in this window (false: whenever AKS schedules them)."""
+    day_of_week: DayOfWeek
+    """Default Sunday."""
+    start_time: str
+    """Local start time, HH:MM (default 02:00)."""
+    duration_hours: int
+    """Window length, 4-24 hours (default 4; AKS needs at least 4)."""
+    utc_offset: str
+    """The time zone of start_time as an offset, +HH:MM or -HH:MM (default +00:00)."""
+
+
 class AksArgs(TypedDict, total=False):
     """Azure Kubernetes Service settings."""
 
@@ -279,6 +315,8 @@ class AksArgs(TypedDict, total=False):
     ingress: IngressArgs
     encryption_at_host: bool
     """Encrypt the nodes' temp disks and caches at the host (needs the subscription feature EncryptionAtHost)."""
+    scale_down: ScaleDownArgs
+    maintenance: MaintenanceArgs
 
 
 class SpeechContainersArgs(TypedDict, total=False):
@@ -301,7 +339,10 @@ class SpeechContainersArgs(TypedDict, total=False):
     log_analytics: LogAnalyticsArgs
     private_endpoints: PrivateEndpointsArgs
     preflight: bool
-    """Run Microsoft's diagnostic container once to check billing connectivity (default true)."""
+    """Check once, from where the containers run, that billing answers and accepts the key (default true)."""
+    stream_budget_seconds: int
+    """How long one speech stream may last (default 3600): proxies keep streams open that long, and a stopping
+    pod keeps serving its open streams up to it before it is stopped."""
     aci: AciArgs
     aks: AksArgs
 

@@ -50,6 +50,8 @@ class HostInputs:
     preflight: bool
     #: What must exist before a container first calls billing or the vault: the private endpoints' DNS records.
     network_ready: tuple[pulumi.Resource, ...] = ()
+    #: How long one stream may last (proxy timeouts, draining a stopping pod).
+    stream_budget_seconds: int = 3600
 
 
 def endpoint(container: ContainerConfig, hosts: list[str], tls: bool = False) -> DeploymentOutput:

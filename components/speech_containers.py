@@ -130,6 +130,7 @@ class SpeechContainers(pulumi.ComponentResource):
             workspace=logs.workspace,
             preflight=settings.preflight,
             network_ready=tuple(network_ready),
+            stream_budget_seconds=settings.stream_budget_seconds,
         )
         outputs: dict[str, Any] = {
             "host": pulumi.Output.from_input(settings.host.value),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 SLEEP = "time:index/sleep:Sleep"
+MAINTENANCE = "azure-native:containerservice:MaintenanceConfiguration"
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 MODEL_ID = "0123abcd-4567-89ef-0123-456789abcdef"
 
@@ -329,7 +331,8 @@ def test_labels_and_restart_contract(full_plan: offline.Plan) -> None:
             assert labels["app.kubernetes.io/component"] == kind.value
         assert found.get("spec.selector.matchLabels").items() <= found.get("spec.template.metadata.labels").items()
         assert AKS.restarted_at_annotation not in (found.get("spec.template.metadata.annotations") or {})
-        assert found.get("metadata.annotations")["secret.reloader.stakater.com/reload"] == AKS.credentials_secret
+        # One restart mechanism on a key change (the rotation command's): no Reloader annotation to fire a second.
+        assert "secret.reloader.stakater.com/reload" not in found.get("metadata.annotations")
         # The HPA owns the replica count, so `pulumi up` never scales a busy Deployment down.
         assert found.get("spec.replicas") is None
         budget = int(found.get("metadata.annotations")["pulumi.com/timeoutSeconds"])
@@ -349,7 +352,11 @@ def test_service_budget_and_autoscaler_per_kind(full_plan: offline.Plan) -> None
         budget = next(
             r for r in full_plan.of_type("kubernetes:policy/v1:PodDisruptionBudget") if r.get("metadata.name") == kind
         )
-        assert budget.get("spec") == {"maxUnavailable": 1, "selector": {"matchLabels": selector}}
+        assert budget.get("spec") == {
+            "maxUnavailable": 1,
+            "unhealthyPodEvictionPolicy": "AlwaysAllow",  # a pod that never became ready never blocks a drain
+            "selector": {"matchLabels": selector},
+        }
         hpa = next(
             r
             for r in full_plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
@@ -550,3 +557,98 @@ def test_validation_catches_a_misspelt_field(
     spc["spec"]["secretObjects"][0]["data"][0]["name"] = "api-key"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(spc, SECRET_PROVIDER_CLASS_SCHEMA)
+
+
+# --- streams survive rollouts, scale-down and drains --------------------------------------------------------
+
+
+def test_a_stopping_pod_serves_its_open_streams_until_they_end_or_the_budget_is_spent(full_plan: offline.Plan) -> None:
+    for kind in Kind:
+        pod = deployment(full_plan, kind).get("spec.template.spec")
+        (drain,) = pod["initContainers"]
+        assert drain["restartPolicy"] == "Always"  # a native sidecar: it outlives the Speech container's stop
+        assert drain["image"] == catalog.BUSYBOX_IMAGE  # the Speech image may have no shell
+        script = next(e["value"] for e in drain["env"] if e["name"] == "DRAIN_SCRIPT")
+        port = catalog.CONTAINERS[kind].port
+        assert f":{port:04X} [0-9A-F]+:[0-9A-F]+ 01 " in script  # ESTABLISHED connections to the Speech port
+        assert "end=$(( $(date +%s) + 3600 ))" in script  # at most the stream budget
+        speech = pod["containers"][0]
+        assert speech["lifecycle"] == {"preStop": {"httpGet": {"path": "/cgi-bin/drain", "port": 8099}}}
+        assert pod["terminationGracePeriodSeconds"] > 3600 + 10  # the kubelet never kills a draining pod first
+
+
+def test_the_drain_script_counts_only_established_connections_to_the_speech_port() -> None:
+    """Run the script's test against /proc/net/tcp lines: a LISTEN socket and outbound calls are not streams."""
+    from components.aks.drain import drain_script
+
+    pattern = re.search(r"grep -qE '([^']+)'", drain_script(5000, 3600))
+    assert pattern is not None
+    lines = {
+        "listen": "   0: 00000000:1388 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0 0 1 1",
+        "stream": "   1: 0A00000B:1388 0A000005:C3A2 01 00000000:00000000 00:00000000 00000000     0 0 2 1",
+        "billing": "   2: 0A00000B:D4F2 14BD0A03:01BB 01 00000000:00000000 00:00000000 00000000     0 0 3 1",
+        "v6 stream": "   3: 0000000000000000FFFF00000A00000B:1388 0000000000000000FFFF00000A000005:C3A4 01 0 0 0",
+        "other port": "   4: 0A00000B:1F90 0A000005:C3A6 01 00000000:00000000 00:00000000 00000000     0 0 4 1",
+    }
+    found = {name for name, line in lines.items() if re.search(pattern.group(1), line)}
+    assert found == {"stream", "v6 stream"}
+
+
+def test_scale_down_removes_one_pod_per_period_after_a_window(full_plan: offline.Plan) -> None:
+    for hpa in full_plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler"):
+        assert hpa.get("spec.behavior.scaleDown") == {
+            "stabilizationWindowSeconds": 900,
+            "selectPolicy": "Min",
+            "policies": [{"type": "Pods", "value": 1, "periodSeconds": 300}],
+        }
+    tuned = plan_program(with_changes(AKS_STACK, aks={**AKS_STACK["aks"], "scaleDown": {"periodSeconds": 600}}))
+    hpa = tuned.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")[0]
+    assert hpa.get("spec.behavior.scaleDown.policies.0.periodSeconds") == 600
+
+
+def test_replicas_spread_over_nodes_and_zones(aks_plan: offline.Plan) -> None:
+    for found in aks_plan.of_type(DEPLOYMENT):
+        constraints = found.get("spec.template.spec.topologySpreadConstraints")
+        assert [(c["topologyKey"], c["whenUnsatisfiable"]) for c in constraints] == [
+            ("kubernetes.io/hostname", "DoNotSchedule"),
+            ("topology.kubernetes.io/zone", "DoNotSchedule"),
+        ]
+        assert all(c["labelSelector"]["matchLabels"] == found.get("spec.selector.matchLabels") for c in constraints)
+    no_zones = plan_program(with_changes(AKS_STACK, aks={}))
+    constraints = no_zones.of_type(DEPLOYMENT)[0].get("spec.template.spec.topologySpreadConstraints")
+    assert [c["topologyKey"] for c in constraints] == ["kubernetes.io/hostname"]
+
+
+def test_the_cluster_waits_out_draining_pods_and_upgrades_only_in_its_window(full_plan: offline.Plan) -> None:
+    cluster = full_plan.one(CLUSTER)
+    grace = 3600 + 10 + 60
+    assert cluster.get("autoScalerProfile") == {"maxGracefulTerminationSec": str(grace)}  # default 600 cuts calls
+    pool = full_plan.one(AGENT_POOL)
+    assert pool.get("upgradeSettings") == {"drainTimeoutInMinutes": -(-grace // 60), "maxSurge": "1"}
+    windows = {m.get("configName"): m.get("maintenanceWindow") for m in full_plan.of_type(MAINTENANCE)}
+    expected = {
+        "schedule": {"weekly": {"dayOfWeek": "Sunday", "intervalWeeks": 1}},
+        "startTime": "02:00",
+        "durationHours": 4,
+        "utcOffset": "+00:00",
+    }
+    assert windows == {"aksManagedAutoUpgradeSchedule": expected, "aksManagedNodeOSUpgradeSchedule": expected}
+    (diagnostics,) = [d for d in full_plan.of_type("azure-native:monitor:DiagnosticSetting") if "aks" in d.name]
+    assert diagnostics.get("logs") == [{"category": "kube-audit-admin", "enabled": True}]  # not the costly kube-audit
+
+
+def test_maintenance_windows_follow_config_and_can_be_turned_off() -> None:
+    window = {"dayOfWeek": "Saturday", "startTime": "22:30", "durationHours": 6, "utcOffset": "-05:00"}
+    plan = plan_program(with_changes(AKS_STACK, aks={**AKS_STACK["aks"], "maintenance": window}))
+    starts = {m.get("maintenanceWindow.startTime") for m in plan.of_type(MAINTENANCE)}
+    assert starts == {"22:30"}
+    off = plan_program(with_changes(AKS_STACK, aks={**AKS_STACK["aks"], "maintenance": {"enabled": False}}))
+    assert off.of_type(MAINTENANCE) == []
+
+
+def test_single_replica_deployments_and_existing_clusters_are_warned_about(aks_plan: offline.Plan) -> None:
+    assert any(w.startswith("containers.neural-text-to-speech: one replica") for w in aks_plan.warnings)
+    assert not any(w.startswith("containers.speech-to-text: one replica") for w in aks_plan.warnings)
+    existing = plan_program(with_changes(AKS_STACK, aks={"existingCluster": {"name": "c", "resourceGroupName": "rg"}}))
+    assert any("max-graceful-termination-sec to at least 3670" in w for w in existing.warnings)
+    assert existing.of_type(MAINTENANCE) == []  # a cluster the stack does not own keeps its settings

@@ -43,7 +43,7 @@ def test_ingress_serves_every_kind_over_tls_with_the_vault_certificate(ingress_p
     annotations = ingress.get("metadata.annotations")
     vault_uri = ingress_plan.outputs["keyVaultUri"].rstrip("/")
     assert annotations["kubernetes.azure.com/tls-cert-keyvault-uri"] == f"{vault_uri}/certificates/speech-wildcard"
-    assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == str(catalog.STREAM_TIMEOUT_SECONDS)
+    assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "3600"  # the default stream budget
     assert annotations["nginx.ingress.kubernetes.io/ssl-redirect"] == "true"
 
 

@@ -63,8 +63,20 @@ def test_pool_defaults_to_the_smallest_size_that_fits_the_largest_container() ->
     assert settings.aks is not None
     pool = settings.aks.pool
     assert pool.vm_size.name == "Standard_D16s_v5"
-    assert (pool.min_count, pool.max_count) == (3, 5)  # 8-core pods: one per 16-core node
+    # 8-core pods, one per 16-core node: 2 STT + 1 TTS at least (and one node per zone); 4 STT + 1 TTS at most,
+    # plus one surge pod for each of the two Deployments.
+    assert (pool.min_count, pool.max_count) == (3, 7)
     assert "smallest Dsv5 size that fits neural-text-to-speech" in pool.sizing_reason
+    assert "plus a rollout's surge pods" in pool.sizing_reason
+
+
+def test_the_pool_has_a_node_per_zone_and_room_for_every_surge_pod() -> None:
+    one = config.parse(
+        with_changes(AKS_STACK, aks={"pool": {"zones": ["1", "2", "3"]}}, containers={"language-identification": {}})
+    )
+    assert one.aks is not None and (one.aks.pool.min_count, one.aks.pool.max_count) == (3, 3)
+    unzoned = config.parse(with_changes(AKS_STACK, aks={}, containers={"neural-text-to-speech": {}}))
+    assert unzoned.aks is not None and (unzoned.aks.pool.min_count, unzoned.aks.pool.max_count) == (1, 2)
 
 
 def test_configured_pool_too_small_for_one_replica_is_a_config_error() -> None:

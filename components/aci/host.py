@@ -255,7 +255,9 @@ class AciHost(pulumi.ComponentResource):
             ports=[aci.ContainerPortArgs(port=catalog.TLS_PORT, protocol="TCP")],
             volume_mounts=[aci.VolumeMountArgs(name=TLS_VOLUME, mount_path=TLS_DIR, read_only=True)],
         )
-        return [proxy], [aci.VolumeArgs(name=TLS_VOLUME, secret=self._tls.volume_files(port))]
+        return [proxy], [
+            aci.VolumeArgs(name=TLS_VOLUME, secret=self._tls.volume_files(port, self._inputs.stream_budget_seconds))
+        ]
 
     def _address(self, container: ContainerConfig, replica: int) -> aci.IpAddressArgs:
         """Only the TLS port is exposed when TLS is on; plain 5000 only on private (VNet) groups."""

@@ -27,10 +27,10 @@ KEY_FILE = "tls.key"
 CONFIG_FILE = "nginx.conf"
 
 
-def nginx_config(port: int) -> str:
-    """A minimal TLS reverse proxy to the Speech container's `port`: HTTP/1.1 with WebSocket upgrade and
-    stream-length timeouts."""
-    timeout = catalog.STREAM_TIMEOUT_SECONDS
+def nginx_config(port: int, stream_budget_seconds: int) -> str:
+    """A minimal TLS reverse proxy to the Speech container's `port`: HTTP/1.1 with WebSocket upgrade and timeouts
+    of the stream budget (nginx's 60 s default would cut a quiet recognition stream)."""
+    timeout = stream_budget_seconds
     return f"""worker_processes 1;
 pid /tmp/nginx.pid;
 events {{ worker_connections 1024; }}
@@ -84,7 +84,7 @@ class TlsMaterial:
         self.private_key = pulumi.Output.secret(key.private_key_pem)
         self.self_signed = True
 
-    def volume_files(self, port: int) -> pulumi.Output[dict[str, str]]:
+    def volume_files(self, port: int, stream_budget_seconds: int) -> pulumi.Output[dict[str, str]]:
         """The secret volume's files for a group whose Speech container listens on `port`, base64-encoded as ACI
         requires."""
 
@@ -94,7 +94,7 @@ class TlsMaterial:
         return pulumi.Output.secret(
             pulumi.Output.all(self.certificate, self.private_key).apply(
                 lambda pair: {
-                    CONFIG_FILE: encode(nginx_config(port)),
+                    CONFIG_FILE: encode(nginx_config(port, stream_budget_seconds)),
                     CERTIFICATE_FILE: encode(pair[0]),
                     KEY_FILE: encode(pair[1]),
                 }

@@ -15,6 +15,7 @@ add-on enabled (`az aks update --enable-oidc-issuer --enable-workload-identity`,
 from __future__ import annotations
 
 import base64
+import math
 
 import pulumi
 import pulumi_azure_native.authorization as authorization
@@ -22,10 +23,11 @@ import pulumi_azure_native.containerservice as containerservice
 import yaml
 
 from components import catalog
+from components.aks.drain import grace_period_seconds
 from components.azure import roles
 from components.azure.monitoring import send_diagnostics
 from components.azure.propagation import propagated
-from components.config.model import AksConfig, IngressConfig
+from components.config.model import AksConfig, IngressConfig, MaintenanceWindow
 from components.hosting import HostInputs
 
 #: Non-interactive kubelogin mode: reuse the Azure CLI's sign-in.
@@ -83,7 +85,10 @@ class AksCluster(pulumi.ComponentResource):
             ingress_profile = cluster.ingress_profile
             # Azure RBAC for AKS answers 403 until the deployer's new role propagates.
             self.access.append(propagated(f"{name}-rbac-propagation", [self._grant_deployer(name, cluster)], self))
-            send_diagnostics(f"{name}-diagnostics", cluster.id, inputs.workspace, self)
+            # kube-audit-admin: the audit of changes; the full kube-audit (every read) is very costly to ingest.
+            send_diagnostics(f"{name}-diagnostics", cluster.id, inputs.workspace, self, ["kube-audit-admin"])
+            if settings.maintenance is not None:
+                self._maintenance_windows(name, cluster, settings.maintenance)
         self.ingress_identity = ingress_profile.apply(
             lambda p: (p.web_app_routing.identity.object_id if p and p.web_app_routing else None) or ""
         )
@@ -136,6 +141,10 @@ class AksCluster(pulumi.ComponentResource):
                 network_dataplane="cilium",
                 network_policy="cilium",
             ),
+            # The autoscaler's scale-down must wait out a draining pod's streams (default 600 s).
+            auto_scaler_profile=containerservice.ManagedClusterPropertiesAutoScalerProfileArgs(
+                max_graceful_termination_sec=str(grace_period_seconds(inputs.stream_budget_seconds))
+            ),
             auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
                 upgrade_channel="patch", node_os_upgrade_channel="NodeImage"
             ),
@@ -167,6 +176,32 @@ class AksCluster(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _maintenance_windows(
+        self, name: str, cluster: containerservice.ManagedCluster, window: MaintenanceWindow
+    ) -> None:
+        """Cluster and node OS upgrades (both drain nodes, so both cut calls longer than the stream budget) only in
+        the weekly window: the two maintenance configurations AKS reads, aksManagedAutoUpgradeSchedule and
+        aksManagedNodeOSUpgradeSchedule (https://learn.microsoft.com/azure/aks/planned-maintenance, read
+        2026-12-02)."""
+        for config_name in ("aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"):
+            containerservice.MaintenanceConfiguration(
+                f"{name}-{config_name}",
+                resource_group_name=self.resource_group_name,
+                resource_name_=cluster.name,
+                config_name=config_name,
+                maintenance_window=containerservice.MaintenanceWindowArgs(
+                    schedule=containerservice.ScheduleArgs(
+                        weekly=containerservice.WeeklyScheduleArgs(
+                            day_of_week=window.day_of_week.value, interval_weeks=1
+                        )
+                    ),
+                    start_time=window.start_time,
+                    duration_hours=window.duration_hours,
+                    utc_offset=window.utc_offset,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
     def _grant_deployer(self, name: str, cluster: containerservice.ManagedCluster) -> authorization.RoleAssignment:
         """Local accounts are off, so whoever runs `pulumi up` needs an Azure RBAC role to apply workloads.
@@ -209,6 +244,7 @@ class SpeechNodePool(pulumi.ComponentResource):
         cluster: AksCluster,
         aks: AksConfig,
         tags: dict[str, str],
+        stream_budget_seconds: int,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("speech-containers:aks:SpeechNodePool", name, None, opts)
@@ -233,6 +269,13 @@ class SpeechNodePool(pulumi.ComponentResource):
             # A created cluster's pools share its node subnet; an existing cluster's pool gets AKS's default.
             vnet_subnet_id=aks.new_cluster.vnet_subnet_id if aks.new_cluster else None,
             enable_encryption_at_host=aks.encryption_at_host or None,
+            # Upgrades drain each node: give its pods their whole grace period (default 30 min), one surge node.
+            upgrade_settings=containerservice.AgentPoolUpgradeSettingsArgs(
+                drain_timeout_in_minutes=min(
+                    catalog.AKS.max_drain_timeout_minutes, math.ceil(grace_period_seconds(stream_budget_seconds) / 60)
+                ),
+                max_surge="1",
+            ),
             node_labels={facts.pool_taint_key: facts.pool_taint_value},
             node_taints=[f"{facts.pool_taint_key}={facts.pool_taint_value}:NoSchedule"],
             tags=tags,

@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks.cluster import AksCluster, SpeechNodePool
 from components.aks.credentials import SpeechCredentials
+from components.aks.drain import grace_period_seconds
 from components.aks.ingress import SpeechIngress
 from components.aks.network_policy import SpeechNetworkPolicy
 from components.aks.preflight import PreflightJob
@@ -20,6 +21,24 @@ from components.aks.workload import SpeechWorkload
 from components.args import DeploymentOutput
 from components.config.model import AksConfig
 from components.hosting import HostInputs, endpoint
+
+
+def availability_warnings(inputs: HostInputs, settings: AksConfig) -> list[str]:
+    """What the stack cannot make safe for streams by itself, said at plan time."""
+    warnings = [
+        f"containers.{c.name}: one replica: a node drain, a zone outage or a pod crash stops it (rollouts surge "
+        "first); set replicas: 2 or more for production"
+        for c in inputs.containers
+        if c.replicas == 1
+    ]
+    if settings.existing_cluster is not None:
+        grace = grace_period_seconds(inputs.stream_budget_seconds)
+        warnings.append(
+            f"aks.existingCluster: set the cluster autoscaler's max-graceful-termination-sec to at least {grace} "
+            "(az aks update --cluster-autoscaler-profile max-graceful-termination-sec=...) and plan maintenance "
+            "windows: the stack does not change a cluster it does not own, and the defaults cut calls at 600 s"
+        )
+    return warnings
 
 
 class AksHost(pulumi.ComponentResource):
@@ -32,8 +51,16 @@ class AksHost(pulumi.ComponentResource):
         self, name: str, inputs: HostInputs, settings: AksConfig, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("speech-containers:aks:AksHost", name, None, opts)
+        self._warn(inputs, settings)
         cluster = AksCluster(f"{name}-cluster", inputs, settings, pulumi.ResourceOptions(parent=self))
-        pool = SpeechNodePool(f"{name}-pool", cluster, settings, inputs.tags, pulumi.ResourceOptions(parent=self))
+        pool = SpeechNodePool(
+            f"{name}-pool",
+            cluster,
+            settings,
+            inputs.tags,
+            inputs.stream_budget_seconds,
+            pulumi.ResourceOptions(parent=self),
+        )
         provider = k8s.Provider(
             f"{name}-kubernetes",
             kubeconfig=cluster.kubeconfig,
@@ -71,6 +98,8 @@ class AksHost(pulumi.ComponentResource):
                 pool,
                 credentials,
                 provider,
+                settings,
+                inputs.stream_budget_seconds,
                 pulumi.ResourceOptions(parent=self),
             ).host
             for container in inputs.containers
@@ -89,6 +118,7 @@ class AksHost(pulumi.ComponentResource):
                 inputs.vault,
                 cluster.ingress_identity,
                 provider,
+                inputs.stream_budget_seconds,
                 pulumi.ResourceOptions(parent=self),
             )
             hosts = {deployment: pulumi.Output.from_input(host) for deployment, host in ingress.hosts.items()}
@@ -98,3 +128,7 @@ class AksHost(pulumi.ComponentResource):
             lambda found: {name: endpoint(by_name[name], [h], secure) for name, h in found.items()}
         )
         self.register_outputs({"endpoints": self.endpoints, "namespace": self.namespace})
+
+    def _warn(self, inputs: HostInputs, settings: AksConfig) -> None:
+        for warning in availability_warnings(inputs, settings):
+            pulumi.log.warn(warning, self)

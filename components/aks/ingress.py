@@ -41,6 +41,7 @@ class SpeechIngress(pulumi.ComponentResource):
         vault: VaultRef,
         add_on_identity: pulumi.Output[str],
         provider: k8s.Provider,
+        stream_budget_seconds: int,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("speech-containers:aks:SpeechIngress", name, None, opts)
@@ -53,7 +54,7 @@ class SpeechIngress(pulumi.ComponentResource):
             self,
         )
         self.hosts = {c.name: host_of(c, settings) for c in containers}
-        timeout = str(catalog.STREAM_TIMEOUT_SECONDS)
+        timeout = str(stream_budget_seconds)
         k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata={

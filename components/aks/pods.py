@@ -10,14 +10,17 @@ volumes writable through `fsGroup` instead of forcing a uid the image may not ow
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks.cluster import SpeechNodePool
 from components.catalog import Size
 from components.config.model import ContainerConfig
+
+if TYPE_CHECKING:  # the pool's module builds pools, whose drain settings come from drain.py, which uses this one
+    from components.aks.cluster import SpeechNodePool
 
 PORT_NAME = catalog.AKS.service_port_name
 #: Group that owns mounted volumes (the distroless `nonroot` gid); any gid works since the pod joins it.

@@ -4,11 +4,14 @@ for custom-speech-to-text the model volume.
 Choices worth knowing:
 - Replicas: `replicas` is the HPA's minimum and the Deployment leaves `spec.replicas` to the HPA (Kubernetes'
   guidance), so a `pulumi up` never scales a busy Deployment back down.
-- Rollouts add one pod before removing one (maxUnavailable 0); each new pod may need the whole startup budget,
-  so Pulumi's await timeout is that budget per minimum replica plus a margin.
-- Key rotation restarts pods by patching the pod-template annotation `speech-containers.io/restarted-at`; the
-  stack never sets that annotation, so server-side apply leaves it alone. Deployments also carry Stakater
-  Reloader's annotation, so clusters running Reloader restart pods as soon as the synced Secret changes.
+- Rollouts add one pod before removing one (maxUnavailable 0); each new pod may need the whole startup budget and
+  each old one drains its streams (drain.py), so Pulumi's await timeout is both per minimum replica plus a margin.
+  The pool keeps room for every Deployment's surge pod (planning/sizing.py), so a rollout can always finish.
+- One restart on a key change: the rotation command's, which patches the pod-template annotation
+  `speech-containers.io/restarted-at` once the CSI driver has synced the new key (the stack never sets that
+  annotation, so server-side apply leaves it alone). No Reloader annotation: a second, unsynchronised restart on
+  the Secret's change would roll every pod twice.
+- Scale-down removes one pod per `aks.scaleDown.periodSeconds` at most; a removed pod drains its streams first.
 - Pods: see components/aks/pods.py (security contexts, settings, probes).
 - Custom models: a ReadWriteMany Azure Files claim named after the model id, so every replica and a rolling
   update's new pod share the model, downloaded once by a Job before the Deployment starts (model_download.py),
@@ -26,6 +29,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
+from components.aks.drain import drain_sidecar, grace_period_seconds, pre_stop
 from components.aks.model_download import model_download_job
 from components.aks.pods import (
     MODEL_VOLUME,
@@ -36,14 +40,13 @@ from components.aks.pods import (
     speech_container,
     speech_pod,
 )
-from components.config.model import ContainerConfig
+from components.config.model import AksConfig, ContainerConfig
 
 CPU_TARGET_PERCENT = 70
-#: Pods take many minutes to become ready, so scaling down waits long enough not to flap.
-SCALE_DOWN_STABILIZATION_SECONDS = 15 * 60
 ROLLOUT_MARGIN_SECONDS = 10 * 60
-RELOADER_ANNOTATION = "secret.reloader.stakater.com/reload"
 PULUMI_TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
+ZONE_KEY = "topology.kubernetes.io/zone"
+HOSTNAME_KEY = "kubernetes.io/hostname"
 
 
 class SpeechWorkload(pulumi.ComponentResource):
@@ -60,10 +63,14 @@ class SpeechWorkload(pulumi.ComponentResource):
         pool: SpeechNodePool,
         credentials: SpeechCredentials,
         provider: k8s.Provider,
+        settings: AksConfig,
+        stream_budget_seconds: int,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("speech-containers:aks:SpeechWorkload", name, None, opts)
         self._container = container
+        self._settings = settings
+        self._stream_budget_seconds = stream_budget_seconds
         self._namespace = namespace
         self._opts = pulumi.ResourceOptions(parent=self, provider=provider)
         volumes: list[k8s.core.v1.VolumeArgsDict] = [credentials.volume()]
@@ -90,9 +97,11 @@ class SpeechWorkload(pulumi.ComponentResource):
             f"{name}-deployment",
             metadata=self._metadata(
                 {
-                    RELOADER_ANNOTATION: catalog.AKS.credentials_secret,
+                    # Each replaced pod may load its model for the startup budget and drain for the stream budget.
                     PULUMI_TIMEOUT_ANNOTATION: str(
-                        container.spec.startup_budget_seconds * container.replicas + ROLLOUT_MARGIN_SECONDS
+                        (container.spec.startup_budget_seconds + grace_period_seconds(stream_budget_seconds))
+                        * container.replicas
+                        + ROLLOUT_MARGIN_SECONDS
                     ),
                 }
             ),
@@ -124,7 +133,12 @@ class SpeechWorkload(pulumi.ComponentResource):
             f"{name}-disruption-budget",
             metadata=self._metadata(),
             # One pod at a time: drains keep the rest serving, and a single replica never blocks node upgrades.
-            spec={"max_unavailable": 1, "selector": {"match_labels": selector_labels(container)}},
+            # A pod that never became ready (a model that does not load) must not block drains either.
+            spec={
+                "max_unavailable": 1,
+                "unhealthy_pod_eviction_policy": "AlwaysAllow",
+                "selector": {"match_labels": selector_labels(container)},
+            },
             opts=self._opts,
         )
         k8s.autoscaling.v2.HorizontalPodAutoscaler(
@@ -143,7 +157,17 @@ class SpeechWorkload(pulumi.ComponentResource):
                         },
                     }
                 ],
-                "behavior": {"scale_down": {"stabilization_window_seconds": SCALE_DOWN_STABILIZATION_SECONDS}},
+                # Scale-down removes one pod per period at most (the default removes many at once), after a
+                # stabilization window long enough not to flap on pods that take minutes to become ready.
+                "behavior": {
+                    "scale_down": {
+                        "stabilization_window_seconds": settings.scale_down.stabilization_seconds,
+                        "select_policy": "Min",
+                        "policies": [
+                            {"type": "Pods", "value": 1, "period_seconds": settings.scale_down.period_seconds}
+                        ],
+                    }
+                },
             },
             opts=self._opts,
         )
@@ -194,14 +218,21 @@ class SpeechWorkload(pulumi.ComponentResource):
         volumes: list[k8s.core.v1.VolumeArgsDict],
         mounts: list[k8s.core.v1.VolumeMountArgsDict],
     ) -> k8s.core.v1.PodSpecArgsDict:
-        container = self._container
-        spec = speech_pod(pool, service_account, volumes, speech_container(container, mounts))
+        container, budget = self._container, self._stream_budget_seconds
+        speech: k8s.core.v1.ContainerArgsDict = {**speech_container(container, mounts), "lifecycle": pre_stop()}
+        spec = speech_pod(pool, service_account, volumes, speech)
+        spec["init_containers"] = [drain_sidecar(container.spec.port, budget)]
+        spec["termination_grace_period_seconds"] = grace_period_seconds(budget)
+        # Replicas on different nodes, and across the pool's zones: a node or zone lost keeps the rest serving.
+        # Explicit constraints replace the scheduler's default spreading, so both are spelled out.
+        keys = [HOSTNAME_KEY, *([ZONE_KEY] if self._settings.pool.zones else [])]
         spec["topology_spread_constraints"] = [
             {
                 "max_skew": 1,
-                "topology_key": "topology.kubernetes.io/zone",
-                "when_unsatisfiable": "ScheduleAnyway",
+                "topology_key": key,
+                "when_unsatisfiable": "DoNotSchedule",
                 "label_selector": {"match_labels": selector_labels(container)},
             }
+            for key in keys
         ]
         return spec

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_azure_native.monitor as monitor
 import pulumi_azure_native.operationalinsights as operationalinsights
@@ -57,15 +59,23 @@ class LogAnalytics(pulumi.ComponentResource):
 
 
 def send_diagnostics(
-    name: str, resource_id: pulumi.Input[str], workspace: WorkspaceRef, parent: pulumi.Resource
+    name: str,
+    resource_id: pulumi.Input[str],
+    workspace: WorkspaceRef,
+    parent: pulumi.Resource,
+    categories: Sequence[str] = (),
 ) -> monitor.DiagnosticSetting:
-    """Route every log category and all metrics of a resource to the workspace (what security reviews ask)."""
+    """Route a resource's logs (every category, or only `categories` where all would cost too much) and all its
+    metrics to the workspace (what security reviews ask)."""
+    logs = [monitor.DiagnosticsLogSettingsArgs(category=c, enabled=True) for c in categories] or [
+        monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)
+    ]
     return monitor.DiagnosticSetting(
         name,
         name="to-log-analytics",
         resource_uri=resource_id,
         workspace_id=workspace.id,
-        logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)],
+        logs=logs,
         metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -69,6 +69,8 @@ class AksFacts:
     restarted_at_annotation: str = "speech-containers.io/restarted-at"
     #: Value of `app.kubernetes.io/part-of` on every Speech workload; `app.kubernetes.io/component` is the kind.
     part_of: str = "speech-containers"
+    #: The longest node drain an agent pool's upgrade settings accept (drainTimeoutInMinutes, 1-1440).
+    max_drain_timeout_minutes: int = 1440
     #: The name of the port of every Speech Service and container (rotation's service proxy addresses it by name).
     service_port_name: str = "http"
     #: The label AKS gives every node with the name of its pool.
@@ -98,8 +100,10 @@ TLS_PORT: Final = 443
 #: creation at once (ACI reports InaccessibleImage), never silently.
 TLS_PROXY_IMAGE: Final = "mcr.microsoft.com/azurelinux/base/nginx:1.25"
 TLS_PROXY_SIZE: Final = Size(0.25, 0.5)
-#: Streaming recognition keeps a WebSocket open for the whole audio; proxies must not cut it at 60 s.
-STREAM_TIMEOUT_SECONDS: Final = 3600
+#: Streaming recognition keeps a WebSocket open for the whole audio; proxies must not cut it at 60 s. A stream may
+#: last up to the stack's `streamBudgetSeconds`; this bounds it: AKS drains a node for at most 1440 minutes
+#: (agent pool upgrade settings, drainTimeoutInMinutes).
+MAX_STREAM_BUDGET_SECONDS: Final = 12 * 3600
 
 
 @dataclass(frozen=True)

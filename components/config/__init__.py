@@ -23,6 +23,7 @@ from components.catalog import Size
 from components.config import azure, containers, hosts
 from components.config.fields import Problems, Reader
 from components.config.model import StackConfig
+from components.config.rules import default
 
 NAMESPACE: Final = "speech-containers"
 
@@ -82,6 +83,9 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         preflight=preflight,
         aci=aci,
         aks=aks,
+        stream_budget_seconds=values.get(
+            "stream_budget_seconds", default(SpeechContainersArgs, "stream_budget_seconds")
+        ),
     )
     azure.check_billing_reachable(settings, problems)
     return settings

@@ -6,7 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from components import catalog
-from components.args import AciArgs, AciTlsArgs, AksArgs, ClusterArgs, IngressArgs, PoolArgs, TlsMode
+from components.args import (
+    AciArgs,
+    AciTlsArgs,
+    AksArgs,
+    ClusterArgs,
+    IngressArgs,
+    MaintenanceArgs,
+    PoolArgs,
+    ScaleDownArgs,
+    TlsMode,
+)
 from components.config.fields import Problems
 from components.config.model import (
     AciConfig,
@@ -15,8 +25,10 @@ from components.config.model import (
     ContainerConfig,
     ExistingCluster,
     IngressConfig,
+    MaintenanceWindow,
     NewCluster,
     NodePoolConfig,
+    ScaleDown,
 )
 from components.config.rules import DNS_LABEL_MAX, default
 from components.planning import sizing
@@ -118,6 +130,7 @@ def aks(raw: dict[str, Any], containers: tuple[ContainerConfig, ...], problems: 
     if existing is not None and "cluster" in raw:
         problems.add("aks.cluster", "give either existingCluster or cluster (to create one), not both")
     ingress = raw.get("ingress")
+    scale_down = raw.get("scale_down", {})
     return AksConfig(
         existing_cluster=ExistingCluster(existing["name"], existing["resource_group_name"])
         if existing and {"name", "resource_group_name"} <= set(existing)
@@ -133,13 +146,31 @@ def aks(raw: dict[str, Any], containers: tuple[ContainerConfig, ...], problems: 
         if ingress and {"domain", "certificate_name"} <= set(ingress)
         else None,
         encryption_at_host=raw.get("encryption_at_host", default(AksArgs, "encryption_at_host")),
+        scale_down=ScaleDown(
+            period_seconds=scale_down.get("period_seconds", default(ScaleDownArgs, "period_seconds")),
+            stabilization_seconds=scale_down.get(
+                "stabilization_seconds", default(ScaleDownArgs, "stabilization_seconds")
+            ),
+        ),
+        maintenance=_maintenance(raw.get("maintenance", {})),
+    )
+
+
+def _maintenance(raw: dict[str, Any]) -> MaintenanceWindow | None:
+    if not raw.get("enabled", default(MaintenanceArgs, "enabled")):
+        return None
+    return MaintenanceWindow(
+        day_of_week=raw.get("day_of_week", default(MaintenanceArgs, "day_of_week")),
+        start_time=raw.get("start_time", default(MaintenanceArgs, "start_time")),
+        duration_hours=raw.get("duration_hours", default(MaintenanceArgs, "duration_hours")),
+        utc_offset=raw.get("utc_offset", default(MaintenanceArgs, "utc_offset")),
     )
 
 
 def _pool(raw: dict[str, Any], containers: tuple[ContainerConfig, ...], problems: Problems) -> NodePoolConfig:
     requested = raw.get("vm_size")
     try:
-        plan = sizing.plan_pool(containers, requested)
+        plan = sizing.plan_pool(containers, requested, zones=len(raw.get("zones", ())))
     except sizing.SizingError as error:
         if error.deployment is not None:
             problems.add(f"containers.{error.deployment}.cpu", str(error))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components import catalog
-from components.args import ClusterSkuTier, Host, KeyName, PrincipalType, RestartPolicy, SpeechSku, TlsMode
+from components.args import ClusterSkuTier, DayOfWeek, Host, KeyName, PrincipalType, RestartPolicy, SpeechSku, TlsMode
 from components.catalog import ContainerSpec, Kind, Size, VmSize
 
 
@@ -184,6 +184,24 @@ class IngressConfig:
 
 
 @dataclass(frozen=True)
+class ScaleDown:
+    """One pod removed per `period_seconds` at most, after `stabilization_seconds` of low load."""
+
+    period_seconds: int = 300
+    stabilization_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class MaintenanceWindow:
+    """A weekly window for AKS's cluster and node OS upgrades."""
+
+    day_of_week: DayOfWeek
+    start_time: str
+    duration_hours: int
+    utc_offset: str
+
+
+@dataclass(frozen=True)
 class AksConfig:
     existing_cluster: ExistingCluster | None
     new_cluster: NewCluster | None
@@ -192,6 +210,9 @@ class AksConfig:
     ingress: IngressConfig | None
     #: Host-based encryption on every pool (subscription feature Microsoft.Compute/EncryptionAtHost).
     encryption_at_host: bool = False
+    scale_down: ScaleDown = ScaleDown()
+    #: None: upgrades whenever AKS schedules them.
+    maintenance: MaintenanceWindow | None = None
 
 
 @dataclass(frozen=True)
@@ -219,3 +240,5 @@ class StackConfig:
     preflight: bool
     aci: AciConfig | None
     aks: AksConfig | None
+    #: How long one stream may last: proxy timeouts, and how long a stopping pod keeps serving open streams.
+    stream_budget_seconds: int = 3600

@@ -81,6 +81,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "log_analytics": Rule(default={}),
         "private_endpoints": Rule(),
         "preflight": Rule(default=True),
+        "stream_budget_seconds": Rule(default=3600, low=60, high=catalog.MAX_STREAM_BUDGET_SECONDS, unit="seconds"),
         "aci": Rule(default={}),
         "aks": Rule(default={}),
     },
@@ -188,6 +189,19 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "namespace": Rule(default="speech", pattern=K8S_NAME, hint="a Kubernetes namespace name"),
         "ingress": Rule(),
         "encryption_at_host": Rule(default=False),
+        "scale_down": Rule(default={}),
+        "maintenance": Rule(default={}),
+    },
+    args.ScaleDownArgs: {
+        "period_seconds": Rule(default=300, low=15, high=3600, unit="seconds"),
+        "stabilization_seconds": Rule(default=900, low=0, high=3600, unit="seconds"),
+    },
+    args.MaintenanceArgs: {
+        "enabled": Rule(default=True),
+        "day_of_week": Rule(default=args.DayOfWeek.SUNDAY),
+        "start_time": Rule(default="02:00", pattern=r"([01][0-9]|2[0-3]):[0-5][0-9]", hint="a time HH:MM"),
+        "duration_hours": Rule(default=4, low=4, high=24, unit="hours"),
+        "utc_offset": Rule(default="+00:00", pattern=r"[+-](0[0-9]|1[0-4]):[0-5][0-9]", hint="an offset like +01:00"),
     },
 }
 

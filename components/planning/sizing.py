@@ -72,8 +72,11 @@ def _describe(size: Size) -> str:
     return f"{size.cpu:g} cores / {size.memory_gb:g} GB"
 
 
-def plan_pool(containers: Sequence[Workload], vm_size_name: str | None) -> PoolPlan:
-    """Pick (or check) the VM size, then the node counts for min and max replicas."""
+def plan_pool(containers: Sequence[Workload], vm_size_name: str | None, zones: int = 0) -> PoolPlan:
+    """Pick (or check) the VM size, then the node counts: at least one node per zone and room for the minimum
+    replicas; at most what the maximum replicas need plus one surge pod per Deployment, since a rollout (or a key
+    rotation's restart of every Deployment at once) adds a pod before it removes one, and a surge pod the pool has
+    no room for leaves the rollout stuck."""
     if vm_size_name is not None:
         try:
             vm = catalog.vm_size(vm_size_name)
@@ -101,8 +104,11 @@ def plan_pool(containers: Sequence[Workload], vm_size_name: str | None) -> PoolP
         )
     else:
         why = f"{vm.name} as configured"
-    minimum = nodes_needed((c.size for c in containers for _ in range(c.replicas)), vm)
-    maximum = nodes_needed((c.size for c in containers for _ in range(c.max_replicas)), vm)
+    minimum = max(zones, nodes_needed((c.size for c in containers for _ in range(c.replicas)), vm))
+    maximum = max(minimum, nodes_needed((c.size for c in containers for _ in range(c.max_replicas + 1)), vm))
     capacity = pod_capacity(vm)
-    reason = f"{why}; {_describe(capacity)} per node for pods; {minimum} node(s) for min replicas, {maximum} for max"
+    reason = (
+        f"{why}; {_describe(capacity)} per node for pods; {minimum} node(s) for min replicas"
+        f"{f' and {zones} zones' if zones else ''}, {maximum} for max replicas plus a rollout's surge pods"
+    )
     return PoolPlan(vm, minimum, maximum, reason)
