@@ -1,20 +1,20 @@
 """ACI: the Pulumi stack injects the key as a secure env var, so moving containers means `pulumi up`.
 
 Any env change restarts a container group, and the model then loads for minutes. So the groups are updated one
-rollout batch (replica n of every kind) at a time with `pulumi up --target`, each batch only once the previous one
-answers /status: the other replicas keep serving meanwhile.
+rollout batch (replica n of every deployment) at a time with `pulumi up --target`, each batch only once the previous
+one is ready and reports the key valid: the other replicas keep serving meanwhile.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from components.catalog import KEY_NAME_TAG
-from rotation.container_groups import ContainerGroupId, ContainerGroupKeys
+from rotation.aci_outputs import ROLLOUT_BATCHES_OUTPUT, Batch, Group, Instance, instances, rollout_batches, stack_trust
+from rotation.container_groups import ContainerGroupKeys
 from rotation.errors import ActionRequiredError, RotationError
 from rotation.keys import KeyName
 from rotation.machine import Done, Step
@@ -23,68 +23,12 @@ from rotation.state import RotationState
 from rotation.status import StatusEndpoint, StatusTrust, http_status_endpoint, wait_until_valid
 from rotation.waiting import Waits
 
-TLS_CERTIFICATE_OUTPUT = "tlsCertificate"
-ROLLOUT_BATCHES_OUTPUT = "aciRolloutBatches"
 MANUAL_REASON = (
     "run these commands in order (--apply was not given); after each `pulumi up --target`, wait until every "
-    f"statusUrl of that batch in stack output {ROLLOUT_BATCHES_OUTPUT} reports apiStatus Valid (the model loads "
-    "for minutes) before the next command; then rerun the rotation to verify and finish"
+    f"group of that batch in stack output {ROLLOUT_BATCHES_OUTPUT} answers /ready (neural text to speech 3.10+: "
+    "/synthesize/health) and its statusUrl reports apiStatus Valid (the model loads for minutes) before the next "
+    "command; then rerun the rotation to verify and finish"
 )
-
-
-@dataclass(frozen=True)
-class Instance:
-    """One container group of a named deployment (ACI runs one per replica), by its /status URL."""
-
-    deployment: str
-    kind: str
-    number: int
-    replicas: int
-    status_url: str
-
-    @property
-    def label(self) -> str:
-        return self.deployment if self.replicas == 1 else f"{self.deployment} #{self.number}"
-
-
-@dataclass(frozen=True)
-class Group:
-    """One container group of a rollout batch: what `pulumi up --target` names, where ARM keeps its key tag, and
-    its instance's /status."""
-
-    urn: str
-    id: ContainerGroupId
-    instance: Instance
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Container groups that one `pulumi up --target` restarts together: replica `number` of every deployment."""
-
-    number: int
-    groups: tuple[Group, ...]
-
-    @property
-    def urns(self) -> tuple[str, ...]:
-        return tuple(group.urn for group in self.groups)
-
-    @property
-    def instances(self) -> tuple[Instance, ...]:
-        return tuple(group.instance for group in self.groups)
-
-    @property
-    def labels(self) -> str:
-        return ", ".join(instance.label for instance in self.instances)
-
-    def single_replica_warning(self) -> str | None:
-        names = [instance.deployment for instance in self.instances if instance.replicas == 1]
-        if not names:
-            return None
-        verb = "has" if len(names) == 1 else "have"
-        return (
-            f"{', '.join(names)} {verb} a single replica: its one container group restarts, so the deployment is "
-            "unavailable while the model loads (minutes); set `replicas: 2` for zero-downtime rotation"
-        )
 
 
 @dataclass(frozen=True)
@@ -152,30 +96,42 @@ class AciHost:
 
     def status_endpoints(self) -> Sequence[StatusEndpoint]:
         """Every instance of every deployment: ACI runs one container group per replica, each with its own key."""
-        return self._endpoints(_instances(self.stack.outputs(), self.stack.name))
+        return self._endpoints(instances(self.stack.outputs(), self.stack.name))
 
-    def _endpoints(self, instances: Sequence[Instance]) -> list[StatusEndpoint]:
-        trust = self.status_ca or _stack_trust(self.stack.outputs())
-        return [http_status_endpoint(instance.label, instance.status_url, trust) for instance in instances]
+    def _endpoints(self, found: Sequence[Instance]) -> list[StatusEndpoint]:
+        trust = self.status_ca or stack_trust(self.stack.outputs())
+        return [http_status_endpoint(i.label, i.status_url, trust, i.ready_paths) for i in found]
 
     def _batches(self) -> list[Batch]:
-        outputs = self.stack.outputs()
-        return _rollout_batches(outputs, _instances(outputs, self.stack.name), self.stack.name)
+        return rollout_batches(self.stack.outputs(), self.stack.name)
 
     def _groups(self) -> list[Group]:
         return [group for batch in self._batches() for group in batch.groups]
 
     def _roll_batch(self, batch: Batch, commands: Sequence[Sequence[str]], state: RotationState) -> Done:
-        """Restarts the batch unless each of its groups is tagged with the key already; waits for its /status
-        either way, since an interrupted run may have left the batch loading."""
+        """Restarts the batch unless each of its groups is tagged with the key already and none reports the key
+        invalid (a group rolled before the key was regenerated out of band holds a dead value under the right tag;
+        `pulumi up` injects the account's current one). Either way it waits until the batch is ready and reports
+        the key valid, since an interrupted run may have left the batch loading."""
+        endpoints = self._endpoints(batch.instances)
         if self._groups_off(state.active_key, batch.groups, reread=False):
-            self._require_apply(commands)
-            self._forget_tags(batch.groups)
-            self.stack.up(batch.urns)
-            action = f"`pulumi up --target` restarted batch {batch.number}"
+            action = self._restart(batch, commands, f"`pulumi up --target` restarted batch {batch.number}")
+        elif rejecting := [endpoint.label for endpoint in endpoints if endpoint.rejects_key()]:
+            action = self._restart(
+                batch,
+                commands,
+                f"`pulumi up --target` restarted batch {batch.number}, whose "
+                f"{', '.join(rejecting)} rejected the key it held",
+            )
         else:
             action = f"every group of batch {batch.number} is tagged {state.active_key} already"
-        return Done(state, f"{action}; {wait_until_valid(self._endpoints(batch.instances), self.waits)}")
+        return Done(state, f"{action}; {wait_until_valid(lambda: endpoints, self.waits)}")
+
+    def _restart(self, batch: Batch, commands: Sequence[Sequence[str]], action: str) -> str:
+        self._require_apply(commands)
+        self._forget_tags(batch.groups)
+        self.stack.up(batch.urns)
+        return action
 
     def _deploy_stack(self, groups: Sequence[Group], commands: Sequence[Sequence[str]], state: RotationState) -> Done:
         """Skipped only when output activeKey and every group's tag name the key. The tags are not read again
@@ -202,9 +158,19 @@ class AciHost:
         the old key."""
         for group in groups:
             if reread or group.id.name not in self._read_tags:
-                self._read_tags[group.id.name] = self.group_keys.key_name(group.id)
+                self._read_tags[group.id.name] = self.group_keys.key_name(group.id, self._missing_advice(group))
         tags = {group.id.name: self._read_tags[group.id.name] for group in groups}
         return {name: tag for name, tag in tags.items() if tag is not key}
+
+    def _missing_advice(self, group: Group) -> str:
+        """A targeted refresh and update recreate only this group: an untargeted `pulumi up` mid-rotation would
+        restart every replica at once."""
+        refresh = shlex.join(self.stack.refresh_command([group.urn]))
+        up = shlex.join(self.stack.up_command([group.urn]))
+        return (
+            f"stack output {ROLLOUT_BATCHES_OUTPUT} names a group that does not exist (deleted?): run `{refresh}`, "
+            f"then `{up}` (that group alone starts), then rerun"
+        )
 
     def _forget_tags(self, groups: Sequence[Group]) -> None:
         for group in groups:
@@ -235,70 +201,3 @@ class AciHost:
             "command where it is installed, then rerun the rotation there to roll the containers batch by batch",
             [self.stack.printable(self.stack.set_active_key_command(state.active_key))],
         )
-
-
-def _stack_trust(outputs: Mapping[str, Any]) -> StatusTrust:
-    pem = outputs.get(TLS_CERTIFICATE_OUTPUT)
-    if isinstance(pem, str):
-        return StatusTrust.pinning(pem, f"stack output {TLS_CERTIFICATE_OUTPUT}")
-    return StatusTrust.verifying(None)
-
-
-def _instances(outputs: Mapping[str, Any], stack_name: str) -> list[Instance]:
-    """Every instance of every named deployment, from stack output `containers` (name -> {kind, statusUrls, ...})."""
-    containers = outputs.get("containers")
-    per_deployment = {
-        name: _kind_and_status_urls(container)
-        for name, container in (containers.items() if isinstance(containers, dict) else ())
-    }
-    if not per_deployment or None in per_deployment.values():
-        raise RotationError(
-            f"stack {stack_name!r} has no 'containers' output with a kind and statusUrls for each deployment"
-        )
-    return [
-        Instance(name, kind, number, len(urls), url)
-        for name, found in per_deployment.items()
-        if found
-        for kind, urls in [found]
-        for number, url in enumerate(urls, 1)
-    ]
-
-
-def _kind_and_status_urls(container: object) -> tuple[str, list[str]] | None:
-    """`kind` and `statusUrls`, or None when they are not a kind name and a list of URLs."""
-    if not isinstance(container, dict):
-        return None
-    kind, urls = container.get("kind"), container.get("statusUrls")
-    if isinstance(kind, str) and isinstance(urls, list) and urls and all(isinstance(url, str) for url in urls):
-        return kind, [str(url) for url in urls]
-    return None
-
-
-def _rollout_batches(outputs: Mapping[str, Any], instances: Sequence[Instance], stack_name: str) -> list[Batch]:
-    """Stack output aciRolloutBatches, each group matched to its instance by /status URL."""
-    by_url = {instance.status_url: instance for instance in instances}
-    batches = outputs.get(ROLLOUT_BATCHES_OUTPUT)
-    if not isinstance(batches, list) or not batches or not all(isinstance(batch, list) and batch for batch in batches):
-        raise _unusable_batches(stack_name)
-    return [
-        Batch(number, tuple(_group(entry, by_url, stack_name) for entry in batch))
-        for number, batch in enumerate(batches, 1)
-    ]
-
-
-def _group(entry: object, by_url: Mapping[str, Instance], stack_name: str) -> Group:
-    if isinstance(entry, dict):
-        urn, group_id = entry.get("urn"), ContainerGroupId.parse(entry.get("id"))
-        instance = by_url.get(str(entry.get("statusUrl")))
-        if isinstance(urn, str) and group_id is not None and instance is not None:
-            return Group(urn, group_id, instance)
-    raise _unusable_batches(stack_name)
-
-
-def _unusable_batches(stack_name: str) -> RotationError:
-    """Stacks deployed by older versions lack the output or its ids; `pulumi up` with this version adds both."""
-    return RotationError(
-        f"stack output {ROLLOUT_BATCHES_OUTPUT} of {stack_name!r} is missing or not a list of batches of "
-        "{urn, id, statusUrl} with every statusUrl in stack output containers (stacks deployed by an older "
-        f"version): run `pulumi up --yes --stack {stack_name}` once with this version, then rerun"
-    )

@@ -1,79 +1,29 @@
-"""AKS: the CSI driver syncs the vault secret into a Kubernetes Secret; a rolling restart moves pods onto it."""
+"""AKS: the CSI driver syncs the vault secret into a Kubernetes Secret; a rolling restart moves pods onto it.
+
+The pods themselves are the proof of the key in use (each must have started after the Secret took its value), and
+each pod is verified on its own: a Service would answer for one pod only.
+"""
 
 from __future__ import annotations
 
 import base64
-import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from components.catalog import AKS, STATUS_PATH
-from rotation.errors import RotationError, describe_status, one_line
+from components.catalog import AKS
+from rotation.errors import RotationError, TransientError, one_line
 from rotation.keys import fingerprint
+from rotation.kube import Json, KubernetesApi, kubernetes_errors
 from rotation.machine import Done, Step
+from rotation.pods import SpeechPod, last_data_change, selector, speech_pod
 from rotation.state import RotationState
 from rotation.status import StatusEndpoint
 from rotation.waiting import Waits
 
 PART_OF_SELECTOR = f"app.kubernetes.io/part-of={AKS.part_of}"
-STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
-
-Json = dict[str, Any]
-
-
-@contextmanager
-def kubernetes_errors(action: str) -> Iterator[None]:
-    """Turn Kubernetes client exceptions raised while doing `action` into a one-line RotationError."""
-    try:
-        yield
-    except ApiException as error:
-        raise RotationError(describe_status(action, error.status, one_line(str(error.reason)))) from None
-    except HTTPError as error:
-        raise RotationError(f"{action}: cannot reach the Kubernetes API ({one_line(str(error))})") from None
-
-
-@dataclass(frozen=True)
-class KubernetesApi:
-    """The four API server calls rotation makes, as plain JSON through the client's authenticated transport.
-
-    The typed APIs (CoreV1Api, AppsV1Api) would cost 1.5 s of imports and pydantic models for three resources.
-    `host` is read once: the client's Configuration.host scans the proxy environment on every read.
-    """
-
-    client: ApiClient
-    host: str
-
-    @classmethod
-    def of(cls, client: ApiClient) -> KubernetesApi:
-        return cls(client, client.configuration.host)
-
-    def request(self, method: str, path: str, query: Sequence[tuple[str, str]] = (), body: Json | None = None) -> bytes:
-        """The response body; raises ApiException for an error status and urllib3's HTTPError when unreachable."""
-        headers = {"Accept": "application/json"} | ({"Content-Type": STRATEGIC_MERGE_PATCH} if body else {})
-        serialized = self.client.param_serialize(
-            method,
-            path,
-            query_params=list(query),
-            header_params=headers,
-            body=body,
-            auth_settings=["BearerToken"],
-            _host=self.host,
-        )
-        response = self.client.call_api(*serialized)
-        data: bytes = response.read()  # type: ignore[no-untyped-call]
-        if not 200 <= response.status < 300:
-            raise ApiException(status=response.status, reason=response.reason)
-        return data
-
-    def json(self, method: str, path: str, query: Sequence[tuple[str, str]] = (), body: Json | None = None) -> Json:
-        document: Json = json.loads(self.request(method, path, query, body))
-        return document
 
 
 @dataclass(frozen=True)
@@ -83,13 +33,34 @@ class AksHost:
     waits: Waits
 
     def check_in_use(self, state: RotationState) -> str:
+        """The Secret must hold the vault's key and every pod must have started after it did. A pod that started
+        before holds whatever the Secret held then (e.g. a version stored by hand and synced, but never rolled
+        out); one that is terminating is waited for, since it goes away by itself."""
         deployments = self._deployments()
-        if self._synced_fingerprint() != state.value_fingerprint:
+        secret = self._secret()
+        if _key_fingerprint(secret) != state.value_fingerprint:
             raise RotationError(
                 f"Kubernetes Secret {AKS.credentials_secret} does not hold {state.active_key} "
                 "(the key in the vault secret); the containers' key is unknown, so no key was regenerated"
             )
-        return f"Secret {AKS.credentials_secret} holds {state.active_key}; {len(deployments)} Deployment(s) found"
+        changed = last_data_change(secret)
+
+        def pending() -> str | None:
+            older = [pod for pod in self._pods(deployments) if pod.started_by(changed)]
+            if running := [pod.label for pod in older if not pod.terminating]:
+                raise RotationError(
+                    f"pods {', '.join(running)} started before Secret {AKS.credentials_secret} was last synced "
+                    f"({changed:%Y-%m-%dT%H:%M:%SZ}), so they may hold a key other than {state.active_key}; no key "
+                    f"was regenerated: run `kubectl rollout restart deployment -n {self.namespace} -l "
+                    f"{PART_OF_SELECTOR}`, wait until it is rolled out, then rerun"
+                )
+            return f"{older[0].label}, which started before the sync, is terminating" if older else None
+
+        self.waits.until_done(f"pods older than Secret {AKS.credentials_secret}'s value to go", pending)
+        return (
+            f"Secret {AKS.credentials_secret} holds {state.active_key}, and every pod of the {len(deployments)} "
+            "Deployment(s) started after it took that value"
+        )
 
     def roll_steps(self, state: RotationState) -> Sequence[Step]:
         return (
@@ -107,24 +78,35 @@ class AksHost:
         )
 
     def status_endpoints(self) -> Sequence[StatusEndpoint]:
-        """Through the API server's service proxy: each Service is named after its Deployment."""
-        return [self._status_endpoint(deployment["metadata"]["name"]) for deployment in self._deployments()]
+        """Every ready pod of every Deployment, through the API server's pod proxy at its port named `http`."""
+        endpoints = []
+        for deployment in self._deployments():
+            name = deployment["metadata"]["name"]
+            ready = [pod for pod in self._pods([deployment]) if pod.ready and not pod.terminating]
+            if not ready:
+                raise TransientError(f"Deployment {name!r} has no ready pod")
+            endpoints += [self._status_endpoint(pod) for pod in ready]
+        return endpoints
 
     @property
     def _namespace_path(self) -> str:
         return f"/namespaces/{self.namespace}"
 
-    def _status_endpoint(self, service: str) -> StatusEndpoint:
-        # By the Service port's name: its number differs by kind (language identification listens on 5003).
-        path = f"/api/v1{self._namespace_path}/services/{service}:{AKS.service_port_name}/proxy{STATUS_PATH}"
+    def _status_endpoint(self, pod: SpeechPod) -> StatusEndpoint:
+        if pod.port is None:
+            raise RotationError(
+                f"pod {pod.label} has no container port named {AKS.service_port_name!r}, so its /status cannot be "
+                "reached; deploy the stack with this version (`pulumi up`), then rerun"
+            )
+        proxy = f"/api/v1{self._namespace_path}/pods/{pod.name}:{pod.port}/proxy"
 
-        def fetch() -> bytes:
+        def fetch(path: str) -> bytes:
             try:
-                return self.api.request("GET", path)
-            except (ApiException, HTTPError) as error:
+                return self.api.request("GET", proxy + path)
+            except (ApiException, HTTPError) as error:  # the pod does not answer, or not with 200
                 raise OSError(one_line(str(error))) from None
 
-        return StatusEndpoint(service, fetch)
+        return StatusEndpoint(pod.label, fetch)
 
     def _deployments(self) -> list[Json]:
         with kubernetes_errors(f"listing Deployments in namespace {self.namespace!r}"):
@@ -136,15 +118,24 @@ class AksHost:
             raise RotationError(f"no Deployments labelled {PART_OF_SELECTOR} in namespace {self.namespace!r}")
         return items
 
-    def _synced_fingerprint(self) -> str | None:
+    def _pods(self, deployments: Sequence[Json]) -> list[SpeechPod]:
+        found = []
+        for deployment in deployments:
+            name = deployment["metadata"]["name"]
+            with kubernetes_errors(f"listing the pods of Deployment {name!r}"):
+                listing = self.api.json(
+                    "GET", f"/api/v1{self._namespace_path}/pods", [("labelSelector", selector(deployment))]
+                )
+            found += [speech_pod(name, pod) for pod in listing.get("items") or []]
+        return found
+
+    def _secret(self) -> Json:
         with kubernetes_errors(f"reading Secret {AKS.credentials_secret} in namespace {self.namespace!r}"):
-            secret = self.api.json("GET", f"/api/v1{self._namespace_path}/secrets/{AKS.credentials_secret}")
-        encoded = (secret.get("data") or {}).get(AKS.api_key_data_key)
-        return None if encoded is None else fingerprint(base64.b64decode(encoded).decode())
+            return self.api.json("GET", f"/api/v1{self._namespace_path}/secrets/{AKS.credentials_secret}")
 
     def _wait_for_sync(self, state: RotationState) -> Done:
         def pending() -> str | None:
-            synced = self._synced_fingerprint() == state.value_fingerprint
+            synced = _key_fingerprint(self._secret()) == state.value_fingerprint
             return None if synced else f"Secret {AKS.credentials_secret} still holds another key"
 
         self.waits.until_done(f"the CSI driver to sync {state.active_key}", pending)
@@ -171,6 +162,11 @@ class AksHost:
 
         self.waits.until_done("the Deployments to roll out", pending)
         return Done(state, "every Deployment runs new pods that are ready")
+
+
+def _key_fingerprint(secret: Json) -> str | None:
+    encoded = (secret.get("data") or {}).get(AKS.api_key_data_key)
+    return None if encoded is None else fingerprint(base64.b64decode(encoded).decode())
 
 
 def _restart_mark(deployment: Json) -> str | None:

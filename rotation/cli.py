@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO
 
 from azure.core.credentials import TokenCredential
@@ -20,8 +21,9 @@ from rotation.aci import AciHost
 from rotation.clouds import KNOWN_CLOUDS, Cloud, resolve_cloud
 from rotation.container_groups import ContainerGroupKeys
 from rotation.errors import ActionRequiredError, RotationError
+from rotation.process import CommandRunner, ProcessRunner
 from rotation.progress import Reporter
-from rotation.stack import CommandRunner, PulumiStack, run_command
+from rotation.stack import PulumiStack
 from rotation.status import StatusTrust
 from rotation.vault import VaultSecret
 from rotation.waiting import Waits
@@ -45,7 +47,8 @@ class Runtime:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     sdk_options: Mapping[str, Any] = field(default_factory=dict)
     after_step: Callable[[str], None] = lambda _step: None
-    run_command: CommandRunner = run_command
+    run_command: CommandRunner = field(default_factory=ProcessRunner)
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 class UsageError(Exception):
@@ -136,7 +139,8 @@ def _aks_host(args: argparse.Namespace, namespace: str, waits: Waits) -> machine
     """Imported lazily: the kubernetes client is only needed (and its config only read) for AKS."""
     from kubernetes.config import ConfigException, new_client_from_config
 
-    from rotation.aks import AksHost, KubernetesApi
+    from rotation.aks import AksHost
+    from rotation.kube import KubernetesApi
 
     try:
         api_client = new_client_from_config(  # type: ignore[no-untyped-call]
@@ -149,9 +153,9 @@ def _aks_host(args: argparse.Namespace, namespace: str, waits: Waits) -> machine
 
 def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitStack) -> machine.Rotation:
     cloud = resolve_cloud(args.cloud, args.arm_endpoint, args.authority, not args.no_verify_vault_challenge)
-    stack = PulumiStack.find(args.stack, args.project_dir, runtime.run_command) if args.stack else None
-    target = Target.resolve(args, stack)
     waits = replace(runtime.waits, poll_interval=args.poll_interval, timeout=args.timeout)
+    stack = PulumiStack.find(args.stack, args.project_dir, runtime.run_command, waits) if args.stack else None
+    target = Target.resolve(args, stack)
     if target.host == "aci" and stack is None:
         raise RotationError("ACI needs --stack: the stack injects the key into the containers")
     credential = runtime.credential(cloud)

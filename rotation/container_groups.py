@@ -42,13 +42,13 @@ class ContainerGroupKeys:
 
     client: CognitiveServicesManagementClient
 
-    def key_name(self, group: ContainerGroupId) -> KeyName | None:
-        """The key the group runs with; None when it has no tag (deployed by a version older than the tag)."""
+    def key_name(self, group: ContainerGroupId, missing_advice: str) -> KeyName | None:
+        """The key the group runs with; None when it has no tag (deployed by a version older than the tag).
+        `missing_advice` says what to do if the group does not exist."""
         advice = {
             403: f"grant Reader on resource group {group.resource_group} (Microsoft.ContainerInstance/containerGroups"
             "/read): the rotation reads each group's key from its tags",
-            404: "stack output aciRolloutBatches names a group that does not exist: `pulumi refresh` and `pulumi up` "
-            "the stack, then rerun",
+            404: missing_advice,
         }
         request = HttpRequest("GET", group.arm_id, params={"api-version": CONTAINER_INSTANCE_API_VERSION})
         with azure_errors(f"reading container group {group.name!r} in resource group {group.resource_group}", advice):

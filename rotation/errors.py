@@ -6,9 +6,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from azure.core.exceptions import (
+    AzureError,
     HttpResponseError,
     ResourceNotFoundError,
     ServiceRequestError,
+    ServiceResponseError,
 )
 
 MAX_DETAIL_CHARS = 300
@@ -16,6 +18,15 @@ MAX_DETAIL_CHARS = 300
 
 class RotationError(Exception):
     """A failure the operator can act on; its message is printed as is."""
+
+
+class TransientError(RotationError):
+    """A failure that may pass by itself (HTTP 5xx or 429, a connection that failed): a wait retries what raised it
+    until its deadline instead of stopping at the first one."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what the operator has to know about what it interrupted (e.g. a cancelled `pulumi up`)."""
 
 
 class ActionRequiredError(Exception):
@@ -68,5 +79,12 @@ def azure_errors(action: str, advice: Mapping[int, str] | None = None) -> Iterat
         raise RotationError(
             f"{action}: cannot reach the service, check that it exists ({one_line(str(error))})"
         ) from None
+    except ServiceResponseError as error:
+        raise RotationError(
+            f"{action}: the connection broke after the request was sent, so it may or may not have taken effect "
+            f"({one_line(str(error))})"
+        ) from None
+    except AzureError as error:  # e.g. a reply that does not decode
+        raise RotationError(f"{action}: {type(error).__name__} ({one_line(str(error))})") from None
     except ValueError as error:  # the SDKs' own checks, e.g. a Key Vault challenge for another domain
         raise RotationError(f"{action}: {one_line(str(error))}") from None

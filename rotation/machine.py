@@ -123,7 +123,7 @@ class Rotation:
         return Done(state, f"stack {self.stack.name!r} now selects {state.active_key}")
 
     def _verify(self, state: RotationState) -> Done:
-        return Done(state, wait_until_valid(self.host.status_endpoints(), self.waits))
+        return Done(state, wait_until_valid(self.host.status_endpoints, self.waits))
 
     def _retag(self, state: RotationState) -> Done:
         updated = self.vault.retag(state.advanced(self.now()))

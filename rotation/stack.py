@@ -5,23 +5,17 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
-import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rotation.errors import RotationError, one_line
 from rotation.keys import KeyName
+from rotation.process import CommandRunner
+from rotation.waiting import Waits
 
 ACTIVE_KEY_CONFIG_PATH = "speech.activeKey"
 ACTIVE_KEY_OUTPUT = "activeKey"
-
-#: Runs a command in a directory; tests swap in the fake Pulumi in-process to skip process start-up.
-CommandRunner = Callable[[Sequence[str], str], "subprocess.CompletedProcess[str]"]
-
-
-def run_command(command: Sequence[str], cwd: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(command), cwd=cwd, capture_output=True, text=True, check=False)
 
 
 @dataclass
@@ -34,19 +28,24 @@ class PulumiStack:
     name: str
     project_dir: str
     executable: str | None
-    runner: CommandRunner = run_command
+    runner: CommandRunner
+    waits: Waits
     _outputs: Mapping[str, Any] | None = field(default=None, init=False, repr=False)
 
     @classmethod
-    def find(cls, name: str, project_dir: str, runner: CommandRunner = run_command) -> PulumiStack:
-        return cls(name, project_dir, shutil.which("pulumi"), runner)
+    def find(cls, name: str, project_dir: str, runner: CommandRunner, waits: Waits) -> PulumiStack:
+        return cls(name, project_dir, shutil.which("pulumi"), runner, waits)
 
     def set_active_key_command(self, key: KeyName) -> list[str]:
         return ["pulumi", "config", "set", "--path", ACTIVE_KEY_CONFIG_PATH, key.value, "--stack", self.name]
 
     def up_command(self, targets: Sequence[str] = ()) -> list[str]:
         """With `targets` (resource URNs), Pulumi updates only those resources and leaves the rest as they are."""
-        return ["pulumi", "up", "--yes", "--stack", self.name, *(arg for urn in targets for arg in ("--target", urn))]
+        return ["pulumi", "up", "--yes", "--stack", self.name, *_targeting(targets)]
+
+    def refresh_command(self, targets: Sequence[str]) -> list[str]:
+        """Reads the targeted resources back from Azure (e.g. one deleted by hand), changing nothing there."""
+        return ["pulumi", "refresh", "--yes", "--stack", self.name, *_targeting(targets)]
 
     def printable(self, command: Sequence[str]) -> str:
         return f"cd {shlex.quote(self.project_dir)} && {shlex.join(command)}"
@@ -87,7 +86,7 @@ class PulumiStack:
         if self.executable is None:
             raise RotationError("the Pulumi CLI is not installed (pulumi is not on PATH)")
         try:
-            completed = self.runner([self.executable, *command[1:]], self.project_dir)
+            completed = self.runner([self.executable, *command[1:]], self.project_dir, self.waits)
         except OSError as error:
             raise RotationError(f"cannot run {shlex.join(command)}: {error.strerror}") from None
         if completed.returncode != 0:
@@ -95,3 +94,7 @@ class PulumiStack:
             detail = one_line(lines[-1]) if lines else f"exit code {completed.returncode}"
             raise RotationError(f"`{shlex.join(command)}` failed: {detail}")
         return completed.stdout
+
+
+def _targeting(urns: Sequence[str]) -> list[str]:
+    return [arg for urn in urns for arg in ("--target", urn)]

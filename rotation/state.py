@@ -86,6 +86,14 @@ class RotationState:
     def from_tags(cls, tags: Mapping[str, str], version: str, value_fingerprint: str) -> RotationState:
         if KEY_NAME_TAG not in tags:
             raise RotationError(f"the secret has no {KEY_NAME_TAG} tag, so the key in use is unknown")
+        in_flight = [tag for tag in (PREVIOUS_KEY_TAG, STARTED_AT_TAG) if tag in tags]
+        if PHASE_TAG not in tags and in_flight:
+            raise RotationError(
+                f"secret tag {PHASE_TAG} is missing on version {version}, but {' and '.join(in_flight)} say a "
+                "rotation is in flight (the tag was removed by hand?), so which keys the containers use is unclear "
+                f"and nothing was changed: set tag {PHASE_TAG}=rolling on that version (always safe: both keys stay "
+                "valid until every container is verified on the new one), then rerun"
+            )
         phase_text = tags.get(PHASE_TAG, Phase.IDLE.value)
         try:
             phase = Phase(phase_text)

@@ -1,4 +1,4 @@
-"""The containers' /status endpoint, which validates the API key against Azure."""
+"""The containers' /status endpoint, which validates the API key against Azure, and their readiness."""
 
 from __future__ import annotations
 
@@ -10,24 +10,54 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
-from rotation.errors import RotationError
+from components.catalog import STATUS_PATH
+from rotation.errors import RotationError, one_line
 from rotation.waiting import Waits
 
 VALID_STATUS = "valid"
+INVALID_STATUS = "invalid"
 STATUS_REQUEST_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
 class StatusEndpoint:
-    """One container's /status; `fetch` returns the body or raises OSError (HTTP and network failures)."""
+    """One container's /status, and its readiness when that is not known otherwise.
+
+    `fetch` GETs a path of the container and returns the body, or raises OSError (HTTP and network failures).
+    `ready_paths`: checked before /status, any one answering 200 means ready. /status may answer while the model
+    still loads, so a restarted container counts as serving again only once it is ready. Empty when readiness is
+    known otherwise (a Kubernetes pod's Ready condition).
+    """
 
     label: str
-    fetch: Callable[[], bytes]
+    fetch: Callable[[str], bytes]
+    ready_paths: tuple[str, ...] = ()
 
     def problem(self) -> str | None:
-        """None when the container reports its key valid, else what it reports instead."""
+        """None when the container is ready and reports its key valid, else what it reports instead."""
+        not_ready = self._not_ready()
+        if not_ready is not None:
+            return f"{self.label}: not ready ({not_ready})"
+        return self._status_problem()
+
+    def rejects_key(self) -> bool:
+        """Whether /status answers that the key is invalid (not merely that it cannot answer yet)."""
+        problem = self._status_problem()
+        return problem is not None and problem.lower().endswith(f"apistatus {INVALID_STATUS}")
+
+    def _not_ready(self) -> str | None:
+        failures = []
+        for path in self.ready_paths:
+            try:
+                self.fetch(path)
+                return None
+            except OSError as error:
+                failures.append(f"{path}: {error}")
+        return "; ".join(failures) or None
+
+    def _status_problem(self) -> str | None:
         try:
-            body = self.fetch()
+            body = self.fetch(STATUS_PATH)
         except OSError as error:
             return f"{self.label}: /status unreachable ({error})"
         try:
@@ -84,11 +114,15 @@ def _system_trust_store() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def http_status_endpoint(label: str, url: str, trust: StatusTrust) -> StatusEndpoint:
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+def http_status_endpoint(
+    label: str, status_url: str, trust: StatusTrust, ready_paths: tuple[str, ...]
+) -> StatusEndpoint:
+    """A container reached over HTTP(S) where its /status URL says: its other paths are beside /status."""
+    parts = urlsplit(status_url)
+    prefix = parts.path.removesuffix(STATUS_PATH)
 
-    def fetch() -> bytes:
+    def fetch(path: str) -> bytes:
+        url = f"{parts.scheme}://{parts.netloc}{prefix}{path}"
         connection = (
             http.client.HTTPSConnection(
                 parts.hostname or "", parts.port, timeout=STATUS_REQUEST_TIMEOUT_S, context=trust.context
@@ -100,27 +134,32 @@ def http_status_endpoint(label: str, url: str, trust: StatusTrust) -> StatusEndp
             connection.connect()
             if isinstance(connection.sock, ssl.SSLSocket):
                 trust.check(label, url, connection.sock.getpeercert(binary_form=True))
-            connection.request("GET", target)
+            connection.request("GET", prefix + path)
             response = connection.getresponse()
             body = response.read()
         except ssl.SSLCertVerificationError as error:
             raise RotationError(
                 f"{label}: the certificate of {url} is not trusted by {trust.source} ({error.verify_message})"
             ) from None
+        except http.client.HTTPException as error:  # an answer that is not HTTP, or one cut short
+            raise OSError(f"not HTTP: {type(error).__name__} {one_line(str(error))}") from None
         finally:
             connection.close()
         if response.status != 200:
             raise OSError(f"HTTP {response.status} {response.reason}")
         return body
 
-    return StatusEndpoint(label, fetch)
+    return StatusEndpoint(label, fetch, ready_paths)
 
 
-def wait_until_valid(endpoints: Sequence[StatusEndpoint], waits: Waits) -> str:
-    """Waits until every container reports its key valid; containers may still be starting."""
+def wait_until_valid(endpoints: Callable[[], Sequence[StatusEndpoint]], waits: Waits) -> str:
+    """Waits until every container is ready and reports its key valid; containers may still be starting.
+    `endpoints` is asked again at every poll: pods come and go (it may raise TransientError meanwhile)."""
+    found: list[StatusEndpoint] = []
 
     def first_problem() -> str | None:
-        return next((problem for endpoint in endpoints if (problem := endpoint.problem())), None)
+        found[:] = endpoints()
+        return next((problem for endpoint in found if (problem := endpoint.problem())), None)
 
     waits.until_done("every container's /status to report the key valid", first_problem)
-    return f"{len(endpoints)} container(s) report the key valid: {', '.join(e.label for e in endpoints)}"
+    return f"{len(found)} container(s) report the key valid: {', '.join(e.label for e in found)}"

@@ -4,13 +4,17 @@
 to the groups named by `--target` URNs only if any are given (the fake cloud tags each group with the key's name
 in the same update), and then publishes it as the stack output `activeKey` unless targeted: a targeted update
 leaves the stack's outputs as they were, unless the stack says `targeted_up_refreshes_outputs` (Pulumi does not
-promise either, and the rotation must be safe both ways). Most tests call `main`
-in-process (process start-up costs more than the rest of a command); one runs it as the `pulumi` executable.
+promise either, and the rotation must be safe both ways). An `up` numbered in `hang_ups` locks the stack and
+hangs like one stuck on a resource: the first SIGINT cancels it gracefully (unlocked, exit 255), unless
+`ignore_sigint` makes it a process only SIGKILL stops (the stack stays locked). Most tests call `main`
+in-process (process start-up costs more than the rest of a command); a few run it as the `pulumi` executable.
 """
 
 import json
 import os
+import signal
 import sys
+import time
 
 
 def main(argv: list[str], path: str) -> int:
@@ -30,9 +34,16 @@ def main(argv: list[str], path: str) -> int:
             _save(path, stack)
             print("error: update failed: container group is busy", file=sys.stderr)
             return 255
+        if ups in stack.get("hang_ups", []):
+            _hang(path, stack)
         key = stack["config"]["activeKey"]
         targets = [argv[i + 1].rsplit("::", 1)[1] for i, arg in enumerate(argv) if arg == "--target"]
-        _post(stack["deploy_url"], {"activeKey": key, "instances": targets or None})
+        try:
+            _post(stack["deploy_url"], {"activeKey": key, "instances": targets or None})
+        except OSError as error:
+            _save(path, stack)
+            print(f"error: {error}", file=sys.stderr)
+            return 255
         if not targets or stack["targeted_up_refreshes_outputs"]:
             stack["outputs"]["activeKey"] = key
     else:
@@ -40,6 +51,20 @@ def main(argv: list[str], path: str) -> int:
         return 255
     _save(path, stack)
     return 0
+
+
+def _hang(path: str, stack: dict[str, object]) -> None:
+    def cancel(_signal: int, _frame: object) -> None:
+        stack["locked"] = False
+        _save(path, stack)
+        print("error: update canceled", file=sys.stderr)
+        sys.exit(255)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN if stack.get("ignore_sigint") else cancel)
+    stack["locked"], stack["hanging_pid"] = True, os.getpid()
+    _save(path, stack)
+    while True:
+        time.sleep(0.01)
 
 
 def _post(url: str, document: object) -> None:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from azure.identity import ClientSecretCredential
 
 from rotation.cli import Runtime, main
 from rotation.clouds import Cloud
-from rotation.stack import run_command
+from rotation.process import ProcessRunner
 from rotation.waiting import Waits
 from tests.rotation import fake_pulumi
 from tests.rotation.rotation_fake_cloud import (
@@ -30,6 +31,7 @@ from tests.rotation.rotation_fake_cloud import (
     ACI_DEPLOYMENTS,
     ACI_GROUP_PREFIX,
     KUBE_TOKEN,
+    LEASE_SECRET_NAME,
     NAMESPACE,
     SECRET_NAME,
     TENANT,
@@ -40,6 +42,8 @@ from tests.rotation.rotation_fake_cloud import (
 
 STACK = "prod"
 FAST_WAITS = ("--poll-interval", "0.001", "--timeout", "2")
+#: The real `pulumi` process runner, with short graces so a test of a hanging `pulumi` takes a fraction of a second.
+PULUMI_PROCESS = ProcessRunner(cancel_grace=0.3, stop_grace=0.1)
 
 
 def aci_urn(instance: str) -> str:
@@ -118,6 +122,8 @@ class Rotator:
     pulumi_in_process: bool = True
     outcomes: list[Outcome] = field(default_factory=list)
     credentials: dict[str, TokenCredential] = field(default_factory=dict)
+    sdk_retries: int = 0
+    clock_offset: timedelta = timedelta()
 
     @property
     def cloud(self) -> FakeCloudServer:
@@ -238,11 +244,16 @@ class Rotator:
         return self.credentials[cloud.authority]
 
     def sdk_options(self) -> dict[str, Any]:
-        """No retries, so an injected failure reaches the command; connections shared across runs."""
+        """No retries unless the test asks for them (without waiting between them), so an injected failure reaches
+        the command; connections shared across runs."""
         transport = RequestsTransport(
             session=self.bench.http, session_owner=False, connection_verify=self.bench.ca_file, use_env_settings=False
         )
-        return {"retry_total": 0, "transport": transport}
+        return {"retry_total": self.sdk_retries, "retry_backoff_factor": 0, "transport": transport}
+
+    def now(self) -> datetime:
+        """The wall clock this test's runs see (the lease's): real time, moved on by `clock_offset`."""
+        return datetime.now(UTC) + self.clock_offset
 
     def run(
         self,
@@ -258,14 +269,15 @@ class Rotator:
             stderr=stderr,
             sdk_options=self.sdk_options(),
             after_step=after_step,
-            run_command=self._in_process_pulumi if self.pulumi_in_process else run_command,
+            run_command=self._in_process_pulumi if self.pulumi_in_process else PULUMI_PROCESS,
+            now=self.now,
         )
         code = main(list(args), runtime)
         outcome = Outcome(code, stdout.getvalue(), stderr.getvalue())
         self.outcomes.append(outcome)
         return outcome
 
-    def _in_process_pulumi(self, command: Sequence[str], cwd: str) -> subprocess.CompletedProcess[str]:
+    def _in_process_pulumi(self, command: Sequence[str], cwd: str, _waits: Waits) -> subprocess.CompletedProcess[str]:
         stdout, stderr = io.StringIO(), io.StringIO()
         with redirect_stdout(stdout), redirect_stderr(stderr):
             code = fake_pulumi.main(list(command[1:]), str(self.stack_file))
@@ -276,7 +288,7 @@ class Rotator:
         `pulumi up --target`, waits until that batch's /status answers (here: its groups finish loading)."""
         for printed in commands:
             directory, command = printed.removeprefix("cd ").split(" && ")
-            completed = self._in_process_pulumi(shlex.split(command), shlex.split(directory)[0])
+            completed = self._in_process_pulumi(shlex.split(command), shlex.split(directory)[0], Waits())
             assert completed.returncode == 0, completed.stderr
             self.world.finish_restarts()
 
@@ -319,6 +331,12 @@ class Rotator:
         assert world.downtime == list(downtime)
         assert world.latest["tags"]["speech-key-name"] == expected
         assert world.latest["tags"]["rotation-phase"] == "idle"
-        assert all(world.key_valid(key) for key in world.keys_in_use())
+        assert all(world.key_valid(key) for key in world.running_keys().values())
         assert world.regenerated[-1] != expected, "the previous key is regenerated last"
         self.assert_no_key_printed()
+        self.assert_lease_released()
+
+    def assert_lease_released(self) -> None:
+        """Every lease a run took has expired (a run releases its lease by expiring it as it ends)."""
+        for version in self.world.secrets.get(LEASE_SECRET_NAME, []):
+            assert datetime.fromisoformat(version["tags"]["rotation-lease-expires-at"]) <= self.now(), version

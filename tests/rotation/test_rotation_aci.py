@@ -33,7 +33,8 @@ def test_without_apply_it_prints_the_batch_commands_in_order_and_pauses_then_a_r
         *(f"pulumi {up}" for up in BATCH_UPS),
         f"pulumi {FINAL_UP}",
     ]
-    assert "after each `pulumi up --target`, wait until every statusUrl of that batch" in action["reason"]
+    assert "after each `pulumi up --target`, wait until every group of that batch" in action["reason"]
+    assert "answers /ready (neural text to speech 3.10+: /synthesize/health)" in action["reason"]
     assert aci.world.regenerated == ["Key2"]
     assert aci.world.latest["tags"]["rotation-phase"] == "rolling"
 
@@ -66,18 +67,26 @@ def test_with_apply_it_runs_the_pulumi_executable_and_finishes_in_one_run(aci: R
     assert aci.stack()["config"]["activeKey"] == "Key2"
 
 
-def test_each_batch_is_restarted_only_once_the_previous_one_reports_the_key_valid(aci: Rotator) -> None:
+def test_each_batch_is_restarted_only_once_the_previous_one_is_ready_and_reports_the_key_valid(aci: Rotator) -> None:
+    """/status answers while the model still loads: only readiness (/ready, or neural TTS's /synthesize/health)
+    says a group serves again, so the next batch waits for both."""
     aci.world.restart_polls = 3  # the model loads for a while after each restart
 
     outcome = aci.run([*aci.stack_args(), "--apply"])
 
     assert outcome.code == 0, outcome.text
-    aci.assert_rotated()  # including: no kind ever had every group restarting at once
+    aci.assert_rotated()  # including: no deployment ever had every group loading at once
     assert _ups(aci) == [*BATCH_UPS, FINAL_UP]
     log = aci.world.aci_log
     second_batch = log.index("restart en-us-2")
     assert log[:2] == ["restart en-us-1", "restart neural-text-to-speech-1"]
-    assert {"valid en-us-1", "valid neural-text-to-speech-1"} <= set(log[:second_batch])
+    first_batch_checks = {
+        "ready en-us-1",
+        "valid en-us-1",
+        "ready neural-text-to-speech-1",
+        "valid neural-text-to-speech-1",
+    }
+    assert first_batch_checks <= set(log[:second_batch])
     assert log[second_batch : second_batch + 2] == ["restart en-us-2", "restart neural-text-to-speech-2"]
     assert not any(entry.startswith("restart") for entry in log[second_batch + 2 :]), "the final up restarts none"
 
@@ -116,7 +125,8 @@ def test_a_batch_that_does_not_come_up_stops_the_rollout_and_a_rerun_finishes_it
     assert outcome.code == 1
     assert (
         "timed out after 10s" in outcome.stderr
-        and "neural-text-to-speech #1: /status unreachable (HTTP 503" in outcome.stderr
+        and "neural-text-to-speech #1: not ready (/ready: HTTP 404 Not Found; /synthesize/health: HTTP 503"
+        in outcome.stderr
     )
     assert _ups(aci) == BATCH_UPS[:1], "the next batch waits"
     assert aci.world.regenerated == ["Key2"]
@@ -292,3 +302,26 @@ def test_a_rerun_after_an_interrupted_batch_applies_exactly_the_batches_whose_gr
     assert aci.world.regenerated == ["Key2", "Key1"]
     final_up = [] if targeted_up_refreshes_outputs else [FINAL_UP]  # a refreshed activeKey leaves nothing to do
     assert _ups(aci) == [*BATCH_UPS, *final_up], "each batch once: a rolled batch is not applied again"
+
+
+def test_a_group_deleted_mid_rollout_is_pointed_to_a_targeted_refresh_and_up_of_that_group(aci: Rotator) -> None:
+    """An untargeted `pulumi up` would restart every replica at once; only the deleted group needs one."""
+
+    def interrupt(step: str) -> None:
+        if step == "roll-batch-1":
+            raise KeyboardInterrupt
+
+    assert aci.run([*aci.stack_args(), "--apply"], after_step=interrupt).code == 130
+    del aci.world.aci_keys["en-us-2"], aci.world.aci_key_tags["en-us-2"]
+
+    outcome = aci.run([*aci.stack_args(), "--apply"])
+
+    assert outcome.code == 1, outcome.text
+    urn = aci_urn("en-us-2")
+    assert f"`pulumi refresh --yes --stack {STACK} --target {urn}`" in outcome.stderr
+    assert f"then `pulumi up --yes --stack {STACK} --target {urn}`" in outcome.stderr
+    assert f"`pulumi up --yes --stack {STACK}`" not in outcome.stderr
+    aci.world.aci_keys["en-us-2"] = aci.world.keys["Key1"]  # what the targeted refresh and up bring back
+    aci.world.deploy_aci("Key2", ["en-us-2"])
+    assert aci.run([*aci.stack_args(), "--apply"]).code == 0
+    aci.assert_rotated()

@@ -18,7 +18,7 @@ def test_rotation_moves_containers_to_the_other_key_and_regenerates_the_old_one_
     assert outcome.code == 0, outcome.text
     aks.assert_rotated()
     assert aks.world.regenerated == ["Key2", "Key1"]
-    assert {d.pod_key for d in aks.world.deployments.values()} == {aks.world.keys["Key2"]}
+    assert {pod.key for pod in aks.world.pods} == {aks.world.keys["Key2"]}
     events = outcome.events()
     assert events[0] == {"event": "state", "phase": "idle", "activeKey": "Key1", "previousKey": None}
     assert events[-1]["event"] == "result" and events[-1]["status"] == "complete"
