@@ -57,7 +57,8 @@ def test_the_add_on_may_read_the_certificate_before_the_ingress_exists(ingress_p
     ]
     assert grant.get("principalId") == identity
     assert grant.get("scope") == ingress_plan.one("azure-native:keyvault:Vault").id
-    assert grant.urn in ingress_plan.one("kubernetes:networking.k8s.io/v1:Ingress").dependencies
+    (wait,) = [r for r in ingress_plan.of_type("time:index/sleep:Sleep") if grant.urn in r.dependencies]
+    assert wait.urn in ingress_plan.one("kubernetes:networking.k8s.io/v1:Ingress").dependencies
     assert cluster.get("ingressProfile.webAppRouting.enabled") is True
     assert cluster.get("ingressProfile.webAppRouting.nginx.defaultIngressControllerType") == "External"
 
@@ -145,8 +146,25 @@ def test_preflight_job_checks_billing_from_the_speech_pool_without_a_literal_key
 
 
 def test_preflight_false_registers_no_job(variant_plan: offline.Plan, aks_plan: offline.Plan) -> None:
-    assert len(aks_plan.of_type("kubernetes:batch/v1:Job")) == 1
-    assert variant_plan.of_type("kubernetes:batch/v1:Job") == []
+    assert [j.get("metadata.name") for j in aks_plan.of_type("kubernetes:batch/v1:Job")] == [JOB_NAME]
+    assert [j.get("metadata.name") for j in variant_plan.of_type("kubernetes:batch/v1:Job")] == [
+        "speech-certificate-check"  # the variant has an ingress; its certificate is checked, billing is not
+    ]
+
+
+def test_the_ingress_waits_for_its_certificate_to_be_in_the_vault(ingress_plan: offline.Plan) -> None:
+    """Nothing in ARM creates a Key Vault certificate: a missing one fails pulumi up with what to do, instead of an
+    ingress that silently serves the controller's default certificate."""
+    (check,) = [j for j in ingress_plan.of_type("kubernetes:batch/v1:Job") if "certificate" in j.name]
+    pod = check.get("spec.template.spec")
+    (container,) = pod["containers"]
+    script = container["command"][-1]
+    assert '--federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")"' in script  # the pods' workload identity
+    assert "az keyvault secret show" in script and "--name speech-wildcard" in script
+    assert "az keyvault certificate import" in script and "exit 1" in script  # the message says what to do
+    assert check.get("spec.template.metadata.labels")["azure.workload.identity/use"] == "true"
+    assert check.get("metadata.annotations")["pulumi.com/replaceUnready"] == "true"  # checked again next time
+    assert check.urn in ingress_plan.one("kubernetes:networking.k8s.io/v1:Ingress").dependencies
 
 
 def test_one_network_policy_covers_every_speech_pod_in_and_out(aks_plan: offline.Plan) -> None:

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
+from components.aks.certificate_gate import certificate_gate
 from components.aks.cluster import AksCluster, SpeechNodePool
 from components.aks.credentials import SpeechCredentials
 from components.aks.drain import grace_period_seconds
@@ -110,6 +111,16 @@ class AksHost(pulumi.ComponentResource):
                 f"{name}-preflight", self.namespace, pool, credentials, provider, pulumi.ResourceOptions(parent=self)
             )
         if settings.ingress is not None:
+            certificate_ready = certificate_gate(
+                name,
+                settings.ingress.certificate_name,
+                inputs.vault,
+                self.namespace,
+                pool,
+                credentials,
+                provider,
+                self,
+            )
             ingress = SpeechIngress(
                 f"{name}-ingress",
                 settings.ingress,
@@ -119,6 +130,7 @@ class AksHost(pulumi.ComponentResource):
                 cluster.ingress_identity,
                 provider,
                 inputs.stream_budget_seconds,
+                certificate_ready,
                 pulumi.ResourceOptions(parent=self),
             )
             hosts = {deployment: pulumi.Output.from_input(host) for deployment, host in ingress.hosts.items()}

@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks.pods import PORT_NAME
 from components.azure import roles
+from components.azure.propagation import propagated
 from components.config.model import ContainerConfig, IngressConfig
 from components.hosting import VaultRef
 
@@ -42,6 +43,7 @@ class SpeechIngress(pulumi.ComponentResource):
         add_on_identity: pulumi.Output[str],
         provider: k8s.Provider,
         stream_budget_seconds: int,
+        certificate_ready: pulumi.Resource,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("speech-containers:aks:SpeechIngress", name, None, opts)
@@ -53,6 +55,8 @@ class SpeechIngress(pulumi.ComponentResource):
             vault.id,
             self,
         )
+        # The add-on's identity reads the certificate itself: 403 until its new role propagates.
+        readable = propagated(f"{name}-certificate-propagation", [reader], self)
         self.hosts = {c.name: host_of(c, settings) for c in containers}
         timeout = str(stream_budget_seconds)
         k8s.networking.v1.Ingress(
@@ -91,6 +95,6 @@ class SpeechIngress(pulumi.ComponentResource):
                     for deployment, host in self.hosts.items()
                 ],
             },
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[reader]),
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[readable, certificate_ready]),
         )
         self.register_outputs({"hosts": self.hosts})

@@ -1,0 +1,92 @@
+"""A certificate the ingress needs, checked before the ingress relies on it.
+
+The ingress reads its certificate from the stack's vault, but nothing in ARM creates a Key Vault certificate (it is
+a data-plane object), so a vault created in this `pulumi up` has none until someone imports it; the ingress would
+then serve the controller's default certificate and `pulumi up` would still succeed. So a Job, with the Speech
+pods' workload identity (it reads the vault's secrets; a certificate's secret has the certificate's name), asks
+the vault for it first and fails with what to do; the ingress waits for the Job. `pulumi.com/replaceUnready` runs
+the check again on the next `pulumi up` once the certificate is imported.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import catalog
+from components.aks.cluster import SpeechNodePool
+from components.aks.credentials import SpeechCredentials
+from components.aks.pods import resources, speech_pod
+from components.hosting import VaultRef
+
+JOB_NAME: Final = "speech-certificate-check"
+DEADLINE_SECONDS: Final = 300
+#: The Azure Workload Identity webhook injects the federated token and client id into pods with this label.
+WORKLOAD_IDENTITY_LABEL: Final = "azure.workload.identity/use"
+
+
+def check_command(certificate: str) -> list[str]:
+    """Sign in with the pod's federated token, then read the certificate's secret; say what to do when absent."""
+    script = (
+        'az login --service-principal -u "$AZURE_CLIENT_ID" -t "$AZURE_TENANT_ID"'
+        ' --federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --allow-no-subscriptions -o none'
+        f' && az keyvault secret show --vault-name "$VAULT" --name {certificate} --query id -o none'
+        f" || {{ echo \"certificate '{certificate}' is not in vault $VAULT (or cannot be read): import it with"
+        f" az keyvault certificate import --vault-name $VAULT -n {certificate} -f <your.pfx>, then run pulumi up"
+        ' again" >&2; exit 1; }'
+    )
+    return ["/bin/sh", "-c", script]
+
+
+def certificate_gate(
+    name: str,
+    certificate: str,
+    vault: VaultRef,
+    namespace: pulumi.Input[str],
+    pool: SpeechNodePool,
+    credentials: SpeechCredentials,
+    provider: k8s.Provider,
+    parent: pulumi.Resource,
+) -> k8s.batch.v1.Job:
+    """The Job that fails unless `certificate` is in the vault; depend on it to use the certificate."""
+    facts = catalog.PREFLIGHT  # the same Azure CLI image and size as the billing preflight
+    container: k8s.core.v1.ContainerArgsDict = {
+        "name": "certificate-check",
+        "image": facts.image,
+        "command": check_command(certificate),
+        "env": [{"name": "VAULT", "value": vault.name}],
+        "resources": resources(facts.size),
+    }
+    pod = speech_pod(pool, credentials.service_account_name, [], container)
+    pod["restart_policy"] = "Never"
+    labels = {
+        "app.kubernetes.io/name": JOB_NAME,
+        "app.kubernetes.io/part-of": catalog.AKS.part_of,
+        WORKLOAD_IDENTITY_LABEL: "true",
+    }
+    return k8s.batch.v1.Job(
+        f"{name}-certificate-check",
+        metadata={
+            "name": JOB_NAME,
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": {
+                "pulumi.com/replaceUnready": "true",
+                "pulumi.com/timeoutSeconds": str(DEADLINE_SECONDS * 2),
+            },
+        },
+        spec={
+            "backoff_limit": 1,
+            "active_deadline_seconds": DEADLINE_SECONDS,
+            "template": {"metadata": {"labels": labels}, "spec": pod},
+        },
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            provider=provider,
+            depends_on=credentials.pod_prerequisites,
+            replace_on_changes=["spec"],
+            delete_before_replace=True,
+        ),
+    )
