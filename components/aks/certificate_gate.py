@@ -18,7 +18,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
-from components.aks.pods import resources, speech_pod
+from components.aks.pods import one_shot_job, resources, speech_pod
 from components.hosting import VaultRef
 
 JOB_NAME: Final = "speech-certificate-check"
@@ -59,34 +59,18 @@ def certificate_gate(
         "env": [{"name": "VAULT", "value": vault.name}],
         "resources": resources(facts.size),
     }
-    pod = speech_pod(pool, credentials.service_account_name, [], container)
-    pod["restart_policy"] = "Never"
     labels = {
         "app.kubernetes.io/name": JOB_NAME,
         "app.kubernetes.io/part-of": catalog.AKS.part_of,
         WORKLOAD_IDENTITY_LABEL: "true",
     }
-    return k8s.batch.v1.Job(
+    return one_shot_job(
         f"{name}-certificate-check",
-        metadata={
-            "name": JOB_NAME,
-            "namespace": namespace,
-            "labels": labels,
-            "annotations": {
-                "pulumi.com/replaceUnready": "true",
-                "pulumi.com/timeoutSeconds": str(DEADLINE_SECONDS * 2),
-            },
-        },
-        spec={
-            "backoff_limit": 1,
-            "active_deadline_seconds": DEADLINE_SECONDS,
-            "template": {"metadata": {"labels": labels}, "spec": pod},
-        },
-        opts=pulumi.ResourceOptions(
-            parent=parent,
-            provider=provider,
-            depends_on=credentials.pod_prerequisites,
-            replace_on_changes=["spec"],
-            delete_before_replace=True,
-        ),
+        JOB_NAME,
+        namespace,
+        labels,
+        speech_pod(pool, credentials.service_account_name, [], container),
+        DEADLINE_SECONDS,
+        1,
+        pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=credentials.pod_prerequisites),
     )

@@ -19,7 +19,7 @@ import pulumi_kubernetes as k8s
 
 from components import catalog
 from components.aks.cluster import SpeechNodePool
-from components.aks.pods import CONTAINER_SECURITY, speech_container, speech_pod
+from components.aks.pods import CONTAINER_SECURITY, one_shot_job, speech_container, speech_pod
 from components.config.model import ContainerConfig
 
 #: A Job that has not finished in time fails (and so does `pulumi up`): download plus loading, and a margin.
@@ -56,25 +56,8 @@ def model_download_job(
         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "32Mi"}},
     }
     pod = speech_pod(pool, service_account, volumes, waiter)
-    pod["restart_policy"] = "Never"
     pod["init_containers"] = [
         {**speech_container(container, mounts), "restart_policy": "Always", "security_context": CONTAINER_SECURITY}
     ]
-    return k8s.batch.v1.Job(
-        f"{name}-model-download",
-        metadata={
-            "name": job_name,
-            "namespace": namespace,
-            "labels": labels,
-            "annotations": {"pulumi.com/replaceUnready": "true", "pulumi.com/timeoutSeconds": str(DEADLINE_SECONDS)},
-        },
-        spec={
-            "backoff_limit": 1,
-            "active_deadline_seconds": DEADLINE_SECONDS,
-            "template": {"metadata": {"labels": labels}, "spec": pod},
-        },
-        # A Job's pod template cannot change: a changed image or setting is a new Job.
-        opts=pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(replace_on_changes=["spec"], delete_before_replace=True)
-        ),
-    )
+    # One try: a download that failed once is retried by the next `pulumi up`, not behind its back.
+    return one_shot_job(f"{name}-model-download", job_name, namespace, labels, pod, DEADLINE_SECONDS, 0, opts)

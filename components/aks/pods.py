@@ -157,3 +157,39 @@ def speech_container(
         "resources": resources(container.size),
         "volume_mounts": mounts,
     }
+
+
+def one_shot_job(
+    name: str,
+    job_name: str,
+    namespace: pulumi.Input[str],
+    labels: dict[str, str],
+    pod: k8s.core.v1.PodSpecArgsDict,
+    deadline_seconds: int,
+    retries: int,
+    opts: pulumi.ResourceOptions,
+) -> k8s.batch.v1.Job:
+    """A Job that `pulumi up` waits for and fails with: the pod never restarts in place, every try is bounded by
+    the deadline, and a failed Job runs again on the next `pulumi up` (`pulumi.com/replaceUnready`) instead of being
+    awaited for ever. Its pod template cannot change, so a changed Job is a new one."""
+    pod = {**pod, "restart_policy": "Never"}
+    return k8s.batch.v1.Job(
+        name,
+        metadata={
+            "name": job_name,
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": {
+                "pulumi.com/replaceUnready": "true",
+                "pulumi.com/timeoutSeconds": str(deadline_seconds * (retries + 1)),
+            },
+        },
+        spec={
+            "backoff_limit": retries,
+            "active_deadline_seconds": deadline_seconds,
+            "template": {"metadata": {"labels": labels}, "spec": pod},
+        },
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(replace_on_changes=["spec"], delete_before_replace=True)
+        ),
+    )

@@ -15,7 +15,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
-from components.aks.pods import credential_env, resources, speech_pod
+from components.aks.pods import credential_env, one_shot_job, resources, speech_pod
 
 JOB_NAME = "speech-preflight"
 
@@ -44,31 +44,17 @@ class PreflightJob(pulumi.ComponentResource):
             "volume_mounts": [credentials.volume_mount()],
         }
         pod = speech_pod(pool, credentials.service_account_name, [credentials.volume()], container)
-        pod["restart_policy"] = "Never"
         labels = {"app.kubernetes.io/name": JOB_NAME, "app.kubernetes.io/part-of": catalog.AKS.part_of}
-        k8s.batch.v1.Job(
+        one_shot_job(
             f"{name}-job",
-            metadata={
-                "name": JOB_NAME,
-                "namespace": namespace,
-                "labels": labels,
-                "annotations": {
-                    "pulumi.com/replaceUnready": "true",
-                    "pulumi.com/timeoutSeconds": str(facts.deadline_seconds * (facts.retries + 1)),
-                },
-            },
-            spec={
-                "backoff_limit": facts.retries,
-                "active_deadline_seconds": facts.deadline_seconds,
-                "template": {"metadata": {"labels": labels}, "spec": pod},
-            },
-            # A Job's pod template is immutable: a changed check is a new Job.
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                provider=provider,
-                depends_on=[*credentials.pod_prerequisites, pool.agent_pool],
-                replace_on_changes=["spec"],
-                delete_before_replace=True,
+            JOB_NAME,
+            namespace,
+            labels,
+            pod,
+            facts.deadline_seconds,
+            facts.retries,
+            pulumi.ResourceOptions(
+                parent=self, provider=provider, depends_on=[*credentials.pod_prerequisites, pool.agent_pool]
             ),
         )
         self.register_outputs({"job": JOB_NAME})
