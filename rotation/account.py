@@ -41,19 +41,38 @@ class SpeechAccount:
     account_id: AccountId
 
     @property
-    def _label(self) -> str:
+    def label(self) -> str:
         return f"Speech account {self.account_id.name!r} (resource group {self.account_id.resource_group})"
 
     def check_exists(self) -> None:
-        with azure_errors(f"reading {self._label}"):
+        with azure_errors(f"reading {self.label}"):
             self.client.accounts.get(self.account_id.resource_group, self.account_id.name)
 
+    def key(self, key_name: KeyName) -> AccountKey:
+        """The key's current value (listKeys)."""
+        with azure_errors(f"reading the keys of {self.label}"):
+            keys = self.client.accounts.list_keys(self.account_id.resource_group, self.account_id.name)
+        return _pick(keys, key_name)
+
     def regenerate(self, key_name: KeyName) -> AccountKey:
-        """Invalidates `key_name` at once: callers must be sure no container uses it."""
-        with azure_errors(f"regenerating {key_name} of {self._label}"):
-            keys = self.client.accounts.regenerate_key(
-                self.account_id.resource_group, self.account_id.name, key_name.value
-            )
+        """Invalidates `key_name` at once: callers must be sure no container uses it.
+
+        Regenerating is not idempotent, so it is never retried, by the SDK (which retries POSTs answered 500, 503
+        or 504) or by us: when the reply is lost or an error, listKeys tells whether it took effect.
+        """
+        before = self.key(key_name)
+        try:
+            with azure_errors(f"regenerating {key_name} of {self.label}"):
+                keys = self.client.accounts.regenerate_key(
+                    self.account_id.resource_group, self.account_id.name, key_name.value, retry_total=0
+                )
+        except RotationError as failed:
+            after = self.key(key_name)
+            if after.fingerprint == before.fingerprint:
+                raise RotationError(
+                    f"{failed}; listKeys shows {key_name} unchanged, so it was not regenerated"
+                ) from None
+            return after
         return _pick(keys, key_name)
 
 

@@ -20,7 +20,8 @@ from rotation.account import AccountId, SpeechAccount
 from rotation.aci import AciHost
 from rotation.clouds import KNOWN_CLOUDS, Cloud, resolve_cloud
 from rotation.container_groups import ContainerGroupKeys
-from rotation.errors import ActionRequiredError, RotationError
+from rotation.errors import ActionRequiredError, RotationError, one_line
+from rotation.lease import Lease
 from rotation.process import CommandRunner, ProcessRunner
 from rotation.progress import Reporter
 from rotation.stack import PulumiStack
@@ -89,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--status-ca-file",
         help="ACI: CA certificates (PEM) that vouch for your TLS certificate on /status "
         "(default: pin the stack's self-signed certificate, else the system trust store)",
+    )
+    behaviour.add_argument(
+        "--adopt-regenerated-key",
+        action="store_true",
+        help="if the new key was regenerated outside this rotation after it was stored, store its current value and "
+        "roll every container onto it (the command says when this is needed)",
     )
     behaviour.add_argument("--dry-run", action="store_true", help="show the remaining steps; change nothing")
     behaviour.add_argument("--json", action="store_true", help="JSON lines on stdout, one event per line")
@@ -167,6 +174,10 @@ def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitSt
             **runtime.sdk_options,
         )
     )
+    lease = Lease(secret_client, target.secret_name, runtime.now)
+    waits = replace(waits, heartbeat=lease.keep)
+    if stack is not None:
+        stack.waits = waits  # the stack was needed to find the vault; its `pulumi up`s keep the lease too
     arm_client = resources.enter_context(
         CognitiveServicesManagementClient(
             credential,
@@ -188,6 +199,8 @@ def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitSt
         host=host,
         stack=stack,
         waits=waits,
+        lease=lease,
+        adopt=args.adopt_regenerated_key,
     )
 
 
@@ -195,15 +208,18 @@ def _rotate(args: argparse.Namespace, runtime: Runtime, reporter: Reporter) -> i
     with ExitStack() as resources:
         rotation = build_rotation(args, runtime, resources)
         rotation.account.check_exists()
-        state = rotation.vault.read_state()
-        reporter.state(state)
         if args.dry_run:
+            state = rotation.vault.read_state()
+            reporter.state(state)
             for step in machine.plan(rotation, state):
                 machine.announce(reporter, step, "planned")
             reporter.result("planned", "dry run: nothing was changed")
             return EXIT_OK
         try:
-            final = machine.run(rotation, state, reporter, runtime.after_step)
+            with rotation.lease.held():
+                state = rotation.vault.read_state()
+                reporter.state(state)
+                final = machine.run(rotation, state, reporter, runtime.after_step)
         except ActionRequiredError as paused:
             reporter.action_required(paused.reason, paused.commands)
             reporter.result("paused", "paused in a resumable state; rerun the same command to continue")
@@ -229,6 +245,9 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
         message, code = str(error), EXIT_ERROR
     except KeyboardInterrupt:
         message, code = "interrupted; rerun the same command to resume", EXIT_INTERRUPTED
+    except Exception as error:  # a bug: still one line, and the error event for pipelines
+        message = f"internal error ({type(error).__name__}: {one_line(str(error))}); please report it"
+        code = EXIT_ERROR
     reporter.error(message)
     runtime.stderr.write(f"rotation: error: {message}\n")
     return code

@@ -6,13 +6,14 @@ Rerunning any step is safe, so a crash anywhere is recovered by running the comm
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 from rotation.account import SpeechAccount
 from rotation.errors import RotationError
 from rotation.keys import KeyName
+from rotation.lease import Lease
 from rotation.progress import Reporter
 from rotation.stack import ACTIVE_KEY_CONFIG_PATH, PulumiStack
 from rotation.state import Phase, RotationState
@@ -60,11 +61,16 @@ def utc_now() -> str:
 
 @dataclass(frozen=True)
 class Rotation:
+    """`adopt`: when the new key was regenerated out of band after it was stored, store its current value and roll
+    onto that (--adopt-regenerated-key) instead of stopping."""
+
     vault: VaultSecret
     account: SpeechAccount
     host: Host
     stack: PulumiStack | None
     waits: Waits
+    lease: Lease
+    adopt: bool = False
     now: Callable[[], str] = utc_now
 
     def steps_for(self, state: RotationState) -> Sequence[Step]:
@@ -81,6 +87,12 @@ class Rotation:
                 )
             case Phase.ROLLING:
                 return (
+                    Step(
+                        "confirm-stored-key",
+                        f"check that secret version {state.version} is the latest and holds the account's current "
+                        f"{state.active_key}",
+                        self._confirm_stored,
+                    ),
                     Step(
                         "set-stack-config",
                         f"set stack config {ACTIVE_KEY_CONFIG_PATH}={state.active_key}",
@@ -109,9 +121,46 @@ class Rotation:
         return Done(state, self.host.check_in_use(state))
 
     def _regenerate_and_store(self, state: RotationState) -> Done:
+        self._require_unchanged(state)
         key = self.account.regenerate(_unused(state.active_key.other, state))
         stored = self.vault.store(key, state.advanced(self.now()))
         return Done(stored, f"secret version {stored.version} holds {key.name}")
+
+    def _require_unchanged(self, state: RotationState) -> None:
+        """Right before a key is regenerated: the secret must still say what this run decided on."""
+        fresh = self.vault.read_state()
+        if (fresh.version, fresh.tags()) != (state.version, state.tags()):
+            raise RotationError(
+                f"the secret changed since this run read it (now version {fresh.version}, {fresh.active_key}, phase "
+                f"{fresh.phase}); nothing was regenerated: rerun to start from its new state"
+            )
+
+    def _confirm_stored(self, state: RotationState) -> Done:
+        """Before anything rolls onto the stored version: the CSI driver syncs the latest version, so it must be
+        this one, and it must hold the account's current key, or whatever rolls onto it cannot authenticate."""
+        latest = self.vault.read_state()
+        if latest.version != state.version:
+            raise RotationError(
+                f"secret version {state.version} is no longer the latest: {latest.version} ({latest.active_key}, "
+                f"phase {latest.phase}) was stored after it by someone else, so nothing was rolled onto it: rerun to "
+                "continue from the latest version's tags"
+            )
+        current = self.account.key(state.active_key)
+        if current.fingerprint == state.value_fingerprint:
+            return Done(state, f"secret version {state.version} holds the account's current {state.active_key}")
+        if not self.adopt:
+            raise RotationError(self._regenerated_meanwhile(state))
+        adopted = self.vault.store(current, replace(state, started_at=self.now()))
+        return Done(adopted, f"secret version {adopted.version} holds the current {current.name}, adopted")
+
+    def _regenerated_meanwhile(self, state: RotationState) -> str:
+        return (
+            f"{state.active_key} of {self.account.label} no longer matches secret version {state.version}: it was "
+            "regenerated after this rotation stored it (in the portal, by a script, or by a rotation that does not "
+            f"take the lease), so containers rolled onto that version cannot authenticate; {state.active_key.other} "
+            f"stays valid until the rotation completes. Rerunning alone cannot fix this: rerun with "
+            f"--adopt-regenerated-key to store {state.active_key}'s current value and roll every container onto it"
+        )
 
     def _set_stack_config(self, state: RotationState) -> Done:
         if self.stack is None:
@@ -123,7 +172,21 @@ class Rotation:
         return Done(state, f"stack {self.stack.name!r} now selects {state.active_key}")
 
     def _verify(self, state: RotationState) -> Done:
-        return Done(state, wait_until_valid(self.host.status_endpoints, self.waits))
+        """When verification fails, a key regenerated out of band meanwhile is the likelier reason, and one a rerun
+        alone cannot fix: then that is the message."""
+        try:
+            return Done(state, wait_until_valid(self.host.status_endpoints, self.waits))
+        except RotationError:
+            if self._stored_key_regenerated(state):
+                raise RotationError(self._regenerated_meanwhile(state)) from None
+            raise
+
+    def _stored_key_regenerated(self, state: RotationState) -> bool:
+        """Whether the account's key differs from the stored value; False when the keys cannot be read."""
+        try:
+            return self.account.key(state.active_key).fingerprint != state.value_fingerprint
+        except RotationError:
+            return False
 
     def _retag(self, state: RotationState) -> Done:
         updated = self.vault.retag(state.advanced(self.now()))
@@ -131,6 +194,7 @@ class Rotation:
 
     def _regenerate_previous(self, state: RotationState) -> Done:
         """Checks first: between runs someone may have moved the containers back (e.g. `pulumi up` elsewhere)."""
+        self._require_unchanged(state)
         checked = self.host.check_in_use(state)
         previous = self.account.regenerate(_unused(state.active_key.other, state)).name
         return Done(state, f"{checked}; {previous} regenerated, the old key value no longer works")
@@ -166,6 +230,7 @@ def run(
     """Runs the steps from `state` until the rotation is complete; `after_step` lets tests interrupt."""
     while True:
         for step in rotation.steps_for(state):
+            rotation.waits.heartbeat()
             announce(reporter, step, "started")
             done = step.run(state)
             state = done.state

@@ -160,6 +160,7 @@ def test_dry_run_lists_every_batch_with_its_command_and_changes_nothing(aci: Rot
     assert list(planned) == [
         "check-key-in-use",
         "regenerate-unused-key",
+        "confirm-stored-key",
         "set-stack-config",
         "roll-batch-1",
         "roll-batch-2",
@@ -325,3 +326,26 @@ def test_a_group_deleted_mid_rollout_is_pointed_to_a_targeted_refresh_and_up_of_
     aci.world.deploy_aci("Key2", ["en-us-2"])
     assert aci.run([*aci.stack_args(), "--apply"]).code == 0
     aci.assert_rotated()
+
+
+def test_groups_rolled_onto_a_key_regenerated_in_the_portal_are_rolled_again_once_it_is_adopted(aci: Rotator) -> None:
+    """Batch 1 got Key2 before someone regenerated it in the portal: those groups fail to authenticate (an outage
+    the rotation did not cause). Adopting the current Key2 re-applies every batch whose /status rejects the key."""
+
+    def regenerate_in_the_portal(step: str) -> None:
+        if step == "roll-batch-1":
+            aci.world.regenerate("Key2")
+            raise KeyboardInterrupt
+
+    assert aci.run([*aci.stack_args(), "--apply"], after_step=regenerate_in_the_portal).code == 130
+    caused_by_the_portal = ["en-us-1 runs on an invalidated key", "neural-text-to-speech-1 runs on an invalidated key"]
+    stopped = aci.run([*aci.stack_args(), "--apply"])
+    assert stopped.code == 1 and "rerun with --adopt-regenerated-key" in stopped.stderr, stopped.text
+
+    adopted = aci.run([*aci.stack_args(), "--apply", "--adopt-regenerated-key"])
+
+    assert adopted.code == 0, adopted.text
+    assert sorted(aci.world.outages) == sorted(caused_by_the_portal)
+    aci.world.outages.clear()
+    aci.assert_rotated()
+    assert _ups(aci) == [BATCH_UPS[0], BATCH_UPS[0], BATCH_UPS[1], FINAL_UP]

@@ -9,7 +9,20 @@ import pytest
 from tests.rotation.rotation_fake_cloud import Fault
 from tests.rotation.rotation_harness import Rotator, instant_waits
 
-MUTATING_ROUTES = {"kv.set", "kv.update", "arm.regenerateKey", "kube.patchDeployment"}
+AKS_STEPS = [
+    "check-key-in-use",
+    "regenerate-unused-key",
+    "confirm-stored-key",
+    "set-stack-config",
+    "wait-for-secret-sync",
+    "restart-deployments",
+    "wait-for-rollout",
+    "verify-status",
+    "mark-verified",
+    "regenerate-previous-key",
+    "mark-complete",
+]
+MUTATING_ROUTES = {"kv.set", "kv.update", "arm.regenerateKey", "kube.patchDeployment", "lease.set", "lease.update"}
 
 
 def test_rotation_moves_containers_to_the_other_key_and_regenerates_the_old_one_last(aks: Rotator) -> None:
@@ -39,18 +52,7 @@ def test_dry_run_lists_every_remaining_step_and_changes_nothing(aks: Rotator) ->
 
     assert outcome.code == 0, outcome.text
     planned = [event["step"] for event in outcome.events() if event["event"] == "step"]
-    assert planned == [
-        "check-key-in-use",
-        "regenerate-unused-key",
-        "set-stack-config",
-        "wait-for-secret-sync",
-        "restart-deployments",
-        "wait-for-rollout",
-        "verify-status",
-        "mark-verified",
-        "regenerate-previous-key",
-        "mark-complete",
-    ]
+    assert planned == AKS_STEPS
     assert aks.world.versions == before
     assert aks.world.regenerated == []
     assert all(route.split(".")[0] != "kube" or "list" in route or "read" in route for route in aks.world.routes)
@@ -58,7 +60,8 @@ def test_dry_run_lists_every_remaining_step_and_changes_nothing(aks: Rotator) ->
 
 def _failure_points(routes: list[str]) -> list[Fault]:
     """The first request of every kind and every occurrence of a changing request; changes also fail after
-    taking effect (the reply is lost), which is the hardest case for resuming."""
+    taking effect (the reply is lost: the hardest case for resuming), from Azure as a dropped connection (the
+    SDK raises another error for it than for an error reply, which other tests cover)."""
     seen: Counter[str] = Counter()
     faults = []
     for route in routes:
@@ -66,33 +69,37 @@ def _failure_points(routes: list[str]) -> list[Fault]:
         if seen[route] == 1 or route in MUTATING_ROUTES:
             faults.append(Fault(route, seen[route]))
             if route in MUTATING_ROUTES:
-                faults.append(Fault(route, seen[route], after_effect=True))
+                faults.append(
+                    Fault(route, seen[route], status=500 if route.startswith("kube.") else 0, after_effect=True)
+                )
     return faults
 
 
-def test_a_failed_request_at_any_step_leaves_a_state_the_rerun_finishes(aks: Rotator) -> None:
+@pytest.mark.parametrize("api", ["azure", "kube"])
+def test_a_failed_request_at_any_step_leaves_a_state_the_rerun_finishes(aks: Rotator, api: str) -> None:
+    """Split by API, so the two halves run in parallel."""
     assert aks.run(aks.aks_args()).code == 0
-    faults = _failure_points(aks.world.routes)
-    assert len(faults) > 20
+    faults = [
+        fault for fault in _failure_points(aks.world.routes) if fault.route.startswith("kube.") == (api == "kube")
+    ]
+    assert len(faults) > 5
 
     for fault in faults:
         aks.reset("aks")
         aks.world.faults.append(fault)
         failed = aks.run(aks.aks_args())
         assert failed.code in (0, 1), (fault, failed.text)
-        if failed.code == 0:
-            aks.assert_rotated()
+        if failed.code == 0:  # a wait retried it, or the lease's release failed (the lease then expires)
+            aks.assert_rotated(lease_released=fault.route != "lease.update")
             continue
         assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.text, (fault, failed.stderr)
-        if not aks.world.untouched:  # else a rerun is a first run, which the other tests cover
+        if not aks.world.untouched or fault.route.startswith("lease."):  # else a rerun is a first run
             aks.assert_rerun_finishes(aks.aks_args(), fault)
 
 
-def test_an_interrupt_after_any_step_leaves_a_state_the_rerun_finishes(aks: Rotator) -> None:
-    steps = [e["step"] for e in aks.run([*aks.aks_args(), "--dry-run", "--json"]).events() if e["event"] == "step"]
-
-    for step in steps:
-        aks.assert_interrupt_after_step_is_resumed("aks", aks.aks_args(), step)
+@pytest.mark.parametrize("step", AKS_STEPS)
+def test_an_interrupt_after_any_step_leaves_a_state_the_rerun_finishes(aks: Rotator, step: str) -> None:
+    aks.assert_interrupt_after_step_is_resumed("aks", aks.aks_args(), step)
 
 
 def test_a_secret_that_never_syncs_times_out_resumably_without_touching_the_old_key(aks: Rotator) -> None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import io
+import json
 
-from tests.rotation.rotation_harness import Outcome, Rotator
+import pytest
+from azure.core.credentials import TokenCredential
+
+from rotation.cli import Runtime, main
+from rotation.clouds import Cloud
+from tests.rotation.rotation_fake_cloud import Fault
+from tests.rotation.rotation_harness import Outcome, Rotator, instant_waits
 
 
 def _assert_one_line_error(outcome: Outcome, code: int, *fragments: str) -> None:
@@ -126,3 +133,55 @@ def test_a_container_group_that_does_not_exist_is_named_and_changes_nothing(aci:
         outcome, 1, "container group 'deleted-group'", "not found", "names a group that does not exist"
     )
     assert aci.world.regenerated == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "sdk_retries"),
+    [
+        (Fault("arm.regenerateKey", 1, status=0, after_effect=True), 0),
+        (Fault("arm.regenerateKey", 1, after_effect=True), 3),
+    ],
+    ids=["connection-dropped-after-the-request", "error-after-the-effect-with-sdk-retries"],
+)
+def test_a_lost_reply_to_regenerate_is_settled_by_reading_the_keys_never_by_regenerating_again(
+    aks: Rotator, fault: Fault, sdk_retries: int
+) -> None:
+    aks.world.faults.append(fault)
+    aks.sdk_retries = sdk_retries
+
+    outcome = aks.run(aks.aks_args())
+
+    assert outcome.code == 0, outcome.text
+    aks.assert_rotated()
+    assert aks.world.regenerated == ["Key2", "Key1"]
+
+
+@pytest.mark.parametrize("route", ["kv.get", "arm.listKeys", "kv.set", "lease.set"])
+def test_a_connection_dropped_after_the_request_was_sent_is_one_line(aks: Rotator, route: str) -> None:
+    aks.world.faults.append(Fault(route, 1, status=0, after_effect=True))
+
+    outcome = aks.run([*aks.aks_args(), "--json"])
+
+    _assert_one_line_error(outcome, 1, "the connection broke after the request was sent")
+    assert outcome.events()[-1]["event"] == "error"
+
+
+def test_a_status_page_that_answers_garbage_is_a_one_line_timeout(aci: Rotator) -> None:
+    aci.world.garbage_status.add("en-us-1")
+
+    outcome = aci.run([*aci.stack_args(), "--apply", "--timeout", "10", "--poll-interval", "5"], waits=instant_waits())
+
+    _assert_one_line_error(outcome, 1, "timed out after 10s", "en-us #1: /status unreachable (not HTTP:")
+    assert aci.world.regenerated == ["Key2"]
+
+
+def test_an_unexpected_failure_is_still_one_line_with_an_error_event(aks: Rotator) -> None:
+    def broken_credential(_cloud: Cloud) -> TokenCredential:
+        raise TypeError("no credential today")
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main([*aks.aks_args(), "--json"], Runtime(credential=broken_credential, stdout=stdout, stderr=stderr))
+
+    assert code == 1 and stderr.getvalue().count("\n") == 1, stderr.getvalue()
+    assert stderr.getvalue().startswith("rotation: error: internal error (TypeError: no credential today)")
+    assert json.loads(stdout.getvalue().splitlines()[-1])["event"] == "error"

@@ -1,0 +1,158 @@
+"""The rotation lease: only one run at a time may regenerate keys or roll containers for a secret.
+
+Key Vault has no conditional writes, so the lease is built from what it does have: every write of a secret adds a
+version, and a read after a write sees it. A run adds a version (its ticket) to the lease secret
+`<secret>-rotation-lease`, tagged with its holder and an expiry, then lists the versions: if any other ticket is
+still live, it expires its own and stops. Of two runs, the later to add its ticket always sees the earlier one's,
+so at most one goes on (if both add theirs before either lists, both stop and a rerun finds the lease free). No
+clock needs to agree for that; clocks only decide when an abandoned ticket (a run killed before it could release
+it) stops counting. The holder renews its ticket while it works and expires it when it ends.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import uuid4
+
+from azure.keyvault.secrets import SecretClient
+
+from rotation.errors import RotationError, azure_errors
+
+HOLDER_TAG = "rotation-lease-holder"
+RUN_TAG = "rotation-lease-run"
+EXPIRES_TAG = "rotation-lease-expires-at"
+#: Long enough to outlast any one call between two renewals; short enough that a killed run blocks others briefly.
+LEASE_DURATION = timedelta(minutes=5)
+#: Renewed when less than this is left: every step and every poll of a wait may renew.
+RENEW_BELOW = LEASE_DURATION * 2 / 3
+
+
+def default_holder() -> str:
+    """Who holds the lease, for the message another operator sees."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        user = "unknown"
+    return f"{user}@{socket.gethostname()} (pid {os.getpid()})"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    version: str
+    holder: str
+    run: str
+    expires: datetime
+
+
+@dataclass
+class Lease:
+    client: SecretClient
+    secret_name: str
+    now: Callable[[], datetime]
+    holder: str = field(default_factory=default_holder)
+    run: str = field(default_factory=lambda: uuid4().hex)
+    #: Our ticket's version and expiry while we hold the lease.
+    _version: str | None = field(default=None, init=False)
+    _expires: datetime = field(default=datetime.min, init=False)
+
+    @property
+    def name(self) -> str:
+        return f"{self.secret_name}-rotation-lease"
+
+    @property
+    def _label(self) -> str:
+        return f"secret {self.name!r} in {self.client.vault_url}"
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Takes the lease for the block and releases it however the block ends."""
+        self._take()
+        try:
+            yield
+        finally:
+            self._release()
+
+    def keep(self) -> None:
+        """Renews the lease when due; refuses to go on once it has expired, since another run may hold it now.
+        A failed renewal is tried again at the next call, while the lease lasts."""
+        if self._version is None:
+            return
+        now = self.now()
+        if now >= self._expires:
+            raise RotationError(
+                f"this run's rotation lease expired at {_text(self._expires)} (the run was paused or blocked for "
+                "longer than it lasts), so another rotation may have started since; stopped before the next "
+                "step: rerun to continue from the recorded state"
+            )
+        if self._expires - now < RENEW_BELOW:
+            with suppress(RotationError):
+                self._expires = self._write_expiry(now + LEASE_DURATION)
+
+    def _take(self) -> None:
+        expires = self.now() + LEASE_DURATION
+        tags = {HOLDER_TAG: self.holder, RUN_TAG: self.run, EXPIRES_TAG: _text(expires)}
+        try:
+            with azure_errors(f"taking the rotation lease ({self._label})"):
+                version = self.client.set_secret(self.name, self.holder, content_type="text/plain", tags=tags)
+        except RotationError:
+            self._expire_lost_tickets()
+            raise
+        self._version, self._expires = version.properties.version, expires
+        try:
+            self._require_no_rival()
+        except RotationError:
+            self._release()
+            raise
+
+    def _require_no_rival(self) -> None:
+        rivals = [ticket for ticket in self._tickets() if ticket.run != self.run and ticket.expires > self.now()]
+        if rivals:
+            rival = max(rivals, key=lambda ticket: ticket.expires)
+            raise RotationError(
+                f"another rotation holds the rotation lease: {rival.holder} until {_text(rival.expires)} "
+                f"({self._label}); nothing was changed: rerun once it has finished (two runs started at the same "
+                "moment both stand back, and a rerun goes ahead; a run that died without releasing the lease blocks "
+                "others until it expires)"
+            )
+
+    def _release(self) -> None:
+        """Expires our ticket (unless it has expired already). If that fails, it expires by itself."""
+        if self._version is not None and self.now() < self._expires:
+            with suppress(RotationError):
+                self._write_expiry(self.now())
+        self._version = None
+
+    def _write_expiry(self, expires: datetime) -> datetime:
+        tags = {HOLDER_TAG: self.holder, RUN_TAG: self.run, EXPIRES_TAG: _text(expires)}
+        with azure_errors(f"renewing the rotation lease ({self._label})"):
+            self.client.update_secret_properties(self.name, self._version, tags=tags)
+        return expires
+
+    def _tickets(self) -> list[Ticket]:
+        with azure_errors(f"reading the rotation lease ({self._label})"):
+            found = [(p.version, p.tags or {}) for p in self.client.list_properties_of_secret_versions(self.name)]
+        tickets = []
+        for version, tags in found:
+            with suppress(KeyError, ValueError):  # not a ticket
+                expires = datetime.fromisoformat(tags[EXPIRES_TAG])
+                tickets.append(Ticket(version or "", tags[HOLDER_TAG], tags[RUN_TAG], expires))
+        return tickets
+
+    def _expire_lost_tickets(self) -> None:
+        """After a failed write our ticket may exist all the same (a lost reply): expire it, so it does not block
+        the rerun. Best effort: if this fails too, it expires by itself."""
+        with suppress(RotationError):
+            for ticket in self._tickets():
+                if ticket.run == self.run:
+                    self._version, self._expires = ticket.version, ticket.expires
+                    self._release()
+
+
+def _text(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
