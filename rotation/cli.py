@@ -243,8 +243,8 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
         return _rotate(args, runtime, reporter)
     except RotationError as error:
         message, code = str(error), EXIT_ERROR
-    except KeyboardInterrupt:
-        message, code = "interrupted; rerun the same command to resume", EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:  # Interrupted says what the interrupt left behind
+        message, code = str(interrupt) or "interrupted; rerun the same command to resume", EXIT_INTERRUPTED
     except Exception as error:  # a bug: still one line, and the error event for pipelines
         message = f"internal error ({type(error).__name__}: {one_line(str(error))}); please report it"
         code = EXIT_ERROR

@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rotation.errors import RotationError, one_line
+from rotation.errors import Interrupted, RotationError, one_line
 from rotation.keys import KeyName
-from rotation.process import CommandRunner
+from rotation.process import CommandRunner, Ending, ProcessStoppedError
 from rotation.waiting import Waits
 
 ACTIVE_KEY_CONFIG_PATH = "speech.activeKey"
@@ -89,11 +89,31 @@ class PulumiStack:
             completed = self.runner([self.executable, *command[1:]], self.project_dir, self.waits)
         except OSError as error:
             raise RotationError(f"cannot run {shlex.join(command)}: {error.strerror}") from None
+        except ProcessStoppedError as stopped:
+            raise self._stopped(command, stopped) from None
         if completed.returncode != 0:
             lines = completed.stderr.strip().splitlines()
             detail = one_line(lines[-1]) if lines else f"exit code {completed.returncode}"
             raise RotationError(f"`{shlex.join(command)}` failed: {detail}")
         return completed.stdout
+
+    def _stopped(self, command: Sequence[str], stopped: ProcessStoppedError) -> BaseException:
+        """What a stopped `pulumi` left behind, and what to do: a cancelled update resumes with a rerun; a killed
+        one may have left the stack locked with pending operations."""
+        if stopped.ending is Ending.CANCELLED:
+            how = "pulumi cancelled the update gracefully; rerun the same command to resume"
+        else:
+            how = (
+                f"it did not stop after SIGINT and was {stopped.ending}, so the stack may be locked with pending "
+                f"operations: run `pulumi cancel --yes --stack {self.name}` (if Pulumi still reports an update in "
+                f"progress), then `pulumi refresh --yes --stack {self.name}`, then rerun"
+            )
+        what = f"`{shlex.join(command)}`"
+        if isinstance(stopped.why, KeyboardInterrupt):
+            return Interrupted(f"interrupted during {what}: {how}")
+        if isinstance(stopped.why, TimeoutError):
+            return RotationError(f"{what} {stopped.why}: {how}")
+        return RotationError(f"{stopped.why}; {what} was stopped: {how}")
 
 
 def _targeting(urns: Sequence[str]) -> list[str]:
