@@ -71,7 +71,7 @@ class AksHost:
             ),
             Step(
                 "restart-deployments",
-                f"restart the Deployments ({AKS.restarted_at_annotation}={state.started_at})",
+                f"restart the Deployments (pod template annotation {AKS.restarted_at_annotation})",
                 self._restart,
             ),
             Step("wait-for-rollout", "wait until every Deployment is rolled out and ready", self._wait_for_rollout),

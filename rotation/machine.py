@@ -51,7 +51,10 @@ class Host(Protocol):
         """Steps that move every container onto the secret's key (the state is in phase ROLLING)."""
         ...
 
-    def status_endpoints(self) -> Sequence[StatusEndpoint]: ...
+    def status_endpoints(self) -> Sequence[StatusEndpoint]:
+        """Every container to verify; asked again at every poll (pods come and go), so it may raise
+        TransientError while the answer is not settled."""
+        ...
 
 
 def utc_now() -> str:
