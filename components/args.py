@@ -158,6 +158,14 @@ class ContainerArgs(TypedDict, total=False):
     """Extra container settings as environment variables (`:` written as `__`)."""
     digest: str
     """Pin the image by digest (sha256:...), so a re-pushed tag cannot change what runs."""
+    peak_streams: int
+    """Concurrent streams at peak (speech-to-text kinds, language identification); sets maxReplicas."""
+    streams_per_replica: int
+    """Streams one replica serves (default: one per decoder, 1.15 cores each; language identification 4 per core)."""
+    peak_syntheses: int
+    """Concurrent syntheses at peak (neural-text-to-speech); sets maxReplicas."""
+    syntheses_per_replica: int
+    """Syntheses one replica serves (default: one per 0.5 core)."""
 
 
 class LogAnalyticsArgs(TypedDict, total=False):
@@ -208,6 +216,10 @@ class AciArgs(TypedDict, total=False):
     """Your regional ACI core quota (default 100); the groups must fit in it."""
     avx2_check_image: str
     """The small image whose shell checks the host CPU for AVX2 before Speech starts (pin it by digest)."""
+    vcpu_hour_price: float
+    """ACI's Linux USD per vCPU-hour, for the plan's cost (default: the built-in table for the location, if any)."""
+    memory_gb_hour_price: float
+    """ACI's Linux USD per GB-hour, for the plan's cost (default: as vcpuHourPrice)."""
 
 
 class ExistingClusterArgs(TypedDict, total=False):
@@ -244,11 +256,17 @@ class PoolArgs(TypedDict, total=False):
     name: str
     """Pool name (default speech)."""
     vm_size: str
-    """An AVX2 VM size (default: the smallest Dsv5 that fits the largest deployment)."""
+    """An AVX2 VM size (default: the cheapest priced AVX2 size for the deployments' replicas, see the plan)."""
     min_count: int
     """Autoscaler minimum (default: nodes for every deployment's replicas)."""
     max_count: int
-    """Autoscaler maximum (default: nodes for every deployment's maxReplicas)."""
+    """Autoscaler maximum (default: nodes for every deployment's maxReplicas plus a rollout's surge pods)."""
+    prices: dict[str, float]
+    """Hourly prices (USD) by VM size, added to or replacing the built-in table, e.g. {Standard_D16s_v5: 0.768}."""
+    price_region: str
+    """Whose price table to use (default: location); for a location without one."""
+    split: bool
+    """Allow a second pool for neural-text-to-speech when that is cheaper (default false; not with vmSize)."""
     zones: list[str]
     """Availability zones (1, 2, 3)."""
     os_disk_size_gb: int

@@ -294,11 +294,15 @@ def test_deployment_is_sized_probed_and_pinned_to_the_pool(full_plan: offline.Pl
     }
 
 
-def test_default_size_is_the_catalog_recommendation(aks_plan: offline.Plan) -> None:
+def test_default_size_is_shaped_to_the_pool_within_the_documented_bounds(aks_plan: offline.Plan) -> None:
+    """Unset sizes start from the catalog's recommendation and are shaped to the chosen node (planning/shaping.py):
+    never above the recommendation, never below the documented minimum."""
     for kind in (Kind.SPEECH_TO_TEXT, Kind.NEURAL_TEXT_TO_SPEECH):
-        size = catalog.CONTAINERS[kind].default_size
+        spec = catalog.CONTAINERS[kind]
         requests = container_of(aks_plan, kind)["resources"]["requests"]
-        assert requests == {"cpu": f"{size.cpu:g}", "memory": f"{size.memory_gb:g}Gi"}
+        cpu, memory = float(requests["cpu"]), float(requests["memory"].removesuffix("Gi"))
+        assert spec.minimum.cpu <= cpu <= spec.default_size.cpu
+        assert spec.minimum.memory_gb + spec.model_memory_gb <= memory <= spec.default_size.memory_gb
 
 
 def test_configured_size_is_requested(full_plan: offline.Plan) -> None:

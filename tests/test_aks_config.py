@@ -48,7 +48,7 @@ def aks(**values: Any) -> dict[str, Any]:
         ),
         (aks(pool={"size": 3}), "aks.pool.size", "unknown key"),
         (aks(pool={"name": "Speech-Pool"}), "aks.pool.name", "lowercase letters and digits, up to 12"),
-        (aks(pool={"vmSize": "Standard_D8s_v5"}), "aks.pool.vmSize", "too small for one replica"),
+        (aks(pool={"vmSize": "Standard_D4s_v5"}), "aks.pool.vmSize", "too small for one replica"),
         (aks(pool={"vmSize": "Standard_DS2"}), "aks.pool.vmSize", "has no AVX2"),
         (aks(pool={"vmSize": "Standard_NV6"}), "aks.pool.vmSize", "not in a VM family known to support AVX2"),
         (aks(pool={"minCount": 5, "maxCount": 4}), "aks.pool.minCount", "5 is above maxCount (4)"),

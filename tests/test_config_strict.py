@@ -177,7 +177,7 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
         "named after speech-to-text",
     ),
     # Sizes: the key the user set, never the pool.
-    ("size", aks_deployment(cpu=120), f"{STT}.cpu", "fits no default VM size"),
+    ("size", aks_deployment(memoryGb=1024), f"{STT}.memoryGb", "fits no priced size"),
     ("size", deployment(cpu=3), f"{STT}.cpu", "allowed: 4 to 31 cores"),
     ("size", deployment(cpu=4, decoderMaxCount=6), f"{STT}.decoderMaxCount", "allowed: 1 to 4"),
 ]

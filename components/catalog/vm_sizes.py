@@ -65,9 +65,6 @@ class VmFamily:
     vcpus: tuple[int, ...] = ()
 
 
-#: CPU/memory taken on every AKS node by system daemonsets (kube-proxy, CNI, CSI drivers, secrets-store).
-NODE_DAEMONSET_OVERHEAD: Final = Size(0.3, 0.6)
-
 _D_V3: Final = (2, 4, 8, 16, 32, 48, 64)
 _D_V5: Final = (*_D_V3, 96)
 _D_V6: Final = (*_D_V5, 128, 192)
@@ -99,7 +96,8 @@ VM_FAMILIES: Final[tuple[VmFamily, ...]] = (
         vcpus=(*_E_V3, 96, 112),
     ),
     VmFamily("Fsv2", re.compile(r"^F(\d+)s_v2$"), 2, avx2=True, vcpus=(2, 4, 8, 16, 32, 48, 64, 72)),
-    VmFamily("Fasv6/Falsv6 (AMD)", re.compile(r"^F(\d+)al?s_v6$"), 4, avx2=True, vcpus=(2, 4, 8, 16, 32, 48, 64)),
+    VmFamily("Fasv6 (AMD)", re.compile(r"^F(\d+)as_v6$"), 4, avx2=True, vcpus=(2, 4, 8, 16, 32, 48, 64)),
+    VmFamily("Falsv6 (AMD)", re.compile(r"^F(\d+)als_v6$"), 2, avx2=True, vcpus=(2, 4, 8, 16, 32, 48, 64)),
     VmFamily("F/Fs", re.compile(r"^F(\d+)s?$"), 2, avx2=True, vcpus=(1, 2, 4, 8, 16)),
     VmFamily("Av2", re.compile(r"^A(\d+)_v2$"), 2, avx2=True, vcpus=(1, 2, 4, 8)),
     VmFamily("Dv1/DSv1 (pre-Haswell)", re.compile(r"^DS?1?[1-4]$"), 3.5, avx2=False),

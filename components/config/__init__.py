@@ -9,6 +9,7 @@ echoed. Two steps: `fields` checks each value against its type and rule (`rules`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping
@@ -67,8 +68,12 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
             problems.add(other, f"is set but host is {host}; remove it or set host: {other}")
     if host is None or location is None:
         return None
-    aci = hosts.aci(values.get("aci", {}), deployments, preflight, problems) if host is Host.ACI else None
-    aks = hosts.aks(values.get("aks", {}), deployments, problems) if host is Host.AKS else None
+    aci = hosts.aci(values.get("aci", {}), deployments, preflight, problems, location) if host is Host.ACI else None
+    aks = hosts.aks(values.get("aks", {}), deployments, problems, location) if host is Host.AKS else None
+    if aks is not None:
+        # Pods take the sizes the planner shaped to their pool's nodes (only where the stack left cpu/memoryGb unset).
+        shaped = {name: size for pool in aks.pools for name, size in pool.sizes}
+        deployments = tuple(dataclasses.replace(c, size=shaped.get(c.name, c.size)) for c in deployments)
     settings = StackConfig(
         eula_accepted=eula == "accept",
         host=host,

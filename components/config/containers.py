@@ -10,6 +10,7 @@ import pulumi
 from components import catalog
 from components.args import ContainerArgs
 from components.catalog import ContainerSpec, Kind, Size
+from components.config.demand import read as read_demand
 from components.config.fields import Problems, join
 from components.config.model import ContainerConfig
 from components.config.rules import default, kind_of_name
@@ -64,12 +65,15 @@ def _deployment(
             join(path, "maxReplicas"), f"{max_replicas} is below replicas ({replicas}); allowed: {replicas} to 100"
         )
     size = _size(spec, settings, host_limit, path, problems)
+    demand = read_demand(kind, settings, size, path, problems)
+    if demand is not None:
+        size, max_replicas = demand.size, max(replicas, demand.max_replicas)
     model_id = settings.get("model_id")
     if spec.needs_model_id and model_id is None and not problems.about(join(path, "modelId")):
         problems.add(join(path, "modelId"), f"is required for {kind}: the id of your Custom Speech model (a GUID)")
     if not spec.needs_model_id and model_id is not None:
         problems.add(join(path, "modelId"), f"only {Kind.CUSTOM_SPEECH_TO_TEXT} takes a modelId, not {kind}")
-    decoders = settings.get("decoder_max_count")
+    decoders = settings.get("decoder_max_count", demand.decoders if demand else None)
     if decoders is not None and not spec.supports_decoder_count:
         problems.add(join(path, "decoderMaxCount"), f"only speech-to-text kinds take decoderMaxCount, not {kind}")
     elif decoders is not None and decoders > max(1, math.floor(size.cpu)):
@@ -95,6 +99,10 @@ def _deployment(
         digest=settings.get("digest"),
         # Settings are secret when their key was set as a secret, or when a program passes them as Outputs.
         env_secret=bool(env) and (env_secret or any(isinstance(value, pulumi.Output) for _, value in env)),
+        cpu_set="cpu" in settings,
+        memory_set="memory_gb" in settings,
+        peak=demand.peak if demand else None,
+        per_replica=demand.per_replica if demand else None,
     )
 
 

@@ -13,7 +13,6 @@ from components.args import (
     ClusterArgs,
     IngressArgs,
     MaintenanceArgs,
-    PoolArgs,
     ScaleDownArgs,
     TlsMode,
 )
@@ -27,11 +26,10 @@ from components.config.model import (
     IngressConfig,
     MaintenanceWindow,
     NewCluster,
-    NodePoolConfig,
     ScaleDown,
 )
+from components.config.pools import aci_price, pools
 from components.config.rules import DNS_LABEL_MAX, default
-from components.planning import sizing
 
 
 def _aci_tls(raw: dict[str, Any], private: bool, problems: Problems) -> AciTlsConfig:
@@ -55,7 +53,13 @@ def _aci_tls(raw: dict[str, Any], private: bool, problems: Problems) -> AciTlsCo
     )
 
 
-def aci(raw: dict[str, Any], containers: tuple[ContainerConfig, ...], preflight: bool, problems: Problems) -> AciConfig:
+def aci(
+    raw: dict[str, Any],
+    containers: tuple[ContainerConfig, ...],
+    preflight: bool,
+    problems: Problems,
+    location: str = "",
+) -> AciConfig:
     config = AciConfig(
         dns_name_label_prefix=raw.get("dns_name_label_prefix"),
         subnet_id=raw.get("subnet_id"),
@@ -63,6 +67,7 @@ def aci(raw: dict[str, Any], containers: tuple[ContainerConfig, ...], preflight:
         regional_core_quota=raw.get("regional_core_quota", default(AciArgs, "regional_core_quota")),
         tls=_aci_tls(raw.get("tls", {}), private="subnet_id" in raw, problems=problems),
         avx2_check_image=raw.get("avx2_check_image", default(AciArgs, "avx2_check_image")),
+        prices=aci_price(raw, location),
     )
     if config.subnet_id and config.dns_name_label_prefix:
         problems.add(
@@ -125,18 +130,23 @@ def _cluster(raw: dict[str, Any], problems: Problems) -> NewCluster:
     return cluster
 
 
-def aks(raw: dict[str, Any], containers: tuple[ContainerConfig, ...], problems: Problems) -> AksConfig:
+def aks(
+    raw: dict[str, Any], containers: tuple[ContainerConfig, ...], problems: Problems, location: str = ""
+) -> AksConfig:
     existing = raw.get("existing_cluster")
     if existing is not None and "cluster" in raw:
         problems.add("aks.cluster", "give either existingCluster or cluster (to create one), not both")
     ingress = raw.get("ingress")
     scale_down = raw.get("scale_down", {})
+    speech_pools, cost_notes = pools(raw.get("pool", {}), containers, location, problems)
     return AksConfig(
         existing_cluster=ExistingCluster(existing["name"], existing["resource_group_name"])
         if existing and {"name", "resource_group_name"} <= set(existing)
         else None,
         new_cluster=_cluster(raw.get("cluster", {}), problems) if existing is None else None,
-        pool=_pool(raw.get("pool", {}), containers, problems),
+        pool=speech_pools[0],
+        extra_pools=speech_pools[1:],
+        cost_notes=cost_notes,
         namespace=raw.get("namespace", default(AksArgs, "namespace")),
         ingress=IngressConfig(
             domain=ingress["domain"],
@@ -164,34 +174,4 @@ def _maintenance(raw: dict[str, Any]) -> MaintenanceWindow | None:
         start_time=raw.get("start_time", default(MaintenanceArgs, "start_time")),
         duration_hours=raw.get("duration_hours", default(MaintenanceArgs, "duration_hours")),
         utc_offset=raw.get("utc_offset", default(MaintenanceArgs, "utc_offset")),
-    )
-
-
-def _pool(raw: dict[str, Any], containers: tuple[ContainerConfig, ...], problems: Problems) -> NodePoolConfig:
-    requested = raw.get("vm_size")
-    try:
-        plan = sizing.plan_pool(containers, requested, zones=len(raw.get("zones", ())))
-    except sizing.SizingError as error:
-        if error.deployment is not None:
-            problems.add(f"containers.{error.deployment}.cpu", str(error))
-        else:
-            problems.add("aks.pool.vmSize", str(error))
-        plan = sizing.PoolPlan(catalog.vm_size(catalog.DEFAULT_VM_SIZES[-1]), 1, 1, "invalid")
-    min_count = raw.get("min_count", plan.min_count)
-    max_count = raw.get("max_count", max(plan.max_count, min_count))
-    if min_count > max_count:
-        problems.add("aks.pool.minCount", f"{min_count} is above maxCount ({max_count})")
-    if containers and max_count < plan.min_count:
-        problems.add(
-            "aks.pool.maxCount",
-            f"{max_count} nodes of {plan.vm_size.name} cannot hold the minimum replicas; need {plan.min_count}",
-        )
-    return NodePoolConfig(
-        name=raw.get("name", default(PoolArgs, "name")),
-        vm_size=plan.vm_size,
-        min_count=min_count,
-        max_count=max_count,
-        zones=tuple(raw.get("zones", ())),
-        os_disk_size_gb=raw.get("os_disk_size_gb", default(PoolArgs, "os_disk_size_gb")),
-        sizing_reason=plan.reason,
     )

@@ -76,6 +76,12 @@ class ContainerConfig:
     digest: str | None = None
     #: The `env` values came from secret config (`pulumi config set --secret`), so hosts keep them secret.
     env_secret: bool = False
+    #: The stack set cpu / memoryGb itself (the AKS planner shapes only the defaults: components/planning/shaping.py).
+    cpu_set: bool = True
+    memory_set: bool = True
+    #: The peak demand maxReplicas follows from (`peakStreams`/`peakSyntheses`) and what one replica serves.
+    peak: int | None = None
+    per_replica: int | None = None
 
     @property
     def spec(self) -> ContainerSpec:
@@ -119,6 +125,8 @@ class AciConfig:
     tls: AciTlsConfig
     #: Runs the AVX2 check (a shell and grep), in an init container before the Speech container.
     avx2_check_image: str
+    #: Linux prices for the plan's cost estimate (None: none known for the location).
+    prices: catalog.AciPrice | None = None
 
     def group_size(self, container: Size) -> Size:
         """What one group of a container this size needs: the container plus the TLS sidecar, if any (ACI's limits
@@ -170,6 +178,14 @@ class NodePoolConfig:
     os_disk_size_gb: int
     #: Why this size and count, shown by the offline plan.
     sizing_reason: str
+    #: The deployments whose pods run on this pool (every deployment when there is one pool).
+    deployments: tuple[str, ...] = ()
+    #: The value of the pool's dedicated taint and label (`speech-containers.io/dedicated=<value>`).
+    taint_value: str = catalog.AKS.pool_taint_value
+    #: USD per node-hour (None: no price known).
+    price: float | None = None
+    #: The pod size of each deployment on this pool (shaped to the node when the stack left cpu/memoryGb unset).
+    sizes: tuple[tuple[str, Size], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,6 +229,18 @@ class AksConfig:
     scale_down: ScaleDown = ScaleDown()
     #: None: upgrades whenever AKS schedules them.
     maintenance: MaintenanceWindow | None = None
+    #: Pools after `pool` (a second pool when cheaper: components/planning/planner.py).
+    extra_pools: tuple[NodePoolConfig, ...] = ()
+    #: Lines the plan shows about the pools' cost: the choice, the alternatives, the sizing rules.
+    cost_notes: tuple[str, ...] = ()
+
+    @property
+    def pools(self) -> tuple[NodePoolConfig, ...]:
+        return (self.pool, *self.extra_pools)
+
+    def pool_of(self, deployment: str) -> NodePoolConfig:
+        """The pool a deployment's pods run on (the first pool unless another lists it)."""
+        return next((p for p in self.extra_pools if deployment in p.deployments), self.pool)
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,10 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "decoder_max_count": Rule(low=1, high=catalog.MAX_CORES),
         "env": Rule(default={}, keys=Rule(pattern=ENV_NAME, hint="an environment variable name (use __ for :)")),
         "digest": Rule(pattern=r"sha256:[0-9a-f]{64}", hint="sha256:<64 hex digits>"),
+        "peak_streams": Rule(low=1, high=100_000, unit="streams"),
+        "streams_per_replica": Rule(low=1, high=256, unit="streams"),
+        "peak_syntheses": Rule(low=1, high=100_000, unit="syntheses"),
+        "syntheses_per_replica": Rule(low=1, high=256, unit="syntheses"),
     },
     args.LogAnalyticsArgs: {
         "workspace_id": Rule(pattern=ARM_ID + r"/workspaces/[^/]+", hint="a Log Analytics workspace resource id"),
@@ -152,6 +156,8 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "restart_policy": Rule(default=args.RestartPolicy.ALWAYS),
         "regional_core_quota": Rule(default=catalog.ACI.default_regional_cores, low=1, high=10_000, unit="cores"),
         "avx2_check_image": Rule(default=catalog.BUSYBOX_IMAGE, pattern=r"[\w.\-/:@]+", hint="an image reference"),
+        "vcpu_hour_price": Rule(low=0.0001, high=100, unit="USD"),
+        "memory_gb_hour_price": Rule(low=0.00001, high=100, unit="USD"),
     },
     args.ExistingClusterArgs: {
         "name": Rule(pattern=r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}", hint="an AKS cluster name"),
@@ -174,6 +180,11 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "max_count": Rule(low=1, high=1000),
         "zones": Rule(default=[], pattern="[1-3]", hint="zones are 1, 2 or 3"),
         "os_disk_size_gb": Rule(default=128, low=64, high=2048, unit="GB"),
+        "prices": Rule(
+            default={}, keys=Rule(pattern=r"Standard_[A-Za-z0-9_]+", hint="a VM size like Standard_D16s_v5")
+        ),
+        "price_region": Rule(pattern=r"[a-z][a-z0-9]{1,39}", hint="an Azure region name like eastus"),
+        "split": Rule(default=False),
     },
     args.IngressArgs: {
         "domain": Rule(
