@@ -98,7 +98,8 @@ class World:
     synced_at: int = 0
     csi_syncs: bool = True
     sync_polls_left: int = 1
-    rollout_polls: int = 1
+    #: Polls between two pod replacements of a rollout (each replacement is a poll too).
+    rollout_polls: int = 0
     deployments: dict[str, Deployment] = field(default_factory=dict)
     pod_count: int = 0
     aci_instances: dict[str, list[str]] = field(

@@ -133,11 +133,13 @@ class Rotator:
     def stack_file(self) -> Path:
         return self.home / "stack.json"
 
-    def reset(self, host: str) -> None:
-        """A fresh cloud and stack, for tests that try many failures one after another."""
+    def reset(self, host: str, new_credentials: bool = False) -> None:
+        """A fresh cloud and stack, for tests that try many failures one after another. The credentials and their
+        cached tokens are kept (every world accepts them) unless the test fails token requests."""
         self.world = World()
         self.outcomes.clear()
-        self.credentials.clear()
+        if new_credentials:
+            self.credentials.clear()
         self.prepare(host)
 
     def prepare(self, host: str) -> None:
