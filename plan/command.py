@@ -17,7 +17,7 @@ import yaml
 
 from components import config, program
 from components.config.model import StackConfig
-from plan import offline
+from plan import cost, offline
 from plan.offline import Plan, Registration
 
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
@@ -166,23 +166,7 @@ def render(stack: str, settings: StackConfig, plan: Plan, seconds: float) -> str
         + table(["NAME", "TYPE"], [["  " * depth + r.name, _short_type(r.type)] for depth, r in resource_tree(plan)]),
         "CONTAINERS\n" + table(["NAME", "IMAGE", "REPLICAS", "CPU", "MEMORY", "PROBES"], container_rows(plan)),
     ]
-    if settings.aks is not None:
-        pool = settings.aks.pool
-        sections.append(
-            "NODE POOL\n"
-            + table(
-                ["POOL", "VM SIZE", "NODES", "ZONES", "WHY"],
-                [
-                    [
-                        pool.name,
-                        pool.vm_size.name,
-                        f"{pool.min_count}-{pool.max_count}",
-                        ",".join(pool.zones) or "-",
-                        pool.sizing_reason,
-                    ]
-                ],
-            )
-        )
+    sections += cost.sections(settings, table)
     endpoints = plan.outputs.get("containers", {})
     sections.append(
         "ENDPOINTS\n"

@@ -167,14 +167,26 @@ def notes(
             f"({catalog.VM_PRICES.says}); next best: "
             + "; ".join(_alternative(alt, best) for alt in capacity.alternatives)
         )
+    asked = {c.name: c.size for c in containers}
     for pool in capacity.pools:
-        for name, size in pool.sizes:
-            asked = next(c for c in containers if c.name == name).size
-            if size != asked:
-                lines.append(
-                    f"pod size {name}: {_describe(asked)} -> {_describe(size)} on {pool.vm.name} ({shaping.RULE})"
-                )
+        changed = [f"{n} {_describe(asked[n])} -> {_describe(size)}" for n, size in pool.sizes if size != asked[n]]
+        if changed:
+            lines.append(f"pod sizes on {pool.vm.name}: {'; '.join(changed)} ({shaping.RULE})")
     return tuple(lines)
+
+
+def _unfixed(
+    raw: dict[str, Any], containers: Sequence[ContainerConfig], prices: Mapping[str, float] | None, zones: int
+) -> str | None:
+    """What the planner would choose without `aks.pool.vmSize`, for the plan."""
+    if not prices:
+        return None
+    try:
+        best = planner.plan([request(c) for c in containers], prices, zones, split=raw.get("split", False))
+    except planner.PlanningError:
+        return None
+    what = " + ".join(f"{p.min_count}-{p.max_count} x {p.vm.name}" for p in best.pools)
+    return f"without aks.pool.vmSize the planner would choose {what}: ${best.score / 2:,.2f}/h on average"
 
 
 def demand_notes(containers: Sequence[ContainerConfig]) -> tuple[str, ...]:
@@ -217,11 +229,12 @@ def pools(
             return (_fallback(raw, "invalid"),), ()
         capacity = planner.CapacityPlan((choice,), ())
         reason = f"{choice.vm.name} as configured; {_describe(planner.pod_room(choice.vm))} per node for pods"
+        hint = _unfixed(raw, containers, prices, zones)
     else:
         planned = _planned(raw, containers, region, prices, zones, problems)
         if planned is None:
             return (_fallback(raw, "invalid"),), ()
-        capacity = planned
+        capacity, hint = planned, None
         reason = "cheapest priced AVX2 size for the floor and the peak"
     names = [name, *(f"{name[:9]}tts" for _ in capacity.pools[1:])]
     built = [
@@ -241,7 +254,8 @@ def pools(
             f"{max_count} nodes of {first.vm_size.name} cannot hold the minimum replicas; need {first.min_count}",
         )
     built[0] = NodePoolConfig(**{**first.__dict__, "min_count": min_count, "max_count": max_count})
-    return tuple(built), (*notes(capacity, names, region, containers), *demand_notes(containers))
+    extra = (f"{hint} (vs ${capacity.score / 2:,.2f}/h)",) if hint and capacity.pools[0].price else ()
+    return tuple(built), (*notes(capacity, names, region, containers), *extra, *demand_notes(containers))
 
 
 def aci_price(raw: dict[str, Any], location: str) -> catalog.AciPrice | None:
