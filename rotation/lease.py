@@ -99,7 +99,11 @@ class Lease:
         tags = {HOLDER_TAG: self.holder, RUN_TAG: self.run, EXPIRES_TAG: _text(expires)}
         try:
             with azure_errors(f"taking the rotation lease ({self._label})"):
-                version = self.client.set_secret(self.name, self.holder, content_type="text/plain", tags=tags)
+                # Not retried by the SDK: a retry after a lost reply would add a second ticket, which releasing the
+                # version the retry returns would leave live; a failed write is cleaned up below instead.
+                version = self.client.set_secret(
+                    self.name, self.holder, content_type="text/plain", tags=tags, retry_total=0
+                )
         except RotationError:
             self._expire_lost_tickets()
             raise

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 from datetime import timedelta
 
-from tests.rotation.rotation_fake_cloud import LEASE_SECRET_NAME
+from tests.rotation.rotation_fake_cloud import LEASE_SECRET_NAME, Fault
 from tests.rotation.rotation_harness import Outcome, Rotator
 
 HOLDER = re.compile(r"another rotation holds the rotation lease: \S+@\S+ \(pid \d+\) until \d{4}-\d\d-\d\dT[0-9:]+Z")
@@ -76,6 +76,20 @@ def test_the_lease_is_renewed_while_held_and_a_run_that_outlived_it_stops_before
     assert aks.world.routes.count("lease.update") == 1, "renewed once, and not released: it had expired"
     assert aks.world.regenerated == ["Key2"]
     aks.assert_rerun_finishes(aks.aks_args(), "after the lease expired")
+
+
+def test_a_lost_reply_when_taking_the_lease_leaves_no_live_ticket_behind(aks: Rotator) -> None:
+    """The SDK would retry the write (a second ticket of this run); instead the run expires what it may have
+    written, so the rerun is not locked out by a dead run's ticket."""
+    aks.sdk_retries = 3
+    aks.world.faults.append(Fault("lease.set", 2, after_effect=True))  # the first is the vault's 401 handshake
+
+    failed = aks.run(aks.aks_args())
+
+    assert failed.code == 1 and "taking the rotation lease" in failed.stderr, failed.text
+    aks.assert_lease_released()
+    assert aks.run(aks.aks_args()).code == 0
+    aks.assert_rotated()
 
 
 def test_the_state_is_read_again_right_before_a_key_is_regenerated(aks: Rotator) -> None:
