@@ -139,6 +139,10 @@ class FakeCloudServer(ThreadingHTTPServer):
         with world.lock:
             if request.route in world.forbidden_routes:
                 return 403, error("Forbidden", f"caller lacks permission for {request.route}")
+            if request.route.startswith(("kv.", "lease.")) and not request.header("Authorization"):
+                # Key Vault's auth handshake, which the SDK does once per vault and process: not counted, so a
+                # fault's occurrence means the same whichever test ran first.
+                return handler(self, request)
             fault = world.take_fault(request.route)
             if fault is not None and not fault.after_effect:
                 return _failed(fault, "injected failure of")

@@ -126,6 +126,8 @@ class World:
     every_key_value: set[str] = field(default_factory=set)
     routes: list[str] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    #: The faults that were injected, in order.
+    fired: list[Fault] = field(default_factory=list)
     forbidden_routes: set[str] = field(default_factory=set)
     #: Requests to these routes wait until another request to the same route arrives (or a second passes).
     rendezvous: dict[str, threading.Barrier] = field(default_factory=dict)
@@ -221,6 +223,7 @@ class World:
         count = Counter(self.routes)[route]
         for fault in self.faults:
             if fault.route == route and fault.occurrence == count:
+                self.fired.append(fault)
                 return fault
         return None
 
