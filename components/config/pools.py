@@ -105,7 +105,9 @@ def _planned(
             f"with similar prices ({', '.join(catalog.PRICED_REGIONS)}), aks.pool.prices, or aks.pool.vmSize",
         )
         return None
-    split = raw.get("split", default(PoolArgs, "split")) and not {"min_count", "max_count"} & set(raw)
+    # A second pool needs the AKS host to create it and pin its deployments there, which it does not do yet: until
+    # it does, two pools stay an alternative the plan shows (`aks.pool.split` is reserved for it).
+    split = False
     try:
         return planner.plan([request(c) for c in containers], prices, zones, split=split)
     except planner.PlanningError as error:
