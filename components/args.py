@@ -13,6 +13,8 @@ from typing import Required, TypedDict
 
 import pulumi
 
+from components.alert_args import AlertsArgs as AlertsArgs
+from components.alert_args import AlertThresholdsArgs as AlertThresholdsArgs
 from components.catalog import Kind
 
 
@@ -363,6 +365,7 @@ class SpeechContainersArgs(TypedDict, total=False):
     pod keeps serving its open streams up to it before it is stopped."""
     aci: AciArgs
     aks: AksArgs
+    alerts: AlertsArgs
 
 
 class DeploymentOutput(TypedDict, total=False):

@@ -21,7 +21,7 @@ from pulumi.runtime import config as pulumi_runtime_config
 from components import catalog
 from components.args import Host, SpeechContainersArgs
 from components.catalog import Size
-from components.config import azure, containers, hosts
+from components.config import alerts, azure, containers, hosts
 from components.config.fields import Problems, Reader
 from components.config.model import StackConfig
 from components.config.rules import default
@@ -91,6 +91,7 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         stream_budget_seconds=values.get(
             "stream_budget_seconds", default(SpeechContainersArgs, "stream_budget_seconds")
         ),
+        alerts=alerts.alerts(values.get("alerts", {}), problems),
     )
     azure.check_billing_reachable(settings, problems)
     return settings

@@ -253,6 +253,31 @@ class PrivateEndpointsConfig:
 
 
 @dataclass(frozen=True)
+class AlertThresholds:
+    """When the alerts fire (components/azure/alert_rules.py); `unready_minutes` None: each kind's startup budget."""
+
+    billing_failures: int = 0
+    restarts: int = 1
+    unready_minutes: int | None = None
+    at_max_minutes: int = 30
+    certificate_days: int = 30
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """The alert rules, who they notify, and the dashboard (`enabled` False: none of them)."""
+
+    enabled: bool = False
+    emails: tuple[str, ...] = ()
+    #: HTTPS URLs, kept secret (they often carry a token).
+    webhooks: tuple[str, ...] = ()
+    action_group_id: str | None = None
+    rotation_period_days: int = 90
+    dashboard: bool = True
+    thresholds: AlertThresholds = AlertThresholds()
+
+
+@dataclass(frozen=True)
 class StackConfig:
     eula_accepted: bool
     host: Host
@@ -270,3 +295,5 @@ class StackConfig:
     aks: AksConfig | None
     #: How long one stream may last: proxy timeouts, and how long a stopping pod keeps serving open streams.
     stream_budget_seconds: int = 3600
+    #: Alerts and the dashboard (the parser fills this in; the default is none).
+    alerts: AlertsConfig = AlertsConfig()

@@ -57,6 +57,9 @@ PEM: Final = r"(?s)\s*-----BEGIN [A-Z ]+-----.+-----END [A-Z ]+-----\s*"
 VERSION: Final = r"[0-9]+\.[0-9]+\.[0-9]+"
 #: Azure tags: names up to 512 characters without `<>%&\?/`, values up to 256.
 TAG_NAME: Final = r"[^<>%&\\?/]{1,512}"
+#: Email addresses (ASCII, as action groups take them).
+EMAIL: Final = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+ACTION_GROUP_ID: Final = ARM_ID + r"/[aA]ction[gG]roups/[^/]+"
 
 _SECRET_NAME_HINT: Final = "letters, digits and hyphens, up to 127"
 
@@ -84,6 +87,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "stream_budget_seconds": Rule(default=3600, low=60, high=catalog.MAX_STREAM_BUDGET_SECONDS, unit="seconds"),
         "aci": Rule(default={}),
         "aks": Rule(default={}),
+        "alerts": Rule(default={}),
     },
     args.SpeechArgs: {
         "sku": Rule(default=args.SpeechSku.S0),
@@ -213,6 +217,24 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "start_time": Rule(default="02:00", pattern=r"([01][0-9]|2[0-3]):[0-5][0-9]", hint="a time HH:MM"),
         "duration_hours": Rule(default=4, low=4, high=24, unit="hours"),
         "utc_offset": Rule(default="+00:00", pattern=r"[+-](0[0-9]|1[0-4]):[0-5][0-9]", hint="an offset like +01:00"),
+    },
+    args.AlertsArgs: {
+        "enabled": Rule(default=True),
+        "emails": Rule(default=[], pattern=EMAIL, hint="an email address like ops@contoso.com", max_length=254),
+        # Webhook URLs often carry a token: never echoed.
+        "webhooks": Rule(default=[], pattern=r"https://[^\s]+", hint="an https:// URL", secret=True, max_length=2048),
+        "action_group_id": Rule(pattern=ACTION_GROUP_ID, hint="an action group resource id"),
+        "rotation_period_days": Rule(default=90, low=1, high=730, unit="days"),
+        "dashboard": Rule(default=True),
+        "thresholds": Rule(default={}),
+    },
+    args.AlertThresholdsArgs: {
+        "billing_failures": Rule(default=0, low=0, high=100),
+        "restarts": Rule(default=1, low=0, high=100),
+        # Default: the kind's startup budget (catalog), so a replica still loading its model never alerts.
+        "unready_minutes": Rule(low=5, high=24 * 60, unit="minutes"),
+        "at_max_minutes": Rule(default=30, low=5, high=24 * 60, unit="minutes"),
+        "certificate_days": Rule(default=30, low=1, high=365, unit="days"),
     },
 }
 
