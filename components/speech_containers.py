@@ -21,6 +21,7 @@ from components.azure.private_link import PrivateLink
 from components.azure.vault import SpeechKeyVault
 from components.config.model import StackConfig
 from components.hosting import HostInputs
+from components.observability import observe
 
 TYPE_TOKEN = "speech-containers:index:SpeechContainers"
 
@@ -151,6 +152,7 @@ class SpeechContainers(pulumi.ComponentResource):
 
             assert settings.aci is not None
             aci = AciHost(f"{name}-aci", inputs, settings.aci, self._child())
+            observe(name, settings, group_name, logs.workspace, vault.ref, tags, aci, self._child)
             outputs["deployments"] = aci.endpoints
             outputs["aci_rollout_batches"] = aci.rollout_batches
             outputs["tls_certificate"] = aci.self_signed_certificate
@@ -160,6 +162,7 @@ class SpeechContainers(pulumi.ComponentResource):
 
             assert settings.aks is not None
             aks = AksHost(f"{name}-aks", inputs, settings.aks, self._child())
+            observe(name, settings, group_name, logs.workspace, vault.ref, tags, aks, self._child)
             outputs["deployments"] = aks.endpoints
             outputs["kubernetes_namespace"] = aks.namespace
             if settings.preflight and settings.containers:

@@ -99,15 +99,22 @@ class AciHost(pulumi.ComponentResource):
         per_deployment: dict[str, pulumi.Output[list[str]]] = {}
         by_replica: dict[int, list[pulumi.Output[dict[str, str]]]] = {}
         secure = self._tls is not None
+        #: Each deployment's groups by replica (the alerts watch them).
+        self.groups: dict[str, list[aci.ContainerGroup]] = {}
+        #: The certificate the sidecars serve (PEM), None without TLS.
+        self.tls_certificate: pulumi.Output[str] | None = self._tls.certificate if self._tls else None
         for container in inputs.containers:
             self._warn_if_large(container)
             groups = [self._group(container, replica) for replica in range(container.replicas)]
+            self.groups[container.name] = groups
             per_deployment[container.name] = pulumi.Output.all(*(self._host_of(g) for g in groups))
             for replica, group in enumerate(groups):
                 by_replica.setdefault(replica, []).append(self._rollout_entry(group, container, secure))
         self.rollout_batches = pulumi.Output.all(
             *(pulumi.Output.all(*entries) for _, entries in sorted(by_replica.items()))
         )
+        #: The one-shot preflight group (None without a preflight).
+        self.preflight_group: aci.ContainerGroup | None = None
         #: The preflight's verdict from its group's instance view (None without a preflight).
         self.preflight_verdict = self._preflight() if inputs.preflight and inputs.containers else None
         by_name = {c.name: c for c in inputs.containers}
@@ -208,6 +215,7 @@ class AciHost(pulumi.ComponentResource):
                 )
             ],
         )
+        self.preflight_group = group
         # The containers property is secret (it holds the key); the verdict holds nothing of it.
         return pulumi.Output.unsecret(group.containers.apply(lambda cs: preflight_verdict(cs[0].instance_view)))
 

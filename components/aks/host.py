@@ -16,6 +16,7 @@ from components.aks.cluster import AksCluster, SpeechNodePool
 from components.aks.credentials import SpeechCredentials
 from components.aks.drain import grace_period_seconds
 from components.aks.ingress import SpeechIngress
+from components.aks.log_collection import container_log_v2
 from components.aks.network_policy import SpeechNetworkPolicy
 from components.aks.preflight import PreflightJob
 from components.aks.workload import SpeechWorkload
@@ -83,6 +84,11 @@ class AksHost(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=provider),
         )
         self.namespace = namespace.metadata.apply(lambda m: m.name or settings.namespace)
+        #: The cluster the alerts watch.
+        self.cluster_name = cluster.name
+        self.cluster_resource_group_name = cluster.resource_group_name
+        if settings.new_cluster is not None:
+            container_log_v2(name, provider, self)
         credentials = SpeechCredentials(
             f"{name}-credentials",
             inputs,
