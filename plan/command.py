@@ -18,6 +18,7 @@ import yaml
 from components import config, program
 from components.config.model import StackConfig
 from plan import cost, offline
+from plan.alerts import alert_rows
 from plan.offline import Plan, Registration
 
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
@@ -177,6 +178,9 @@ def render(stack: str, settings: StackConfig, plan: Plan, seconds: float) -> str
     )
     scalar = {k: v for k, v in plan.outputs.items() if k != "containers"}
     sections.append("OUTPUTS\n" + table(["NAME", "VALUE"], [[k, _shown_output(k, v, plan)] for k, v in scalar.items()]))
+    alerts = alert_rows(plan)
+    if alerts:
+        sections.append("ALERTS\n" + table(["NAME", "KIND", "SEVERITY", "EVERY/WINDOW", "WATCHES"], alerts))
     if plan.warnings:
         sections.append("WARNINGS\n" + "\n".join(f"  ! {w}" for w in plan.warnings))
     return "\n\n".join(sections)
