@@ -56,7 +56,13 @@ def drain_sidecar(port: int, stream_budget_seconds: int) -> k8s.core.v1.Containe
         "restart_policy": "Always",
         "command": ["/bin/sh", "-c", start],
         "env": [{"name": "DRAIN_SCRIPT", "value": drain_script(port, stream_budget_seconds)}],
-        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "32Mi"}},
+        "resources": {
+            "requests": {
+                "cpu": f"{catalog.POD_SIDECARS.cpu * 1000:g}m",
+                "memory": f"{catalog.POD_SIDECARS.memory_gb * 1024:g}Mi",
+            },
+            "limits": {"memory": "32Mi"},
+        },
         "security_context": CONTAINER_SECURITY,
     }
 

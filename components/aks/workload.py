@@ -225,6 +225,9 @@ class SpeechWorkload(pulumi.ComponentResource):
         spec["termination_grace_period_seconds"] = grace_period_seconds(budget)
         # Replicas on different nodes, and across the pool's zones: a node or zone lost keeps the rest serving.
         # Explicit constraints replace the scheduler's default spreading, so both are spelled out.
+        # A cordoned (draining) node is no domain (nodeTaintsPolicy Honor), or its zero would hold every other node
+        # back; and a rollout's new pods spread among themselves (matchLabelKeys pod-template-hash), not against
+        # the old ones they replace.
         keys = [HOSTNAME_KEY, *([ZONE_KEY] if self._settings.pool.zones else [])]
         spec["topology_spread_constraints"] = [
             {
@@ -232,6 +235,8 @@ class SpeechWorkload(pulumi.ComponentResource):
                 "topology_key": key,
                 "when_unsatisfiable": "DoNotSchedule",
                 "label_selector": {"match_labels": selector_labels(container)},
+                "match_label_keys": ["pod-template-hash"],
+                "node_taints_policy": "Honor",
             }
             for key in keys
         ]

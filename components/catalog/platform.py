@@ -71,7 +71,8 @@ class AksFacts:
     part_of: str = "speech-containers"
     #: The longest node drain an agent pool's upgrade settings accept (drainTimeoutInMinutes, 1-1440).
     max_drain_timeout_minutes: int = 1440
-    #: The name of the port of every Speech Service and container (rotation's service proxy addresses it by name).
+    #: The name of the port of every Speech Service and container; rotation reaches each pod through the pod proxy
+    #: at this port's number.
     service_port_name: str = "http"
     #: The label AKS gives every node with the name of its pool.
     agentpool_label: str = "kubernetes.azure.com/agentpool"
@@ -88,6 +89,10 @@ class AksFacts:
 
 
 AKS: Final = AksFacts()
+
+#: What every Speech pod on AKS asks for besides its Speech container: the drain sidecar (components/aks/drain.py).
+#: Sizing packs whole pods, so a pod shaped to fill a node leaves room for it.
+POD_SIDECARS: Final = Size(0.01, 16 / 1024)
 
 
 # --- TLS in front of the containers -----------------------------------------------------------------------------

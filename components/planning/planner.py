@@ -87,8 +87,13 @@ class CapacityPlan:
 
 
 def _pods(requests: Sequence[Request], sizes: Sequence[Size], peak: bool) -> list[Pods]:
+    """The pods to place: each Speech container with the sidecars every pod carries."""
+    sidecars = catalog.POD_SIDECARS
     return [
-        Pods(Units.of(size), r.max_replicas + 1 if peak else r.replicas)
+        Pods(
+            Units.of(Size(size.cpu + sidecars.cpu, size.memory_gb + sidecars.memory_gb)),
+            r.max_replicas + 1 if peak else r.replicas,
+        )
         for r, size in zip(requests, sizes, strict=True)
     ]
 
@@ -108,7 +113,10 @@ def evaluate(
         return None
     low = max(zones, floor)
     names = tuple(r.name for r in requests)
-    return PoolChoice(vm, price, names, tuple(zip(names, sizes, strict=True)), low, max(low, peak))
+    # Replicas spread over zones without exception (DoNotSchedule): a drain's replacement pod must land in the
+    # drained node's zone, so each further zone keeps a spare node.
+    spare = max(0, zones - 1)
+    return PoolChoice(vm, price, names, tuple(zip(names, sizes, strict=True)), low, max(low, peak + spare))
 
 
 def _lower_bound(requests: Sequence[Request], vm: VmSize, price: float, zones: int) -> float:

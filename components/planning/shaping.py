@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from components import catalog
 from components.catalog import Kind, Size, VmSize
 
 CPU_STEP = 0.05
@@ -62,12 +63,13 @@ def shaped(request: Request, vm: VmSize, room: Size) -> Size:
     """The request's pod size on nodes of `vm`, which offer `room` to pods."""
     per_node = max(1, math.floor(vm.vcpus / request.size.cpu)) if request.size.cpu > 0 else 1
     cpu, memory = request.size.cpu, request.size.memory_gb
+    sidecars = catalog.POD_SIDECARS  # every pod carries them too
     if request.cpu_floor is not None:
-        fitted = _down(room.cpu / per_node, CPU_STEP)
+        fitted = _down(room.cpu / per_node - sidecars.cpu, CPU_STEP)
         if request.cpu_floor <= fitted < cpu:
             cpu = fitted
     if request.memory_floor is not None:
-        fitted = _down(room.memory_gb / per_node, MEMORY_STEP)
+        fitted = _down(room.memory_gb / per_node - sidecars.memory_gb, MEMORY_STEP)
         if request.memory_floor <= fitted < memory:
             memory = fitted
     return Size(cpu, memory)

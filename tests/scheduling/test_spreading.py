@@ -1,6 +1,10 @@
-"""Replicas of a Deployment land on distinct nodes whenever the pool has as many nodes as replicas (a node's
-failure or drain then takes one replica, not several), and single-replica Deployments are found: any drain or
-upgrade leaves them with nothing serving until the replacement has loaded its model."""
+"""Replicas of a Deployment spread over the nodes: at the HPA's minimum they land on distinct nodes whenever the
+pool has as many nodes as replicas (a node's failure or drain then takes one replica, not several); scaled up to the
+maximum, the HPA adds pods before the autoscaler adds nodes, so under `maxSkew: 1` a replica may join a node once
+every node holds one (and nodes added later start empty: nothing rebalances); the guarantee then is that no node
+holds more than half of a Deployment's replicas, so losing one node never takes most of them. Single-replica
+Deployments are found: any drain or upgrade leaves them with nothing serving until the replacement has loaded its
+model."""
 
 from __future__ import annotations
 
@@ -16,6 +20,11 @@ def test_replicas_land_on_distinct_nodes_when_the_pool_has_room(stack: str, boun
     problems = []
     for name, deployment in cluster.deployments.items():
         per_node = Counter(p.node for p in cluster.pods_of(name) if p.node)
+        counts = [per_node.get(node, 0) for node in cluster.nodes]
+        if bound == "max":
+            if deployment.replicas >= 2 and max(counts, default=0) > deployment.replicas / 2:
+                problems.append(f"{name}: {deployment.replicas} replicas spread {sorted(counts)} over the nodes")
+            continue
         if 2 <= deployment.replicas <= len(cluster.nodes) and max(per_node.values(), default=0) > 1:
             shared = ", ".join(f"{n}: {k}" for n, k in sorted(per_node.items(), key=str) if k > 1)
             problems.append(
