@@ -59,10 +59,13 @@ def test_first_fit_decreasing_packs_pods_onto_nodes() -> None:
 
 
 def test_the_pool_has_a_node_per_zone_and_room_for_every_surge_pod() -> None:
+    """One LID replica across three zones: a node per zone at least; at most the nodes the replica and its
+    rollout's surge pod need (two, on the small size chosen), plus a spare node in each further zone (a drained
+    node's replacement must stay in its zone). Without zones: one node, and a second for the surge pod."""
     one = config.parse(
         with_changes(AKS_STACK, aks={"pool": {"zones": ["1", "2", "3"]}}, containers={"language-identification": {}})
     )
-    assert one.aks is not None and (one.aks.pool.min_count, one.aks.pool.max_count) == (3, 3)
+    assert one.aks is not None and (one.aks.pool.min_count, one.aks.pool.max_count) == (3, 4)
     unzoned = config.parse(with_changes(AKS_STACK, aks={}, containers={"neural-text-to-speech": {}}))
     assert unzoned.aks is not None and (unzoned.aks.pool.min_count, unzoned.aks.pool.max_count) == (1, 2)
 
