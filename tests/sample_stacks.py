@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
+import os
+import pickle
+from pathlib import Path
 from typing import Any
 
 from components import program
@@ -45,6 +49,16 @@ def namespaced(values: dict[str, Any]) -> dict[str, Any]:
     return {f"{NAMESPACE}:{key}": value for key, value in values.items()}
 
 
+_shared: list[Path] = []
+
+
+def share_plans(directory: Path) -> None:
+    """Let pytest-xdist's workers share plans through `directory`: a plan takes half a second or more, reading one
+    a hundredth (tests/conftest.py turns this on under xdist)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    _shared[:] = [directory]
+
+
 def plan_program(values: dict[str, Any], stack: str = "test") -> offline.Plan:
     """Run the whole program offline with these `speech-containers` values (memoized: plans are read-only)."""
     return _plan_cached(json.dumps(values, sort_keys=True), stack)
@@ -52,7 +66,19 @@ def plan_program(values: dict[str, Any], stack: str = "test") -> offline.Plan:
 
 @functools.cache
 def _plan_cached(values_json: str, stack: str) -> offline.Plan:
-    return offline.run(program.main, namespaced(json.loads(values_json)), stack=stack)
+    """The plan, from the other worker's copy when it made it first; a worker that makes one leaves a copy."""
+    path = (
+        _shared[0] / f"{hashlib.sha256(f'{stack}:{values_json}'.encode()).hexdigest()[:24]}.pickle" if _shared else None
+    )
+    if path is not None and path.is_file():
+        shared: offline.Plan = pickle.loads(path.read_bytes())
+        return shared
+    plan = offline.run(program.main, namespaced(json.loads(values_json)), stack=stack)
+    if path is not None:
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(pickle.dumps(plan))
+        os.replace(partial, path)
+    return plan
 
 
 def with_changes(base: dict[str, Any], **changes: Any) -> dict[str, Any]:

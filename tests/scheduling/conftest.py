@@ -1,22 +1,12 @@
 """Stacks and replica bounds as session-scoped parameters: pytest then runs every test of one stack together, so
-each stack is planned once per worker instead of once per test function and worker; and xdist's workers share
-their plans through the run's temporary directory."""
+each stack is planned and scheduled once per worker instead of once per test function."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
 from tests.scheduling.from_plan import Bound
-from tests.scheduling.stacks import BOUNDS, STACKS, share_plans
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _shared_plans(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Under xdist, the parent of a worker's base temporary directory is the run's, common to all workers."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        share_plans(tmp_path_factory.getbasetemp().parent / "scheduling-plans")
+from tests.scheduling.stacks import BOUNDS, STACKS
 
 
 @pytest.fixture(scope="session", params=list(STACKS))

@@ -5,9 +5,6 @@ bounds, sizes (within the documented minimums), VM sizes and zones. Plans and sc
 from __future__ import annotations
 
 import functools
-import os
-import pickle
-from pathlib import Path
 from typing import Any
 
 from plan.command import own_values, read_stack_config
@@ -105,31 +102,11 @@ BOUNDS: tuple[Bound, ...] = ("min", "max")
 ZONAL = [name for name, (values, _) in STACKS.items() if len(values["aks"].get("pool", {}).get("zones", [])) >= 2]
 
 
-_shared: list[Path] = []
-
-
-def share_plans(directory: Path) -> None:
-    """Let pytest-xdist's workers share plans through `directory`: a plan takes a quarter of a second or more,
-    reading one a hundredth."""
-    directory.mkdir(parents=True, exist_ok=True)
-    _shared[:] = [directory]
-
-
 @functools.cache
 def plan_of(stack: str) -> Plan:
-    """The stack planned offline; under xdist, by whichever worker got there first."""
+    """The stack planned offline (shared between xdist's workers by tests.sample_stacks)."""
     values, name = STACKS[stack]
-    if not _shared:
-        return plan_program(values, stack=name)
-    path = _shared[0] / f"{stack}.pickle"
-    if path.is_file():
-        plan: Plan = pickle.loads(path.read_bytes())
-        return plan
-    plan = plan_program(values, stack=name)
-    partial = path.with_suffix(f".{os.getpid()}.partial")
-    partial.write_bytes(pickle.dumps(plan))
-    os.replace(partial, path)
-    return plan
+    return plan_program(values, stack=name)
 
 
 @functools.cache
