@@ -87,6 +87,12 @@ def observe(
         ),
         child(),
     )
+    if isinstance(targets, AksTargets) and settings.containers:
+        from components.aks.key_age import key_age_reporter
+
+        aks: AksHost = host  # type: ignore[assignment]
+        # Kubernetes objects stay under the AKS host (on its provider), whatever asks for them.
+        key_age_reporter(f"{name}-aks", vault, aks.namespace, aks.pool, aks.credentials, aks.provider, aks)
     if config.dashboard and settings.containers:
         groups: pulumi.Output[dict[str, list[str]]] = (
             pulumi.Output.all(

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from components.aks import key_age
 from components.azure import alert_rules, log_tables
 from components.azure.alert_rules import Stamps
 from components.azure.alerts import not_after
@@ -45,7 +46,7 @@ AKS_RULES: dict[str, tuple[int, str, str, str | None, set[str], tuple[str, ...]]
     "hpa-at-max": (2, "PT5M", "PT30M", None, {INSIGHTS_METRICS}, ('"kube_hpa_status_current_replicas"',)),
     "pool-at-max": (2, "PT5M", "PT30M", None, {NODES}, ('pool == "speech"', "atMax == samples")),
     "preflight": (1, "PT15M", "PT1H", None, {PODS}, ('startswith "speech-preflight-"', 'PodStatus == "Failed"')),
-    "key-age": (3, "P1D", "P1D", None, set(), ("ageDays > 90",)),
+    "key-age": (3, "PT6H", "P1D", None, {AKS_LOGS}, ('ContainerName == "key-age"', "ageDays > 90", "reports == 0")),
 }
 
 
@@ -180,6 +181,21 @@ def test_stamps_make_the_key_age_and_certificate_queries_fire_on_time() -> None:
     assert "datetime(2027-01-01T00:00:00Z)" in rules["certificate"].query
     for key in ("key-age", "certificate"):
         assert syntax_errors(rules[key].query) == (), rules[key].query
+
+
+def test_on_aks_a_cron_job_reports_the_key_secret_versions_age_from_the_vault(aks_plan: offline.Plan) -> None:
+    job = aks_plan.one("kubernetes:batch/v1:CronJob")
+    assert (job.get("metadata.name"), job.get("spec.schedule")) == ("speech-key-age", key_age.SCHEDULE)
+    pod = job.get("spec.jobTemplate.spec.template")
+    assert pod["metadata"]["labels"]["azure.workload.identity/use"] == "true"
+    (container,) = pod["spec"]["containers"]
+    assert container["name"] == key_age.CONTAINER == alert_rules.KEY_AGE_CONTAINER
+    script = container["command"][-1]
+    assert "az keyvault secret show" in script and "--name speech-api-key" in script
+    assert "speechKeyCreated: attributes.created" in script and 'tags."speech-key-name"' in script
+    assert pod["spec"]["serviceAccountName"] == "speech-containers" and pod["spec"]["restartPolicy"] == "Never"
+    off = plan_program(with_changes(AKS_STACK, alerts={"enabled": False}))
+    assert off.of_type("kubernetes:batch/v1:CronJob") == []
 
 
 def test_a_certificate_expiry_is_read_from_its_pem() -> None:

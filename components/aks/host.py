@@ -97,6 +97,8 @@ class AksHost(pulumi.ComponentResource):
             provider,
             pulumi.ResourceOptions(parent=self),
         )
+        #: What more Speech-pool pods need (the alerts' key-age reporter): the provider, pool and credentials.
+        self.provider, self.pool, self.credentials = provider, pool, credentials
         hosts = {
             container.name: SpeechWorkload(
                 f"{name}-{container.name}",

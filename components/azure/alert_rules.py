@@ -21,8 +21,9 @@ Signals and their sources (read 2026-12-02):
 - ACI memory: metric `MemoryUsage` (bytes) with dimension `containerName`:
   https://learn.microsoft.com/azure/container-instances/container-instances-monitor.
 - Log search alerts read at most two days back ("The alert time range is limited to a maximum of two days"):
-  https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-create-log-alert-rule. So the key's age and a
-  certificate's expiry are stamped into the query at deployment (`print`), not read from 90 days of logs.
+  https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-create-log-alert-rule. So a certificate's expiry
+  and, on ACI, the key's age (every ACI key change is a `pulumi up`) are stamped into the query at deployment
+  (`print`); on AKS a CronJob reports the vault secret version's age every 6 hours (components/aks/key_age.py).
 - Key Vault certificate events `Microsoft.KeyVault.CertificateNearExpiry` (30 days before) and `CertificateExpired`,
   through an Event Grid system topic to an Azure Monitor alert (`MonitorAlert` destination):
   https://learn.microsoft.com/azure/event-grid/event-schema-key-vault.
@@ -47,6 +48,8 @@ BILLING_PHRASE: Final = "Endpoint connection failed"
 #: curl's message on any failure with `--show-error` (catalog.PREFLIGHT): "curl: (<exit code>) <reason>".
 CURL_FAILURE: Final = "curl: ("
 PREFLIGHT_JOB: Final = "speech-preflight"
+#: The container of the AKS key-age CronJob (components/aks/key_age.py) whose lines the key-age alert reads.
+KEY_AGE_CONTAINER: Final = "key-age"
 
 
 class Severity(IntEnum):
@@ -153,6 +156,29 @@ def _key_age(settings: AlertsConfig, stamps: Stamps) -> LogRule:
         query=f'print keySetAt = {set_at}\n| extend ageDays = datetime_diff("day", now(), keySetAt)\n'
         f"| where ageDays > {days}",
         frequency="P1D",
+        window="P1D",
+    )
+
+
+def _aks_key_age(settings: AlertsConfig, namespace: str, stamps: Stamps) -> LogRule:
+    """The age of the vault's key secret version as the key-age CronJob reports it (components/aks/key_age.py);
+    no report for a day (a day after the deployment) fires too: the check itself is broken."""
+    days = settings.rotation_period_days
+    since = f"datetime({stamps.key_set_at})" if stamps.key_set_at else "now()"
+    return LogRule(
+        key="key-age",
+        title=f"The Speech key is older than {days} days, or its age is not reported",
+        watches=f"{AKS_LOGS}: the key secret version's creation time from the {KEY_AGE_CONTAINER} CronJob, against "
+        f"{days} days; or no report in a day",
+        severity=Severity.INFORMATIONAL,
+        query=f"{AKS_LOGS}\n| where PodNamespace == {json.dumps(namespace)} and ContainerName == "
+        f'"{KEY_AGE_CONTAINER}"\n'
+        "| extend report = iff(isnotnull(LogMessage.speechKeyCreated), LogMessage, parse_json(tostring(LogMessage)))\n"
+        "| summarize reports = countif(isnotnull(report.speechKeyCreated)), "
+        "created = max(todatetime(report.speechKeyCreated))\n"
+        '| extend ageDays = datetime_diff("day", now(), created)\n'
+        f"| where ageDays > {days} or (reports == 0 and now() > {since} + 1d)",
+        frequency="PT6H",
         window="P1D",
     )
 
@@ -305,7 +331,7 @@ def aks_log_rules(
             frequency="PT5M",
             window=at_max,
         ),
-        _key_age(settings, stamps),
+        _aks_key_age(settings, namespace, stamps),
     ]
     if preflight:
         rules.append(
