@@ -69,22 +69,25 @@ def key_age_reporter(
         "app.kubernetes.io/part-of": catalog.AKS.part_of,
         WORKLOAD_IDENTITY_LABEL: "true",
     }
-    pod = {**speech_pod(pool, credentials.service_account_name, [], container), "restart_policy": "Never"}
+    pod: k8s.core.v1.PodSpecArgsDict = {
+        **speech_pod(pool, credentials.service_account_name, [], container),
+        "restart_policy": "Never",
+    }
+    job: k8s.batch.v1.JobSpecArgsDict = {
+        "backoff_limit": 1,
+        "active_deadline_seconds": DEADLINE_SECONDS,
+        "template": {"metadata": {"labels": labels}, "spec": pod},
+    }
+    spec: k8s.batch.v1.CronJobSpecArgsDict = {
+        "schedule": SCHEDULE,
+        "concurrency_policy": "Forbid",
+        "successful_jobs_history_limit": 1,
+        "failed_jobs_history_limit": 1,
+        "job_template": {"spec": job},
+    }
     return k8s.batch.v1.CronJob(
         f"{name}-key-age",
         metadata={"name": JOB_NAME, "namespace": namespace, "labels": labels},
-        spec={
-            "schedule": SCHEDULE,
-            "concurrency_policy": "Forbid",
-            "successful_jobs_history_limit": 1,
-            "failed_jobs_history_limit": 1,
-            "job_template": {
-                "spec": {
-                    "backoff_limit": 1,
-                    "active_deadline_seconds": DEADLINE_SECONDS,
-                    "template": {"metadata": {"labels": labels}, "spec": pod},
-                }
-            },
-        },
+        spec=spec,
         opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=credentials.pod_prerequisites),
     )
