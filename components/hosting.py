@@ -8,7 +8,7 @@ import pulumi
 
 from components import catalog
 from components.args import DeploymentOutput
-from components.config.model import ContainerConfig
+from components.config.model import ContainerConfig, Principal
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,12 @@ class HostInputs:
     network_ready: tuple[pulumi.Resource, ...] = ()
     #: How long one stream may last (proxy timeouts, draining a stopping pod).
     stream_budget_seconds: int = 3600
+    #: The Speech account's ARM id (what the rotation regenerates keys of).
+    speech_account_id: pulumi.Output[str] | None = None
+    #: Who runs the rotation command (AKS binds them to its Kubernetes Role).
+    rotation_operators: tuple[Principal, ...] = ()
+    #: Days each version of the key secret lives (0: no expiry); the scheduled rotation keeps it.
+    api_key_expiry_days: int = 0
 
 
 def endpoint(container: ContainerConfig, hosts: list[str], tls: bool = False) -> DeploymentOutput:

@@ -70,7 +70,7 @@ def test_api_key_secret_holds_the_active_key_as_a_secret_and_rotation_owns_it_af
     assert secret.get("secretName") == "speech-api-key"
     assert secret.get("tags")[KEY_NAME_TAG] == "Key1"
     assert secret.get("tags")["managed-by"] == "pulumi"  # the common tags too
-    assert set(secret.ignore_changes) == {"properties.value", "tags"}
+    assert set(secret.ignore_changes) == {"properties.value", "properties.attributes", "tags"}
     vault = aci_plan.one("azure-native:keyvault:Vault")
     assert secret.get("vaultName") == vault.get("vaultName")
     assert vault.urn in secret.dependencies

@@ -41,6 +41,53 @@ def secret_objects(vault: VaultRef) -> str:
     return f"array:\n{items}"
 
 
+def federated_identity(
+    name: str,
+    inputs: HostInputs,
+    namespace: pulumi.Input[str],
+    oidc_issuer_url: pulumi.Input[str],
+    service_account: str,
+    parent: pulumi.Resource,
+) -> tuple[managedidentity.UserAssignedIdentity, managedidentity.FederatedIdentityCredential]:
+    """A user-assigned identity that pods of `service_account` in `namespace` sign in as (workload identity)."""
+    identity = managedidentity.UserAssignedIdentity(
+        f"{name}-identity",
+        resource_group_name=inputs.resource_group_name,
+        location=inputs.location,
+        tags=inputs.tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    federation = managedidentity.FederatedIdentityCredential(
+        f"{name}-federation",
+        resource_group_name=inputs.resource_group_name,
+        resource_name_=identity.name,
+        issuer=oidc_issuer_url,
+        subject=pulumi.Output.concat("system:serviceaccount:", namespace, ":", service_account),
+        audiences=[catalog.AKS.token_exchange_audience],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return identity, federation
+
+
+def identity_service_account(
+    name: str,
+    service_account: str,
+    namespace: pulumi.Input[str],
+    identity: managedidentity.UserAssignedIdentity,
+    opts: pulumi.ResourceOptions,
+) -> k8s.core.v1.ServiceAccount:
+    """The service account whose pods sign in as `identity`."""
+    return k8s.core.v1.ServiceAccount(
+        f"{name}-service-account",
+        metadata={
+            "name": service_account,
+            "namespace": namespace,
+            "annotations": {WORKLOAD_IDENTITY_CLIENT_ID: identity.client_id},
+        },
+        opts=opts,
+    )
+
+
 class SpeechCredentials(pulumi.ComponentResource):
     """The identity, service account and SecretProviderClass that bring the vault's secrets to Speech pods."""
 
@@ -58,22 +105,7 @@ class SpeechCredentials(pulumi.ComponentResource):
     ) -> None:
         super().__init__("speech-containers:aks:SpeechCredentials", name, None, opts)
         self.service_account_name = SERVICE_ACCOUNT
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_group_name=inputs.resource_group_name,
-            location=inputs.location,
-            tags=inputs.tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        federation = managedidentity.FederatedIdentityCredential(
-            f"{name}-federation",
-            resource_group_name=inputs.resource_group_name,
-            resource_name_=identity.name,
-            issuer=oidc_issuer_url,
-            subject=pulumi.Output.concat("system:serviceaccount:", namespace, ":", SERVICE_ACCOUNT),
-            audiences=[catalog.AKS.token_exchange_audience],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        identity, federation = federated_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
         reader = roles.grant(
             f"{name}-vault-reader",
             catalog.Role.KEY_VAULT_SECRETS_USER,
@@ -85,15 +117,7 @@ class SpeechCredentials(pulumi.ComponentResource):
         # The first mount fails with 403 until the identity's vault role propagates.
         mountable = propagated(f"{name}-vault-propagation", [reader], self)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
-        service_account = k8s.core.v1.ServiceAccount(
-            f"{name}-service-account",
-            metadata={
-                "name": SERVICE_ACCOUNT,
-                "namespace": namespace,
-                "annotations": {WORKLOAD_IDENTITY_CLIENT_ID: identity.client_id},
-            },
-            opts=k8s_opts,
-        )
+        service_account = identity_service_account(name, SERVICE_ACCOUNT, namespace, identity, k8s_opts)
         facts = catalog.AKS
         self.secret_provider_class = k8s.apiextensions.CustomResource(
             f"{name}-secret-provider-class",

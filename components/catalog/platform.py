@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -37,6 +38,12 @@ AZURE_MAX_TAGS: Final = 50
 #: Tag on the API key secret naming which account key (Key1/Key2) its current version holds.
 KEY_NAME_TAG: Final = "speech-key-name"
 
+#: Key Vault publishes Microsoft.KeyVault.SecretNearExpiry this long before the current version's expiry, from
+#: https://learn.microsoft.com/azure/event-grid/event-schema-key-vault (read 2026-12-02). Whether Key Vault refuses
+#: to return an expired secret is reported both ways (https://github.com/Azure/AzureKeyVault/issues/19), so the
+#: default expiry lies this long after the key is due, never at it.
+SECRET_NEAR_EXPIRY_NOTICE: Final = timedelta(days=30)
+
 
 # --- Azure built-in roles the package grants ------------------------------------------------------------------
 
@@ -49,6 +56,8 @@ class Role(StrEnum):
     KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
     COGNITIVE_SERVICES_CONTRIBUTOR = "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"
     KEY_VAULT_CERTIFICATE_USER = "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
+    #: listClusterUserCredential: fetch a kubeconfig whose rights come from RBAC (the rotation operators).
+    AKS_CLUSTER_USER = "4abbcc35-e782-43d8-92c5-2d3f1bd2253f"
     #: Kubernetes cluster-admin through Azure RBAC, for clusters with local accounts off.
     AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 
