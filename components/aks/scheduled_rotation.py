@@ -27,6 +27,7 @@ from components import catalog
 from components.aks.credentials import federated_identity, identity_service_account
 from components.aks.pods import CONTAINER_SECURITY, resources
 from components.aks.rotation_access import RotationAccess
+from components.aks.vault_cli import WORKLOAD_IDENTITY_LABEL
 from components.azure import roles
 from components.azure.alert_rules import ROTATION_JOB
 from components.azure.propagation import propagated
@@ -35,7 +36,6 @@ from components.hosting import HostInputs
 
 JOB_NAME = ROTATION_JOB
 SERVICE_ACCOUNT = "speech-rotation"
-WORKLOAD_IDENTITY_LABEL = "azure.workload.identity/use"
 #: Bounds a stuck run. A rotation restarts every Deployment and waits for the rollouts, each paced by model loading;
 #: a run stopped at the deadline resumes at the next schedule.
 DEADLINE_SECONDS = 6 * 3600
