@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from components.aks.scheduled_rotation import IMAGE_UID
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "rotation" / "Dockerfile"
 
@@ -38,6 +40,10 @@ def test_the_command_runs_from_what_the_image_copies(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "--in-cluster" in completed.stdout and "--if-older-than-days" in completed.stdout
+
+
+def test_the_cron_job_runs_as_the_images_user() -> None:
+    assert f"USER {IMAGE_UID}:{IMAGE_UID}" in DOCKERFILE.read_text()
 
 
 def test_the_image_installs_the_commands_pinned_requirements() -> None:

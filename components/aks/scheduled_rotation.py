@@ -41,6 +41,9 @@ SERVICE_ACCOUNT = "speech-rotation"
 DEADLINE_SECONDS = 6 * 3600
 #: Each wait of the command (CSI sync, rollout, readiness, /status).
 WAIT_TIMEOUT_SECONDS = 2 * 3600
+#: `USER 65532:65532` in rotation/Dockerfile (tests/test_rotation_image.py keeps them equal).
+IMAGE_UID = 65532
+SCRATCH = "/tmp"
 #: What the command does to the Speech account (rotation/account.py), as ARM operations.
 ACCOUNT_ACTIONS = [
     "Microsoft.CognitiveServices/accounts/read",
@@ -137,12 +140,23 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
             "image": settings.image,
             "args": rotation_args(settings, inputs, namespace),
             "resources": resources(catalog.PREFLIGHT.size),
-            "security_context": {**CONTAINER_SECURITY, "run_as_non_root": True, "read_only_root_filesystem": True},
+            "security_context": {**CONTAINER_SECURITY, "read_only_root_filesystem": True},
+            # The root filesystem is read-only: whatever the SDKs write goes to /tmp.
+            "env": [{"name": "HOME", "value": SCRATCH}],
+            "volume_mounts": [{"name": "scratch", "mount_path": SCRATCH}],
         }
         pod: k8s.core.v1.PodSpecArgsDict = {
             "service_account_name": SERVICE_ACCOUNT,
             "restart_policy": "Never",
+            # The uid rotation/Dockerfile runs as, numeric so the kubelet can check runAsNonRoot.
+            "security_context": {
+                "run_as_non_root": True,
+                "run_as_user": IMAGE_UID,
+                "run_as_group": IMAGE_UID,
+                "seccomp_profile": {"type": "RuntimeDefault"},
+            },
             "containers": [container],
+            "volumes": [{"name": "scratch", "empty_dir": {"size_limit": "64Mi"}}],
         }
         job: k8s.batch.v1.JobSpecArgsDict = {
             # A failed run is not retried at once: the next schedule resumes it, and the alert says it failed.
