@@ -108,7 +108,9 @@ def test_the_cron_job_rotates_due_keys_in_cluster_with_explicit_targets(schedule
     assert pod["metadata"]["labels"]["azure.workload.identity/use"] == "true"
     # The Speech pods' NetworkPolicy (part-of) is not for it: it calls the API server and Azure.
     assert "app.kubernetes.io/part-of" not in pod["metadata"]["labels"]
-    assert container["securityContext"]["runAsNonRoot"] is True
+    security = pod["spec"]["securityContext"]
+    assert (security["runAsNonRoot"], security["runAsUser"]) == (True, 65532)
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
 
 
 def _cron(plan: offline.Plan) -> offline.Registration:
