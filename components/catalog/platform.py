@@ -110,8 +110,9 @@ POD_SIDECARS: Final = Size(0.01, 16 / 1024)
 TLS_PORT: Final = 443
 #: nginx for the ACI TLS sidecar: Azure Linux's nginx on MCR (not Docker Hub, whose anonymous pull limits ACI hits),
 #: as AKS docs and samples use it (`mcr.microsoft.com/azurelinux/base/nginx:1`; read 2026-12-02). The earlier
-#: `mcr.microsoft.com/oss/nginx/nginx:1.25.5` was reported InaccessibleImage on ACI. A wrong tag fails the group's
-#: creation at once (ACI reports InaccessibleImage), never silently.
+#: `mcr.microsoft.com/oss/nginx/nginx:1.25.5` was reported InaccessibleImage on ACI. The tag `1.25` is pulled and
+#: started in public AKS event logs and samples (searched 2026-12-02; the AKS blob CSI examples use it too). A wrong
+#: tag fails the group's creation at once (ACI reports InaccessibleImage), never silently.
 TLS_PROXY_IMAGE: Final = "mcr.microsoft.com/azurelinux/base/nginx:1.25"
 TLS_PROXY_SIZE: Final = Size(0.25, 0.5)
 #: Streaming recognition keeps a WebSocket open for the whole audio; proxies must not cut it at 60 s. A stream may
@@ -134,7 +135,9 @@ class PreflightFacts:
     every failure exits non-zero (https://curl.se/docs/manpage.html, read 2026-12-02).
     """
 
-    #: The Azure CLI image, for its curl and shell; a version tag on MCR.
+    #: The Azure CLI image, for its curl and shell; a version tag on MCR (tags:
+    #: https://mcr.microsoft.com/en-us/artifact/mar/azure-cli/tags; 2.67.0 is pulled by many public deployments,
+    #: some pinned by digest; searched 2026-12-02). A wrong tag fails the Job's pod at once (ErrImagePull).
     image: str = "mcr.microsoft.com/azure-cli:2.67.0"
     size: Size = Size(0.5, 1)
     #: Give up after this long: a healthy check takes seconds, a blocked network hangs until timeouts.
