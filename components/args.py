@@ -16,6 +16,7 @@ import pulumi
 from components.alert_args import AlertsArgs as AlertsArgs
 from components.alert_args import AlertThresholdsArgs as AlertThresholdsArgs
 from components.catalog import Kind
+from components.gateway_args import GatewayArgs as GatewayArgs
 
 
 class Host(StrEnum):
@@ -333,6 +334,8 @@ class AksArgs(TypedDict, total=False):
     namespace: str
     """Namespace for the Speech workloads (default speech)."""
     ingress: IngressArgs
+    """Deprecated (managed NGINX lost Microsoft support in November 2026): use gateway; both may run together."""
+    gateway: GatewayArgs
     encryption_at_host: bool
     """Encrypt the nodes' temp disks and caches at the host (needs the subscription feature EncryptionAtHost)."""
     scale_down: ScaleDownArgs

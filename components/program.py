@@ -23,6 +23,7 @@ STACK_OUTPUTS = {
     "billingEndpointSecretName": "billing_endpoint_secret_name",
     "containers": "deployments",
     "kubernetesNamespace": "kubernetes_namespace",
+    "gatewayAddress": "gateway_address",
     "aciRolloutBatches": "aci_rollout_batches",
     "tlsCertificate": "tls_certificate",
     "preflight": "preflight",

@@ -49,6 +49,7 @@ def certificate_gate(
     credentials: SpeechCredentials,
     provider: k8s.Provider,
     parent: pulumi.Resource,
+    job_name: str = JOB_NAME,
 ) -> k8s.batch.v1.Job:
     """The Job that fails unless `certificate` is in the vault; depend on it to use the certificate."""
     facts = catalog.PREFLIGHT  # the same Azure CLI image and size as the billing preflight
@@ -60,13 +61,13 @@ def certificate_gate(
         "resources": resources(facts.size),
     }
     labels = {
-        "app.kubernetes.io/name": JOB_NAME,
+        "app.kubernetes.io/name": job_name,
         "app.kubernetes.io/part-of": catalog.AKS.part_of,
         WORKLOAD_IDENTITY_LABEL: "true",
     }
     return one_shot_job(
         f"{name}-certificate-check",
-        JOB_NAME,
+        job_name,
         namespace,
         labels,
         speech_pod(pool, credentials.service_account_name, [], container),
