@@ -254,6 +254,8 @@ class SpeechGateway(pulumi.ComponentResource):
             spec={
                 "targetRef": {"group": "", "kind": "Service", "name": deployment, "namespace": namespace},
                 "default": {
+                    "port": container.spec.port,
+                    "protocol": "HTTP",
                     "interval": f"{facts.probe_interval_seconds}s",
                     "timeout": f"{facts.probe_timeout_seconds}s",
                     "healthyThreshold": facts.healthy_threshold,

@@ -171,7 +171,11 @@ class GatewayTls(pulumi.ComponentResource):
         k8s.policy.v1.PodDisruptionBudget(
             f"{name}-disruption-budget",
             metadata=metadata,
-            spec={"max_unavailable": 1, "selector": {"match_labels": selector}},
+            spec={
+                "max_unavailable": 1,
+                "unhealthy_pod_eviction_policy": "AlwaysAllow",
+                "selector": {"match_labels": selector},
+            },
             opts=k8s_opts,
         )
         return k8s.apps.v1.Deployment(
