@@ -423,3 +423,19 @@ def test_bad_gateway_config_names_the_key(gateway: dict[str, Any], aks: dict[str
     matching = [p for p in problems if p.startswith(key)]
     assert matching, problems
     assert says in matching[0]
+
+
+def test_the_plan_shows_each_hosts_route_timeout_probe_and_record(gateway_plan: offline.Plan) -> None:
+    from plan.gateway import gateway_rows
+
+    rows = {row[0]: row[1:] for row in gateway_rows(gateway_plan)}
+    address = gateway_plan.outputs["gatewayAddress"]
+    assert rows["speech-to-text.speech.contoso.com"] == ["speech-to-text:5000", "3600s", "/ready", f"CNAME {address}"]
+    assert rows["neural-text-to-speech.speech.contoso.com"][2] == "/synthesize/health"
+
+
+def test_the_certificate_alert_watches_the_gateways_certificate() -> None:
+    gateway = {**INGRESS, "certificateName": "speech-gateway-cert", "subnetId": SUBNET_ID}
+    plan = plan_program(with_changes(AKS_INGRESS_STACK, aks={**AKS_INGRESS_STACK["aks"], "gateway": gateway}))
+    subscription = plan.one("azure-native:eventgrid:SystemTopicEventSubscription")
+    assert subscription.get("filter.subjectBeginsWith") == "speech-gateway-cert"
