@@ -281,6 +281,13 @@ def test_the_certificate_is_readable_by_its_own_identity_only_and_synced_after_t
     pod = holder.get("spec.template.spec")
     assert pod["volumes"][0]["csi"]["volumeAttributes"] == {"secretProviderClass": TLS_SECRET}
     assert holder.get("spec.replicas") == 2
+    (hold,) = pod["containers"]
+    mounted = {"command": ["test", "-s", "/mnt/gateway-tls/speech-wildcard"]}
+    assert hold["readinessProbe"]["exec"] == hold["livenessProbe"]["exec"] == mounted
+    isolated = gateway_plan.named("speech-aks-gateway-tls-network-policy")
+    assert isolated.get("spec.policyTypes") == ["Ingress", "Egress"]
+    assert (isolated.get("spec.ingress"), isolated.get("spec.egress")) == (None, None)
+    assert isolated.get("spec.podSelector.matchLabels") == holder.get("spec.selector.matchLabels")
     budget = gateway_plan.named("speech-aks-gateway-tls-disruption-budget")
     assert budget.get("spec.unhealthyPodEvictionPolicy") == "AlwaysAllow"
     gateway = gateway_plan.one(GATEWAY)
@@ -306,7 +313,7 @@ def test_the_association_uses_a_delegated_subnet_in_the_clusters_vnet(gateway_pl
 @pytest.mark.parametrize("plan_name", ["gateway_plan", "side_by_side_plan"])
 def test_the_speech_pods_admit_the_gateways_subnet(plan_name: str, request: pytest.FixtureRequest) -> None:
     plan: offline.Plan = request.getfixturevalue(plan_name)
-    policy = plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    policy = plan.named("speech-aks-network-policy-policy")
     blocks = [p["ipBlock"]["cidr"] for rule in policy.get("spec.ingress") for p in rule["from"] if "ipBlock" in p]
     assert blocks == ["10.225.0.0/24"]  # created (gateway_plan) or read from Azure (the mock's existing subnet)
     ports = [rule["ports"] for rule in policy.get("spec.ingress")]

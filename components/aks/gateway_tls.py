@@ -123,25 +123,32 @@ class GatewayTls(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[federation, readable])),
         )
-        self.ready = self._holder(name, namespace, pool, [account, provider_class, certificate_ready], k8s_opts)
+        self.ready = self._holder(
+            name, namespace, certificate, pool, [account, provider_class, certificate_ready], k8s_opts
+        )
         self.register_outputs({"secretName": TLS_SECRET, "identityClientId": identity.client_id})
 
     def _holder(
         self,
         name: str,
         namespace: pulumi.Input[str],
+        certificate: str,
         pool: SpeechNodePool,
         prerequisites: list[pulumi.Resource],
         k8s_opts: pulumi.ResourceOptions,
     ) -> k8s.apps.v1.Deployment:
         """The pods that mount the certificate, so the driver keeps the Secret; never all gone at once."""
         selector = {"app.kubernetes.io/name": TLS_SECRET}
+        # Ready (and alive) while the mount shows the certificate: the driver has fetched it, so the Secret is synced.
+        mounted: k8s.core.v1.ProbeArgsDict = {"exec_": {"command": ["test", "-s", f"{MOUNT_PATH}/{certificate}"]}}
         container: k8s.core.v1.ContainerArgsDict = {
             "name": "hold",
             "image": catalog.BUSYBOX_IMAGE,
             "command": HOLD_COMMAND,
             "resources": resources(SIZE),
             "volume_mounts": [{"name": "tls", "mount_path": MOUNT_PATH, "read_only": True}],
+            "readiness_probe": {**mounted, "period_seconds": 10},
+            "liveness_probe": {**mounted, "period_seconds": 60, "failure_threshold": 5},
         }
         volume: k8s.core.v1.VolumeArgsDict = {
             "name": "tls",
@@ -178,6 +185,12 @@ class GatewayTls(pulumi.ComponentResource):
             },
             opts=k8s_opts,
         )
+        # The pods talk to no one: the CSI driver fetches the certificate from the node, not from the pod.
+        isolated: k8s.networking.v1.NetworkPolicySpecArgsDict = {
+            "pod_selector": {"match_labels": selector},
+            "policy_types": ["Ingress", "Egress"],
+        }
+        k8s.networking.v1.NetworkPolicy(f"{name}-network-policy", metadata=metadata, spec=isolated, opts=k8s_opts)
         return k8s.apps.v1.Deployment(
             f"{name}-holder",
             metadata=metadata,
