@@ -10,6 +10,8 @@ updates the Secret; pods pick it up on restart (rotation patches the restart ann
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_azure_native.managedidentity as managedidentity
 import pulumi_kubernetes as k8s
@@ -39,6 +41,18 @@ def secret_objects(vault: VaultRef) -> str:
         f"  - |\n    objectName: {name}\n    objectType: secret\n    objectAlias: {alias}\n" for name, alias in pairs
     )
     return f"array:\n{items}"
+
+
+def azure_provider_parameters(client_id: pulumi.Input[str], vault: VaultRef, objects: str) -> dict[str, Any]:
+    """A SecretProviderClass's `parameters` for the Azure provider: these vault `objects`, read with workload
+    identity as `client_id`."""
+    return {
+        "usePodIdentity": "false",
+        "clientID": client_id,
+        "keyvaultName": vault.name,
+        "tenantId": vault.tenant_id,
+        "objects": objects,
+    }
 
 
 class SpeechCredentials(pulumi.ComponentResource):
@@ -102,13 +116,7 @@ class SpeechCredentials(pulumi.ComponentResource):
             metadata={"name": SECRET_PROVIDER_CLASS, "namespace": namespace},
             spec={
                 "provider": "azure",
-                "parameters": {
-                    "usePodIdentity": "false",
-                    "clientID": identity.client_id,
-                    "keyvaultName": inputs.vault.name,
-                    "tenantId": inputs.vault.tenant_id,
-                    "objects": secret_objects(inputs.vault),
-                },
+                "parameters": azure_provider_parameters(identity.client_id, inputs.vault, secret_objects(inputs.vault)),
                 "secretObjects": [
                     {
                         "secretName": facts.credentials_secret,

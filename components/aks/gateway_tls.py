@@ -23,7 +23,7 @@ import pulumi_kubernetes as k8s
 
 from components import catalog
 from components.aks.cluster import SpeechNodePool
-from components.aks.credentials import SECRET_PROVIDER_API
+from components.aks.credentials import SECRET_PROVIDER_API, azure_provider_parameters
 from components.aks.pods import resources, speech_pod
 from components.aks.workload_identity import federated_identity
 from components.azure import roles
@@ -103,13 +103,9 @@ class GatewayTls(pulumi.ComponentResource):
             metadata={"name": TLS_SECRET, "namespace": namespace},
             spec={
                 "provider": "azure",
-                "parameters": {
-                    "usePodIdentity": "false",
-                    "clientID": identity.client_id,
-                    "keyvaultName": inputs.vault.name,
-                    "tenantId": inputs.vault.tenant_id,
-                    "objects": certificate_objects(certificate),
-                },
+                "parameters": azure_provider_parameters(
+                    identity.client_id, inputs.vault, certificate_objects(certificate)
+                ),
                 "secretObjects": [
                     {
                         "secretName": TLS_SECRET,

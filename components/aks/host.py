@@ -141,19 +141,9 @@ class AksHost(pulumi.ComponentResource):
             PreflightJob(
                 f"{name}-preflight", self.namespace, pool, credentials, provider, pulumi.ResourceOptions(parent=self)
             )
-        gates: dict[str, pulumi.Resource] = {}
+        checks = self._certificate_checks(name, inputs, settings, pool, credentials, provider)
         if settings.ingress is not None:
-            certificate_ready = certificate_gate(
-                name,
-                settings.ingress.certificate_name,
-                inputs.vault,
-                self.namespace,
-                pool,
-                credentials,
-                provider,
-                self,
-            )
-            gates[settings.ingress.certificate_name] = certificate_ready
+            certificate_ready = checks[settings.ingress.certificate_name]
             ingress = SpeechIngress(
                 f"{name}-ingress",
                 settings.ingress,
@@ -169,7 +159,8 @@ class AksHost(pulumi.ComponentResource):
             hosts = {deployment: pulumi.Output.from_input(host) for deployment, host in ingress.hosts.items()}
         gateway_range: pulumi.Output[str] | None = None
         if settings.gateway is not None:
-            gateway = self._gateway(name, inputs, settings.gateway, cluster, pool, credentials, provider, gates)
+            ready = checks[settings.gateway.certificate_name]
+            gateway = self._gateway(name, inputs, settings.gateway, cluster, pool, provider, ready)
             hosts = {deployment: pulumi.Output.from_input(host) for deployment, host in gateway.hosts.items()}
             gateway_range, self.gateway_address = gateway.source_range, gateway.address
         SpeechNetworkPolicy(
@@ -184,25 +175,23 @@ class AksHost(pulumi.ComponentResource):
             {"endpoints": self.endpoints, "namespace": self.namespace, "gatewayAddress": self.gateway_address}
         )
 
-    def _gateway(
+    def _certificate_checks(
         self,
         name: str,
         inputs: HostInputs,
-        settings: GatewayConfig,
-        cluster: AksCluster,
+        settings: AksConfig,
         pool: SpeechNodePool,
         credentials: SpeechCredentials,
         provider: k8s.Provider,
-        gates: dict[str, pulumi.Resource],
-    ) -> SpeechGateway:
-        """The gateway, its certificate synced from the vault once the certificate check found it there. Without
-        `aks.ingress` the check is the one the ingress had (same names), so a migrated stack keeps it."""
-        certificate = settings.certificate_name
-        ready = gates.get(certificate)
-        if ready is None:
-            alone = not gates
-            ready = certificate_gate(
-                name if alone else f"{name}-gateway",
+    ) -> dict[str, pulumi.Resource]:
+        """One check per certificate the ingress and the gateway use. The first keeps the names the ingress's check
+        always had, so a stack that moves from the ingress to the gateway keeps it; a second is the gateway's own."""
+        fronts = (settings.ingress, settings.gateway)
+        checks: dict[str, pulumi.Resource] = {}
+        for certificate in dict.fromkeys(f.certificate_name for f in fronts if f is not None):
+            first = not checks
+            checks[certificate] = certificate_gate(
+                name if first else f"{name}-gateway",
                 certificate,
                 inputs.vault,
                 self.namespace,
@@ -210,8 +199,22 @@ class AksHost(pulumi.ComponentResource):
                 credentials,
                 provider,
                 self,
-                job_name=JOB_NAME if alone else f"speech-gateway-{JOB_NAME.removeprefix('speech-')}",
+                job_name=JOB_NAME if first else f"speech-gateway-{JOB_NAME.removeprefix('speech-')}",
             )
+        return checks
+
+    def _gateway(
+        self,
+        name: str,
+        inputs: HostInputs,
+        settings: GatewayConfig,
+        cluster: AksCluster,
+        pool: SpeechNodePool,
+        provider: k8s.Provider,
+        certificate_ready: pulumi.Resource,
+    ) -> SpeechGateway:
+        """The gateway, with its certificate synced from the vault once the certificate check found it there."""
+        certificate = settings.certificate_name
         tls = GatewayTls(
             f"{name}-gateway-tls",
             inputs,
@@ -219,7 +222,7 @@ class AksHost(pulumi.ComponentResource):
             self.namespace,
             cluster.oidc_issuer_url,
             pool,
-            ready,
+            certificate_ready,
             provider,
             pulumi.ResourceOptions(parent=self),
         )
