@@ -6,10 +6,11 @@ TLS synced from the vault after the certificate check, the ALB controller's role
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jsonschema
 import pytest
@@ -85,13 +86,22 @@ def agc_schema(kind: str) -> dict[str, Any]:
     return {**pinned[kind], "definitions": pinned["definitions"]}
 
 
-SCHEMAS: dict[str, dict[str, Any]] = {
+SCHEMAS: Final[dict[str, dict[str, Any]]] = {
     GATEWAY: crd_schema("gateways-v1.json"),
     ROUTE: crd_schema("httproutes-v1.json"),
     ROUTE_POLICY: agc_schema("RoutePolicy"),
     HEALTH: agc_schema("HealthCheckPolicy"),
     SPC: SECRET_PROVIDER_CLASS_SCHEMA,
 }
+
+
+@functools.cache
+def validator(type_: str) -> Any:
+    """A checked, compiled validator per pinned schema (checking the 120 kB HTTPRoute schema per call is slow)."""
+    schema = SCHEMAS[type_]
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
 
 
 @pytest.mark.parametrize("plan_name", ["gateway_plan", "side_by_side_plan"])
@@ -108,7 +118,7 @@ def test_every_gateway_object_is_valid_against_its_pinned_schema(
             continue
         body = manifest(resource)
         if resource.type in SCHEMAS:
-            jsonschema.validate(body, SCHEMAS[resource.type])
+            validator(resource.type).validate(body)
         else:
             validate_kubernetes(body)
         checked.add(resource.type)
@@ -129,13 +139,13 @@ def test_the_pinned_schemas_catch_a_wrong_field(
     gateway_plan: offline.Plan, type_: str, path: list[Any], value: Any
 ) -> None:
     body = copy.deepcopy(manifest(gateway_plan.of_type(type_)[0]))
-    jsonschema.validate(body, SCHEMAS[type_])
+    validator(type_).validate(body)
     target = body
     for part in path[:-1]:
         target = target[part]
     target[path[-1]] = value
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(body, SCHEMAS[type_])
+        validator(type_).validate(body)
 
 
 # --- the Gateway and its routes --------------------------------------------------------------------------------
@@ -446,3 +456,10 @@ def test_the_certificate_alert_watches_the_gateways_certificate() -> None:
     plan = plan_program(with_changes(AKS_INGRESS_STACK, aks={**AKS_INGRESS_STACK["aks"], "gateway": gateway}))
     subscription = plan.one("azure-native:eventgrid:SystemTopicEventSubscription")
     assert subscription.get("filter.subjectBeginsWith") == "speech-gateway-cert"
+
+
+def test_a_public_gateway_beside_an_internal_ingress_is_called_out() -> None:
+    aks = {**SIDE_BY_SIDE_STACK["aks"], "ingress": {**INGRESS, "internal": True}}
+    plan = plan_program(with_changes(SIDE_BY_SIDE_STACK, aks=aks))
+    assert any("frontends are public" in w for w in plan.warnings)
+    assert not any("frontends are public" in w for w in plan_program(SIDE_BY_SIDE_STACK).warnings)

@@ -55,6 +55,12 @@ def availability_warnings(inputs: HostInputs, settings: AksConfig) -> list[str]:
                 "then remove aks.ingress"
             )
         )
+    if settings.gateway is not None and settings.ingress is not None and settings.ingress.internal:
+        warnings.append(
+            "aks.gateway: Application Gateway for Containers frontends are public (private IPs are not supported), "
+            "while aks.ingress.internal kept the hosts inside the VNet; the gateway's hosts are reachable from the "
+            "internet"
+        )
     if settings.existing_cluster is not None:
         grace = grace_period_seconds(inputs.stream_budget_seconds)
         warnings.append(
