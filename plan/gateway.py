@@ -6,16 +6,12 @@ from __future__ import annotations
 from plan.offline import Plan
 
 ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
-ROUTE_POLICY = "kubernetes:alb.networking.azure.io/v1:RoutePolicy"
 HEALTH = "kubernetes:alb.networking.azure.io/v1:HealthCheckPolicy"
 RECORD = "azure-native:dns:RecordSet"
 
 
 def gateway_rows(plan: Plan) -> list[list[str]]:
     """One row per HTTPRoute: host, backend Service:port, request timeout, health probe path, CNAME."""
-    timeouts = {
-        p.get("spec.targetRef.name"): p.get("spec.default.timeouts.routeTimeout") for p in plan.of_type(ROUTE_POLICY)
-    }
     probes = {h.get("spec.targetRef.name"): h.get("spec.default.http.path") for h in plan.of_type(HEALTH)}
     records = {
         f"{r.get('relativeRecordSetName')}.{r.get('zoneName')}": f"CNAME {r.get('cnameRecord.cname')}"
@@ -30,7 +26,7 @@ def gateway_rows(plan: Plan) -> list[list[str]]:
             [
                 host,
                 f"{backend['name']}:{backend['port']:g}",
-                str(timeouts.get(name, "60s (AGC default)")),
+                str(route.get("spec.rules.0.timeouts.request") or "60s (AGC default)"),
                 str(probes.get(name, "-")),
                 records.get(host, "- (no dnsZoneId: point it at gatewayAddress yourself)"),
             ]

@@ -1,5 +1,5 @@
 """The Gateway API ingress on AKS (Application Gateway for Containers): objects valid against their pinned CRD schemas,
-listener, routes -> Services -> ports per kind, timeouts = the stream budget, health probes on the readiness path,
+listener, routes -> Services -> ports per kind, route timeouts = the stream budget, health probes on the readiness path,
 TLS synced from the vault after the certificate check, the ALB controller's roles, DNS, outputs, the migration from
 `aks.ingress`, and bad input."""
 
@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 
 from components import catalog, config
+from components.aks.gateway import route_timeout
 from components.aks.gateway_tls import TLS_SECRET
 from components.catalog import Kind
 from plan import offline
@@ -29,7 +30,6 @@ DATA = Path(__file__).parent / "data"
 validate_kubernetes = test_aks.validate_kubernetes
 GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
-ROUTE_POLICY = "kubernetes:alb.networking.azure.io/v1:RoutePolicy"
 HEALTH = "kubernetes:alb.networking.azure.io/v1:HealthCheckPolicy"
 SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
 ROLE = "azure-native:authorization:RoleAssignment"
@@ -89,7 +89,6 @@ def agc_schema(kind: str) -> dict[str, Any]:
 SCHEMAS: Final[dict[str, dict[str, Any]]] = {
     GATEWAY: crd_schema("gateways-v1.json"),
     ROUTE: crd_schema("httproutes-v1.json"),
-    ROUTE_POLICY: agc_schema("RoutePolicy"),
     HEALTH: agc_schema("HealthCheckPolicy"),
     SPC: SECRET_PROVIDER_CLASS_SCHEMA,
 }
@@ -122,7 +121,7 @@ def test_every_gateway_object_is_valid_against_its_pinned_schema(
         else:
             validate_kubernetes(body)
         checked.add(resource.type)
-    assert {GATEWAY, ROUTE, ROUTE_POLICY, HEALTH, SPC, "kubernetes:apps/v1:Deployment"} <= checked
+    assert {GATEWAY, ROUTE, HEALTH, SPC, "kubernetes:apps/v1:Deployment"} <= checked
 
 
 @pytest.mark.parametrize(
@@ -131,7 +130,9 @@ def test_every_gateway_object_is_valid_against_its_pinned_schema(
         (ROUTE, ["spec", "rules", 0, "backendRefs", 0, "prot"], 5000),
         (ROUTE, ["spec", "hostnames", 0], "Not_A_Host"),
         (GATEWAY, ["spec", "listeners", 0, "tls", "mode"], "Terminated"),
-        (ROUTE_POLICY, ["spec", "default", "timeouts", "requestTimeout"], "3600s"),
+        (ROUTE, ["spec", "rules", 0, "timeouts", "request"], "3600 s"),
+        (ROUTE, ["spec", "rules", 0, "timeouts", "request"], "123456s"),
+        (HEALTH, ["spec", "default", "protocol"], "GRPC"),
         (HEALTH, ["spec", "default", "http", "paths"], "/ready"),
     ],
 )
@@ -210,13 +211,21 @@ def test_every_route_times_out_at_the_stream_budget_not_agcs_60_seconds(
     plan_name: str, budget: int, request: pytest.FixtureRequest
 ) -> None:
     plan: offline.Plan = request.getfixturevalue(plan_name)
-    routes = {r.get("metadata.name") for r in plan.of_type(ROUTE)}
-    policies = {p.get("spec.targetRef.name"): p.get("spec") for p in plan.of_type(ROUTE_POLICY)}
-    assert set(policies) == routes
-    for policy in policies.values():
-        assert policy["targetRef"]["kind"] == "HTTPRoute"
-        assert policy["default"] == {"timeouts": {"routeTimeout": f"{budget}s"}}
+    for route in plan.of_type(ROUTE):
+        (rule,) = route.get("spec.rules")
+        assert rule["timeouts"] == {"request": f"{budget}s"}
     assert budget > catalog.GATEWAY.default_request_timeout_seconds
+    # No AGC RoutePolicy: the HTTPRoute's own timeout is what AGC's docs recommend, and it would override one.
+    assert plan.of_type("kubernetes:alb.networking.azure.io/v1:RoutePolicy") == []
+
+
+def test_the_longest_stream_budget_is_a_valid_route_timeout(gateway_plan: offline.Plan) -> None:
+    """Gateway API durations allow 5 digits per unit: the largest budget the config accepts must still fit."""
+    body = copy.deepcopy(manifest(gateway_plan.of_type(ROUTE)[0]))
+    body["spec"]["rules"][0]["timeouts"]["request"] = route_timeout(catalog.MAX_STREAM_BUDGET_SECONDS)
+    validator(ROUTE).validate(body)
+    values = with_changes(AKS_GATEWAY_STACK, streamBudgetSeconds=catalog.MAX_STREAM_BUDGET_SECONDS)
+    assert config.parse(values).stream_budget_seconds == catalog.MAX_STREAM_BUDGET_SECONDS
 
 
 def test_health_checks_probe_each_containers_readiness_path_on_its_port(side_by_side_plan: offline.Plan) -> None:
@@ -304,7 +313,7 @@ def test_the_certificate_is_readable_by_its_own_identity_only_and_synced_after_t
     association = gateway_plan.one("azure-native:servicenetworking:AssociationsInterface")
     release = gateway_plan.one("kubernetes:helm.sh/v3:Release")
     assert {holder.urn, association.urn, release.urn} <= set(gateway.dependencies)
-    for policy in gateway_plan.of_type(ROUTE) + gateway_plan.of_type(ROUTE_POLICY) + gateway_plan.of_type(HEALTH):
+    for policy in gateway_plan.of_type(ROUTE) + gateway_plan.of_type(HEALTH):
         assert release.urn in policy.dependencies
 
 

@@ -10,10 +10,13 @@ Why Application Gateway for Containers (AGC), bring-your-own deployment:
   API versions need a generated local SDK (`pulumi package add`), which this offline project cannot build.
 - AGC is GA, its Azure resources are in the installed SDK on a GA API version (servicenetworking 2025-01-01), it
   supports the cluster's Azure CNI Overlay, and it handles WebSockets with no configuration (catalog.AGC_WEBSOCKETS).
-  Its timeouts are documented (catalog.AGC_COMPONENTS): the 60 s request timeout, which would cut every stream,
-  is raised to the stack's stream budget by a RoutePolicy per route; the HTTP and stream idle timeouts are fixed at
-  5 minutes. A Speech stream is audio, sent continuously (silence too), so a stream idle that long has ended;
-  and there is no Azure load balancer in front with its 4-minute idle timeout.
+  Its timeouts are documented (catalog.AGC_COMPONENTS): the 60 s request timeout counts even while data flows and
+  would cut every stream, so each HTTPRoute rule sets `timeouts.request` to the stack's stream budget (the Gateway
+  API primitive AGC's docs recommend over its own RoutePolicy, which it overrides: catalog.AGC_SSE); the HTTP and
+  stream idle timeouts are fixed at 5 minutes. A Speech stream is audio, sent continuously (silence too), so a
+  stream idle that long has ended; and there is no Azure load balancer in front with its 4-minute idle timeout.
+  One limit the stack cannot lift: when AGC scales in, connections not drained within 5 minutes are dropped
+  (catalog.AGC_SSE), so a long call can end early then; clients must reconnect.
 - Bring-your-own (the stack creates the traffic controller, frontend and association) rather than "managed by the
   ALB controller" (an ApplicationLoadBalancer custom resource): the Azure resources are then in the stack's graph,
   the frontend's FQDN is known to Pulumi for the DNS records and the `gatewayAddress` output, and destroying the
@@ -22,8 +25,8 @@ Why Application Gateway for Containers (AGC), bring-your-own deployment:
 What gets created: the association's subnet (when `subnetPrefix`), the traffic controller, its frontend and
 association; the ALB controller (alb_controller.py); the TLS Secret synced from the vault (gateway_tls.py); one
 Gateway with an HTTPS listener for `*.<domain>`; per deployment an HTTPRoute for `<deployment>.<domain>` to its
-Service's port (catalog: 5003 for language identification, 5000 for the others), a RoutePolicy with the stream
-budget as request timeout, and a HealthCheckPolicy probing the container's readiness path; optionally a CNAME per
+Service's port (catalog: 5003 for language identification, 5000 for the others) with the stream budget as request
+timeout, and a HealthCheckPolicy probing the container's readiness path; optionally a CNAME per
 host in an Azure DNS zone. The Gateway carries `pulumi.com/waitFor: condition=Programmed`, so `pulumi up` fails
 while the listener is not programmed (a wrong certificate) instead of reporting success.
 """
@@ -64,7 +67,8 @@ def subnet_parts(subnet_id: str) -> tuple[str, str, str]:
 
 
 def route_timeout(stream_budget_seconds: int) -> str:
-    """AGC's request timeout for a route, as a Kubernetes duration: the whole stream budget."""
+    """A route's request timeout: the whole stream budget, as a Gateway API duration (GEP-2257: up to 5 digits per
+    unit, which catalog.MAX_STREAM_BUDGET_SECONDS fits in seconds)."""
     return f"{stream_budget_seconds}s"
 
 
@@ -215,7 +219,7 @@ class SpeechGateway(pulumi.ComponentResource):
         stream_budget_seconds: int,
         k8s_opts: pulumi.ResourceOptions,
     ) -> None:
-        """The deployment's HTTPRoute, its timeouts (RoutePolicy) and its Service's health probe."""
+        """The deployment's HTTPRoute (its request timeout the stream budget) and its Service's health probe."""
         facts, deployment = catalog.GATEWAY, container.name
         metadata = {"name": deployment, "namespace": namespace}
         k8s.apiextensions.CustomResource(
@@ -230,19 +234,9 @@ class SpeechGateway(pulumi.ComponentResource):
                     {
                         "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
                         "backendRefs": [{"name": deployment, "port": container.spec.port}],
+                        "timeouts": {"request": route_timeout(stream_budget_seconds)},
                     }
                 ],
-            },
-            opts=k8s_opts,
-        )
-        k8s.apiextensions.CustomResource(
-            f"{name}-{deployment}-route-policy",
-            api_version=facts.policy_api_version,
-            kind="RoutePolicy",
-            metadata=metadata,
-            spec={
-                "targetRef": {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": deployment},
-                "default": {"timeouts": {"routeTimeout": route_timeout(stream_budget_seconds)}},
             },
             opts=k8s_opts,
         )

@@ -46,8 +46,15 @@ AGC_TLS_OFFLOAD: Final = Source(
     "gatewayClassName: azure-alb-external; annotation alb.networking.azure.io/alb-id; addresses type"
     " alb.networking.azure.io/alb-frontend; listener tls mode Terminate, certificateRefs kind Secret",
 )
-#: The alb.networking.azure.io/v1 API: RoutePolicy (timeouts.routeTimeout) and HealthCheckPolicy.
-AGC_API: Final = Source(f"{_AGC}/api-specification-kubernetes", "RoutePolicyConfig.timeouts.routeTimeout")
+#: The alb.networking.azure.io/v1 API: HealthCheckPolicy (port, protocol, interval, timeout, thresholds, http).
+AGC_API: Final = Source(f"{_AGC}/api-specification-kubernetes", "HealthCheckPolicyConfig")
+#: Long-lived responses: the request timeout set on the HTTPRoute rule, 5-minute idle, connections dropped on scale-in.
+AGC_SSE: Final = Source(
+    f"{_AGC}/server-sent-events",
+    "In Gateway API, define a timeouts.request value ... on the HTTPRouteRule; [it] is preferred over the RoutePolicy"
+    " timeout; When Application Gateway for Containers scales in, ongoing connections that aren't drained after 5"
+    " minutes are dropped; The idle timeout ... is currently set to 5 minutes",
+)
 #: The Gateway API release whose v1 Gateway and HTTPRoute schemas the stack writes (pinned in the tests).
 GATEWAY_API: Final = Source(
     "https://github.com/kubernetes-sigs/gateway-api/releases/tag/v1.3.0",
@@ -76,8 +83,10 @@ class GatewayFacts:
     #: Fixed by the service (no setting changes them): a stream that sends nothing this long is closed.
     http_idle_timeout_seconds: int = 300
     stream_idle_timeout_seconds: int = 300
-    #: The default request timeout (RoutePolicy timeouts.routeTimeout changes it; 0 turns it off).
+    #: The default request timeout (an HTTPRoute rule's timeouts.request changes it; 0s turns it off).
     default_request_timeout_seconds: int = 60
+    #: On scale-in, AGC drops connections still open after this long.
+    scale_in_drain_seconds: int = 300
     chart: str = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
     chart_version: str = "1.9.13"
     controller_namespace: str = "azure-alb-system"
@@ -90,7 +99,16 @@ class GatewayFacts:
     healthy_threshold: int = 1
     unhealthy_threshold: int = 3
     sources: tuple[Source, ...] = field(
-        default=(AGC_COMPONENTS, AGC_WEBSOCKETS, AGC_CONTROLLER_HELM, AGC_BYO, AGC_TLS_OFFLOAD, AGC_API, GATEWAY_API)
+        default=(
+            AGC_COMPONENTS,
+            AGC_WEBSOCKETS,
+            AGC_SSE,
+            AGC_CONTROLLER_HELM,
+            AGC_BYO,
+            AGC_TLS_OFFLOAD,
+            AGC_API,
+            GATEWAY_API,
+        )
     )
 
 
