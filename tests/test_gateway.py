@@ -76,7 +76,11 @@ def closed(schema: Any) -> Any:
 
 def crd_schema(file: str) -> dict[str, Any]:
     pinned = json.loads((DATA / "gateway-api" / file).read_text())
-    assert (pinned["bundleVersion"], pinned["channel"], pinned["version"]) == ("v1.3.0", "standard", "v1")
+    assert (pinned["bundleVersion"], pinned["channel"], pinned["version"]) == (
+        catalog.GATEWAY.gateway_api_bundle,
+        "standard",
+        "v1",
+    )
     schema: dict[str, Any] = closed(pinned["openAPIV3Schema"])
     return schema
 
@@ -442,6 +446,12 @@ BASE = AKS_GATEWAY_STACK["aks"]["gateway"]
         ({k: v for k, v in BASE.items() if k != "certificateName"}, {}, "aks.gateway.certificateName", "required"),
         ({**BASE, "domain": "Speech_Contoso"}, {}, "aks.gateway.domain", "DNS domain"),
         ({**BASE, "routing": "path"}, {}, "aks.gateway.routing", ""),
+        (
+            BASE,
+            {"cluster": {**AKS_GATEWAY_STACK["aks"]["cluster"], "kubernetesVersion": "1.31"}},
+            "aks.cluster.kubernetesVersion",
+            "older than the 1.32",
+        ),
     ],
 )
 def test_bad_gateway_config_names_the_key(gateway: dict[str, Any], aks: dict[str, Any], key: str, says: str) -> None:

@@ -29,7 +29,7 @@ AGC_WEBSOCKETS: Final = Source(
 #: The ALB controller's Helm install: chart, version, identity, federation subject, Reader on the node group.
 AGC_CONTROLLER_HELM: Final = Source(
     f"{_AGC}/quickstart-deploy-application-gateway-for-containers-alb-controller-helm",
-    "helm install alb-controller oci://mcr.microsoft.com/application-lb/charts/alb-controller --version 1.9.13"
+    "helm install alb-controller oci://mcr.microsoft.com/application-lb/charts/alb-controller --version ..."
     " --set albController.namespace=azure-alb-system --set albController.podIdentity.clientID=...; subject"
     " system:serviceaccount:azure-alb-system:alb-controller-sa; Reader on the node resource group; AKS cluster"
     " should use Azure CNI or Azure CNI Overlay",
@@ -55,9 +55,16 @@ AGC_SSE: Final = Source(
     " timeout; When Application Gateway for Containers scales in, ongoing connections that aren't drained after 5"
     " minutes are dropped; The idle timeout ... is currently set to 5 minutes",
 )
-#: The Gateway API release whose v1 Gateway and HTTPRoute schemas the stack writes (pinned in the tests).
+#: ALB controller releases: the latest Helm release and the Gateway API version each implements.
+AGC_RELEASES: Final = Source(
+    f"{_AGC}/alb-controller-release-notes",
+    "Latest Helm Release 1.12.1, Gateway API v1.5.1, minimum Kubernetes v1.32; 1.11.1: Gateway API HTTPRoute"
+    " timeouts (succeed RoutePolicy timeouts)",
+)
+#: The Gateway API release whose v1 Gateway and HTTPRoute schemas the stack writes (pinned in the tests): the one the
+#: pinned ALB controller implements.
 GATEWAY_API: Final = Source(
-    "https://github.com/kubernetes-sigs/gateway-api/releases/tag/v1.3.0",
+    "https://github.com/kubernetes-sigs/gateway-api/releases/tag/v1.5.1",
     "standard channel CRDs gateway.networking.k8s.io_gateways.yaml and _httproutes.yaml",
 )
 #: Syncing a Key Vault certificate into a kubernetes.io/tls Secret for a Gateway listener with the CSI driver.
@@ -88,7 +95,13 @@ class GatewayFacts:
     #: On scale-in, AGC drops connections still open after this long.
     scale_in_drain_seconds: int = 300
     chart: str = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
-    chart_version: str = "1.9.13"
+    #: The latest Helm release (AGC_RELEASES); HTTPRoute timeouts need 1.11.1 or later. The Helm quickstart still
+    #: shows 1.9.13.
+    chart_version: str = "1.12.1"
+    #: The Gateway API bundle that release implements (and the tests' pinned schemas).
+    gateway_api_bundle: str = "v1.5.1"
+    #: The oldest Kubernetes that release supports.
+    min_kubernetes: tuple[int, int] = (1, 32)
     controller_namespace: str = "azure-alb-system"
     #: Where Helm records the release (the docs' default; the controller itself runs in controller_namespace).
     release_namespace: str = "default"
@@ -103,6 +116,7 @@ class GatewayFacts:
             AGC_COMPONENTS,
             AGC_WEBSOCKETS,
             AGC_SSE,
+            AGC_RELEASES,
             AGC_CONTROLLER_HELM,
             AGC_BYO,
             AGC_TLS_OFFLOAD,

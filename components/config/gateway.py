@@ -68,14 +68,24 @@ class GatewayConfig:
 
 def gateway(
     raw: dict[str, Any] | None,
-    cluster_subnet_id: str | None,
+    cluster: dict[str, Any] | None,
     existing_cluster: bool,
     deployments: tuple[str, ...],
     problems: Problems,
 ) -> GatewayConfig | None:
-    """The gateway settings, or None when `aks.gateway` is absent (or too broken to use)."""
+    """The gateway settings, or None when `aks.gateway` is absent (or too broken to use). `cluster` is
+    `aks.cluster` (None for an existing cluster)."""
     if not raw or not {"domain", "certificate_name"} <= set(raw):
         return None
+    version = (cluster or {}).get("kubernetes_version")
+    oldest = catalog.GATEWAY.min_kubernetes
+    if version and tuple(int(part) for part in version.split(".")[:2]) < oldest:
+        problems.add(
+            "aks.cluster.kubernetesVersion",
+            f"{version} is older than the {oldest[0]}.{oldest[1]} the gateway's ALB controller "
+            f"{catalog.GATEWAY.chart_version} needs; use {oldest[0]}.{oldest[1]} or later, or remove aks.gateway",
+        )
+    cluster_subnet_id = (cluster or {}).get("vnet_subnet_id")
     subnet = _subnet(raw, cluster_subnet_id, existing_cluster, problems)
     zone = _zone(raw.get("dns_zone_id"), raw["domain"], problems)
     settings = GatewayConfig(
