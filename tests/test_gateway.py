@@ -277,9 +277,21 @@ def test_the_alb_controller_holds_the_documented_roles_on_the_narrowest_scopes(g
     assert federation.get("subject") == "system:serviceaccount:azure-alb-system:alb-controller-sa"
     release = gateway_plan.one("kubernetes:helm.sh/v3:Release")
     assert (release.get("chart"), release.get("version")) == (catalog.GATEWAY.chart, catalog.GATEWAY.chart_version)
-    assert release.get("values") == {
-        "albController": {"namespace": "azure-alb-system", "podIdentity": {"clientID": identity.outputs["clientId"]}}
-    }
+    values = release.get("values")["albController"]
+    assert (values["namespace"], values["podIdentity"], values["installGatewayApiCRDs"]) == (
+        "azure-alb-system",
+        {"clientID": identity.outputs["clientId"]},
+        True,
+    )
+    # The controller runs on the system pool: it tolerates exactly the taint that pool has.
+    (system,) = cluster.get("agentPoolProfiles")
+    (toleration,) = values["controller"]["tolerations"]
+    key, value_effect = system["nodeTaints"][0].split("=")
+    assert (toleration["key"], toleration["operator"], toleration["effect"]) == (
+        key,
+        "Exists",
+        value_effect.split(":")[1],
+    )
     (wait,) = [s for s in gateway_plan.of_type("time:index/sleep:Sleep") if s.urn in release.dependencies]
     assert {
         r.urn for r in gateway_plan.of_type(ROLE) if r.get("principalId") == identity.outputs["principalId"]

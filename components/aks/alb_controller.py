@@ -8,7 +8,9 @@ bring-your-own deployment documents (catalog.AGC_BYO), each on the narrowest sco
 Containers Configuration Manager* on the stack's traffic controller (the docs grant it on its resource group),
 *Network Contributor* on the association's subnet only, and *Reader* on the cluster's node resource group. The
 release waits until those roles have propagated (components/azure/propagation.py): the controller's first calls
-would otherwise get 403 and back off.
+would otherwise get 403 and back off. Chart values (catalog.AGC_HELM_VALUES): the controller's pods tolerate the
+system pool's taint (the Speech pool is reserved for Speech pods) and the chart installs the Gateway API CRDs
+(`installGatewayApiCRDs`, its default).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
+from components.aks.cluster import SYSTEM_POOL_TAINT
 from components.aks.workload_identity import federated_identity
 from components.azure import roles
 from components.azure.propagation import propagated
@@ -40,6 +43,7 @@ class AlbController(pulumi.ComponentResource):
     ) -> None:
         super().__init__("speech-containers:aks:AlbController", name, None, opts)
         facts = catalog.GATEWAY
+        key, _, effect = SYSTEM_POOL_TAINT
         identity, federation = federated_identity(
             name,
             resource_group_name,
@@ -71,6 +75,10 @@ class AlbController(pulumi.ComponentResource):
                 "albController": {
                     "namespace": facts.controller_namespace,
                     "podIdentity": {"clientID": identity.client_id},
+                    # The chart brings the Gateway API CRDs of the version it implements (catalog.GATEWAY).
+                    "installGatewayApiCRDs": True,
+                    # On the system pool: the Speech pool is reserved for Speech pods, the system pool for add-ons.
+                    "controller": {"tolerations": [{"key": key, "operator": "Exists", "effect": effect}]},
                 }
             },
             # Ready means the controller's pods run: the Gateway's CRDs and webhook exist before it is applied.

@@ -35,6 +35,8 @@ KUBELOGIN_MODE = "azurecli"
 SECRETS_ADDON = "azureKeyvaultSecretsProvider"
 MONITORING_ADDON = "omsagent"
 SYSTEM_POOL = "system"
+#: Keeps application pods off the system pool; cluster add-ons (the gateway's ALB controller) tolerate it.
+SYSTEM_POOL_TAINT = ("CriticalAddonsOnly", "true", "NoSchedule")
 
 
 def non_interactive_kubeconfig(encoded: str) -> str:
@@ -178,7 +180,7 @@ class AksCluster(pulumi.ComponentResource):
                     vnet_subnet_id=cluster.vnet_subnet_id,
                     enable_encryption_at_host=settings.encryption_at_host or None,
                     # Keep application pods off the system pool.
-                    node_taints=["CriticalAddonsOnly=true:NoSchedule"],
+                    node_taints=["{}={}:{}".format(*SYSTEM_POOL_TAINT)],
                 )
             ],
             opts=pulumi.ResourceOptions(parent=self),

@@ -34,6 +34,11 @@ AGC_CONTROLLER_HELM: Final = Source(
     " system:serviceaccount:azure-alb-system:alb-controller-sa; Reader on the node resource group; AKS cluster"
     " should use Azure CNI or Azure CNI Overlay",
 )
+#: The chart's values: albController.controller.tolerations, albController.installGatewayApiCRDs (default true).
+AGC_HELM_VALUES: Final = Source(
+    f"{_AGC}/alb-controller-helm-chart",
+    "albController.controller.tolerations: Tolerations for alb-controller; albController.installGatewayApiCRDs: true",
+)
 #: Bring-your-own deployment: the stack creates the AGC resource, frontend and association; roles for the controller.
 AGC_BYO: Final = Source(
     f"{_AGC}/quickstart-create-application-gateway-for-containers-byo-deployment",
@@ -118,6 +123,7 @@ class GatewayFacts:
             AGC_SSE,
             AGC_RELEASES,
             AGC_CONTROLLER_HELM,
+            AGC_HELM_VALUES,
             AGC_BYO,
             AGC_TLS_OFFLOAD,
             AGC_API,
