@@ -15,9 +15,9 @@ class GatewayArgs(TypedDict, total=False):
     certificate_name: Required[str]
     """A Key Vault certificate in the stack's vault covering `*.<domain>`."""
     subnet_id: str
-    """A subnet of the cluster's VNet delegated to Microsoft.ServiceNetworking/trafficControllers (/24 or larger)."""
+    """A subnet of the cluster's VNet delegated to Microsoft.ServiceNetworking/trafficControllers (a /24)."""
     subnet_prefix: str
-    """Instead of subnetId: the stack creates the delegated subnet with this prefix (/24 or larger) in the VNet of
+    """Instead of subnetId: the stack creates the delegated subnet with this prefix (exactly a /24) in the VNet of
     aks.cluster.vnetSubnetId."""
     dns_zone_id: str
     """An Azure DNS zone (the domain or a parent of it): the stack adds a CNAME per host to the gateway's address."""

@@ -446,7 +446,8 @@ BASE = AKS_GATEWAY_STACK["aks"]["gateway"]
             "aks.gateway.subnetPrefix",
             "existing cluster",
         ),
-        ({**BASE, "subnetPrefix": "10.225.0.0/25"}, {}, "aks.gateway.subnetPrefix", "/24 or larger"),
+        ({**BASE, "subnetPrefix": "10.225.0.0/25"}, {}, "aks.gateway.subnetPrefix", "exactly a /24"),
+        ({**BASE, "subnetPrefix": "10.224.0.0/23"}, {}, "aks.gateway.subnetPrefix", "no larger"),
         ({**BASE, "subnetPrefix": "10.225.0"}, {}, "aks.gateway.subnetPrefix", "CIDR"),
         (
             {**BASE, "dnsZoneId": BASE["dnsZoneId"].replace("contoso.com", "fabrikam.com")},

@@ -8,8 +8,10 @@ Why Application Gateway for Containers (AGC), bring-your-own deployment:
   https://learn.microsoft.com/azure/aks/managed-gateway-api) that the ManagedCluster API version of the installed
   pulumi-azure-native (3.29.0, API 2025-09-01) does not have: its `ingressProfile` holds `webAppRouting` only. Other
   API versions need a generated local SDK (`pulumi package add`), which this offline project cannot build.
-- AGC is GA, its Azure resources are in the installed SDK on a GA API version (servicenetworking 2025-01-01), it
-  supports the cluster's Azure CNI Overlay, and it handles WebSockets with no configuration (catalog.AGC_WEBSOCKETS).
+- AGC is GA, its Azure resources are in the installed SDK on a GA API version (servicenetworking 2025-01-01), and it
+  handles WebSockets with no configuration (catalog.AGC_WEBSOCKETS). Support status to know: AGC on Azure CNI
+  Overlay, the network of the clusters the stack creates, is documented as preview (catalog.AGC_NETWORKING); on
+  flat Azure CNI it is GA. `approuting-istio` would have no such caveat but cannot be enabled from this SDK.
   Its timeouts are documented (catalog.AGC_COMPONENTS): the 60 s request timeout counts even while data flows and
   would cut every stream, so each HTTPRoute rule sets `timeouts.request` to the stack's stream budget (the Gateway
   API primitive AGC's docs recommend over its own RoutePolicy, which it overrides: catalog.AGC_SSE); the HTTP and

@@ -34,6 +34,13 @@ AGC_CONTROLLER_HELM: Final = Source(
     " system:serviceaccount:azure-alb-system:alb-controller-sa; Reader on the node resource group; AKS cluster"
     " should use Azure CNI or Azure CNI Overlay",
 )
+#: AGC and the cluster's network: Azure CNI Overlay (the stack's clusters) support, its status and its subnet rule.
+AGC_NETWORKING: Final = Source(
+    f"{_AGC}/container-networking",
+    "Application Gateway for Containers with CNI Overlay is in PREVIEW; the Application Gateway for Containers subnet"
+    " must be a /24 prefix ... A larger or smaller prefix isn't supported; supports ... Cilium Kubernetes network"
+    " policies; VNet peering between the AGC and cluster VNets isn't supported",
+)
 #: The chart's values: albController.controller.tolerations, albController.installGatewayApiCRDs (default true).
 AGC_HELM_VALUES: Final = Source(
     f"{_AGC}/alb-controller-helm-chart",
@@ -90,8 +97,9 @@ class GatewayFacts:
     gateway_api_version: str = "gateway.networking.k8s.io/v1"
     #: The subnet delegation an association needs.
     subnet_delegation: str = "Microsoft.ServiceNetworking/trafficControllers"
-    #: "A minimum /24 subnet mask for each deployment".
-    max_subnet_prefix_length: int = 24
+    #: "A minimum /24 subnet mask for each deployment" (AGC_COMPONENTS); with CNI Overlay exactly a /24
+    #: (AGC_NETWORKING).
+    subnet_prefix_length: int = 24
     #: Fixed by the service (no setting changes them): a stream that sends nothing this long is closed.
     http_idle_timeout_seconds: int = 300
     stream_idle_timeout_seconds: int = 300
@@ -121,6 +129,7 @@ class GatewayFacts:
             AGC_COMPONENTS,
             AGC_WEBSOCKETS,
             AGC_SSE,
+            AGC_NETWORKING,
             AGC_RELEASES,
             AGC_CONTROLLER_HELM,
             AGC_HELM_VALUES,

@@ -1,8 +1,9 @@
 """`aks.gateway` -> GatewayConfig: where Application Gateway for Containers gets its subnet, the hosts, the DNS zone.
 
 Checks that span keys: exactly one of subnetId and subnetPrefix; a subnetPrefix needs a VNet the stack knows
-(aks.cluster.vnetSubnetId: an AKS-managed VNet lives in the node resource group, which the stack does not own); an
-association needs a /24 or larger (catalog.GATEWAY); the DNS zone must hold the domain; every host is a DNS name.
+(aks.cluster.vnetSubnetId: an AKS-managed VNet lives in the node resource group, which the stack does not own) and
+is exactly a /24 (AGC on Azure CNI Overlay, catalog.AGC_NETWORKING); the cluster's Kubernetes version is one the
+ALB controller supports; the DNS zone must hold the domain; every host is a DNS name.
 """
 
 from __future__ import annotations
@@ -120,11 +121,12 @@ def _subnet(
     if "subnet_id" in raw:
         return GatewaySubnet(id=raw["subnet_id"])
     network = ipaddress.ip_network(raw["subnet_prefix"], strict=False)
-    if network.prefixlen > catalog.GATEWAY.max_subnet_prefix_length:
+    wanted = catalog.GATEWAY.subnet_prefix_length
+    if network.prefixlen != wanted:
         problems.add(
             "aks.gateway.subnetPrefix",
-            f"{network} is too small: an association needs at least 256 addresses (a "
-            f"/{catalog.GATEWAY.max_subnet_prefix_length} or larger)",
+            f"{network} is a /{network.prefixlen}: Application Gateway for Containers on Azure CNI Overlay (the "
+            f"clusters the stack creates) needs exactly a /{wanted}, no larger and no smaller",
         )
         return None
     vnet = _VNET_OF_SUBNET.fullmatch(cluster_subnet_id or "")
