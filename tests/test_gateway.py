@@ -175,6 +175,8 @@ def test_the_listener_terminates_tls_for_every_host_with_the_synced_certificate(
     assert gateway.get("spec.gatewayClassName") == "azure-alb-external"
     assert gateway.get("metadata.annotations")["alb.networking.azure.io/alb-id"] == controller.id
     assert gateway.get("metadata.annotations")["pulumi.com/waitFor"] == "condition=Programmed"
+    assert int(gateway.get("metadata.annotations")["pulumi.com/timeoutSeconds"]) > 600
+    assert any("documented as preview" in w for w in gateway_plan.warnings)
     assert gateway.get("spec.addresses") == [
         {"type": "alb.networking.azure.io/alb-frontend", "value": frontend.outputs["name"]}
     ]

@@ -55,6 +55,7 @@ GATEWAY_NAME: Final = "speech"
 LISTENER: Final = "https"
 SUBNET_NAME: Final = "speech-gateway"
 WAIT_FOR: Final = "pulumi.com/waitFor"
+PROGRAMMED_TIMEOUT_SECONDS: Final = 30 * 60
 
 
 def subnet_parts(subnet_id: str) -> tuple[str, str, str]:
@@ -203,7 +204,12 @@ class SpeechGateway(pulumi.ComponentResource):
                 "name": GATEWAY_NAME,
                 "namespace": namespace,
                 "labels": {"app.kubernetes.io/part-of": catalog.AKS.part_of},
-                "annotations": {facts.alb_id_annotation: controller.id, WAIT_FOR: "condition=Programmed"},
+                # AGC programs a new listener in minutes; give it more than Pulumi's default 10.
+                "annotations": {
+                    facts.alb_id_annotation: controller.id,
+                    WAIT_FOR: "condition=Programmed",
+                    "pulumi.com/timeoutSeconds": str(PROGRAMMED_TIMEOUT_SECONDS),
+                },
             },
             spec={
                 "gatewayClassName": facts.gateway_class,

@@ -55,6 +55,11 @@ def availability_warnings(inputs: HostInputs, settings: AksConfig) -> list[str]:
                 "then remove aks.ingress"
             )
         )
+    if settings.gateway is not None and settings.new_cluster is not None:
+        warnings.append(
+            "aks.gateway: Application Gateway for Containers on Azure CNI Overlay (the network of the clusters the "
+            "stack creates) is documented as preview; see the README's Gateway section"
+        )
     if settings.gateway is not None and settings.ingress is not None and settings.ingress.internal:
         warnings.append(
             "aks.gateway: Application Gateway for Containers frontends are public (private IPs are not supported), "
