@@ -497,3 +497,21 @@ def test_a_public_gateway_beside_an_internal_ingress_is_called_out() -> None:
     plan = plan_program(with_changes(SIDE_BY_SIDE_STACK, aks=aks))
     assert any("frontends are public" in w for w in plan.warnings)
     assert not any("frontends are public" in w for w in plan_program(SIDE_BY_SIDE_STACK).warnings)
+
+
+def test_the_gateways_components_are_typed_parent_their_children_and_use_the_cluster_provider(
+    gateway_plan: offline.Plan,
+) -> None:
+    host = gateway_plan.one("speech-containers:aks:AksHost")
+    gateway = gateway_plan.one("speech-containers:aks:SpeechGateway")
+    tls = gateway_plan.one("speech-containers:aks:GatewayTls")
+    assert gateway.parent == tls.parent == host.urn
+    assert gateway_plan.one("speech-containers:aks:AlbController").parent == gateway.urn
+    children = [r for r in gateway_plan.registrations if r.custom and r.name.startswith("speech-aks-gateway")]
+    assert len(children) > 20
+    components = {gateway.urn, tls.urn, gateway_plan.one("speech-containers:aks:AlbController").urn}
+    provider = gateway_plan.one("pulumi:providers:kubernetes")
+    for resource in children:
+        assert resource.parent in components, resource.name
+        if resource.type.startswith("kubernetes:"):
+            assert resource.provider.startswith(provider.urn), resource.name
