@@ -26,6 +26,7 @@ from components.aks_args import ScheduledRotationArgs as ScheduledRotationArgs
 from components.alert_args import AlertsArgs as AlertsArgs
 from components.alert_args import AlertThresholdsArgs as AlertThresholdsArgs
 from components.catalog import Kind
+from components.gateway_args import GatewayArgs as GatewayArgs
 
 
 class Host(StrEnum):

@@ -32,6 +32,11 @@ PREVIEW_EXCEPTIONS = {
         "the log search alerts; GA 2021-08-01 and 2023-12-01 exist only through a generated local package "
         "(pulumi package add azure-native monitor 2023-12-01); to do when the CLI is available",
     ),
+    "azure-native:dns:RecordSet": (
+        "2023-07-01-preview",
+        "the gateway's optional CNAMEs (aks.gateway.dnsZoneId); GA 2018-05-01 exists only through a generated local "
+        "package (pulumi package add azure-native dns 2018-05-01); to do with the above",
+    ),
     "azure-native:monitor:ActionGroup": (
         "2024-10-01-preview",
         "the alerts' receivers; GA 2023-01-01 exists only through a generated local package; to do with the above",
