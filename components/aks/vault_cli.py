@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Final
 
-import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
@@ -34,7 +33,7 @@ def vault_cli_container(name: str, script: str, vault: VaultRef) -> k8s.core.v1.
     }
 
 
-def vault_cli_labels(job_name: str) -> dict[str, pulumi.Input[str]]:
+def vault_cli_labels(job_name: str) -> dict[str, str]:
     """The labels of such a pod: part of speech-containers (its network policy) and signed in by the webhook."""
     return {
         "app.kubernetes.io/name": job_name,
