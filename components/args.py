@@ -16,6 +16,8 @@ import pulumi
 from components.alert_args import AlertsArgs as AlertsArgs
 from components.alert_args import AlertThresholdsArgs as AlertThresholdsArgs
 from components.catalog import Kind
+from components.lockdown_args import OutputArgs as OutputArgs
+from components.lockdown_args import ProxyArgs as ProxyArgs
 
 
 class Host(StrEnum):
@@ -366,6 +368,8 @@ class SpeechContainersArgs(TypedDict, total=False):
     aci: AciArgs
     aks: AksArgs
     alerts: AlertsArgs
+    output: OutputArgs
+    proxy: ProxyArgs
 
 
 class DeploymentOutput(TypedDict, total=False):

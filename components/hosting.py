@@ -8,6 +8,7 @@ import pulumi
 
 from components import catalog
 from components.args import DeploymentOutput
+from components.config.lockdown import ProxyConfig
 from components.config.model import ContainerConfig
 
 
@@ -52,6 +53,14 @@ class HostInputs:
     network_ready: tuple[pulumi.Resource, ...] = ()
     #: How long one stream may last (proxy timeouts, draining a stopping pod).
     stream_budget_seconds: int = 3600
+    #: The HTTP proxy the containers and the preflight go through (None: none).
+    proxy: ProxyConfig | None = None
+
+    @property
+    def preflight_command(self) -> list[str]:
+        """The preflight's check, with the proxy's credentials when it has some."""
+        facts = catalog.PREFLIGHT
+        return facts.command_with_proxy_user if self.proxy and self.proxy.credentials else facts.command
 
 
 def endpoint(container: ContainerConfig, hosts: list[str], tls: bool = False) -> DeploymentOutput:

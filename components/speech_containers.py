@@ -132,6 +132,7 @@ class SpeechContainers(pulumi.ComponentResource):
             preflight=settings.preflight,
             network_ready=tuple(network_ready),
             stream_budget_seconds=settings.stream_budget_seconds,
+            proxy=settings.proxy,
         )
         outputs: dict[str, Any] = {
             "host": pulumi.Output.from_input(settings.host.value),

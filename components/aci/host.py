@@ -10,14 +10,14 @@ from typing import Any
 
 import pulumi
 import pulumi_azure_native.containerinstance as aci
-import pulumi_azure_native.storage as storage
 
 from components import catalog
+from components.aci.files import FilesAccount, output_volume
 from components.aci.tls_proxy import TLS_DIR, TlsMaterial
 from components.args import DeploymentOutput, TlsMode
-from components.azure.naming import unique_name
 from components.config.model import AciConfig, ContainerConfig
 from components.hosting import HostInputs, endpoint
+from components.lockdown import Setting, container_settings, proxy_settings
 
 MODEL_VOLUME = "model"
 TLS_VOLUME = "tls"
@@ -71,7 +71,17 @@ def environment(
         ]
     else:
         settings += [aci.EnvironmentVariableArgs(name=k, value=v) for k, v in container.env]
-    return settings
+    return settings + variables(container_settings(container))
+
+
+def variables(settings: list[Setting]) -> list[aci.EnvironmentVariableArgs]:
+    """Settings as environment variables, the secret ones as secure values."""
+    return [
+        aci.EnvironmentVariableArgs(name=s.name, secure_value=s.value)
+        if s.secret
+        else aci.EnvironmentVariableArgs(name=s.name, value=s.value)
+        for s in settings
+    ]
 
 
 class AciHost(pulumi.ComponentResource):
@@ -95,7 +105,9 @@ class AciHost(pulumi.ComponentResource):
         )
         self.self_signed_certificate = self._tls.certificate if self._tls and self._tls.self_signed else None
         needs_models = any(c.spec.needs_model_id for c in inputs.containers)
-        self._model_store = self._model_storage() if needs_models else None
+        self._model_store = FilesAccount(name, "models", inputs, self) if needs_models else None
+        output = next((c.output for c in inputs.containers if c.output), None)
+        self._output_store = FilesAccount(name, "output", inputs, self) if output else None
         per_deployment: dict[str, pulumi.Output[list[str]]] = {}
         by_replica: dict[int, list[pulumi.Output[dict[str, str]]]] = {}
         secure = self._tls is not None
@@ -148,45 +160,14 @@ class AciHost(pulumi.ComponentResource):
                 self,
             )
 
-    def _model_storage(self) -> tuple[storage.StorageAccount, pulumi.Output[str]]:
-        """Azure Files for custom models, so a restarted group does not download its model again."""
-        account = storage.StorageAccount(
-            f"{self._name}-models",
-            account_name=unique_name("models", self._inputs.resource_group_name, 24).apply(
-                lambda n: n.replace("-", "")
-            ),
-            resource_group_name=self._inputs.resource_group_name,
-            location=self._inputs.location,
-            kind="StorageV2",
-            sku=storage.SkuArgs(name="Standard_LRS"),
-            minimum_tls_version="TLS1_2",
-            allow_blob_public_access=False,
-            enable_https_traffic_only=True,
-            tags=self._inputs.tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        keys = storage.list_storage_account_keys_output(
-            account_name=account.name, resource_group_name=self._inputs.resource_group_name
-        )
-        return account, pulumi.Output.secret(keys.keys[0].value)
-
     def _model_volume(self, container: ContainerConfig, replica: int) -> aci.VolumeArgs:
         """The replica's own share (no two groups download into one), named after the model id."""
         assert self._model_store is not None
-        account, key = self._model_store
-        share = storage.FileShare(
-            f"{self._name}-{container.name}-{replica}-model",
-            share_name=container.model_storage_name(replica),
-            account_name=account.name,
-            resource_group_name=self._inputs.resource_group_name,
-            share_quota=container.model_storage_gb,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return aci.VolumeArgs(
-            name=MODEL_VOLUME,
-            azure_file=aci.AzureFileVolumeArgs(
-                share_name=share.name, storage_account_name=account.name, storage_account_key=key
-            ),
+        return self._model_store.volume(
+            MODEL_VOLUME,
+            f"{container.name}-{replica}-model",
+            container.model_storage_name(replica),
+            container.model_storage_gb,
         )
 
     def _preflight(self) -> pulumi.Output[str]:
@@ -207,11 +188,13 @@ class AciHost(pulumi.ComponentResource):
                 aci.ContainerArgs(
                     name="preflight",
                     image=facts.image,
-                    command=facts.command,
+                    command=inputs.preflight_command,
                     resources=aci.ResourceRequirementsArgs(
                         requests=aci.ResourceRequestsArgs(cpu=facts.size.cpu, memory_in_gb=facts.size.memory_gb)
                     ),
-                    environment_variables=billing_settings(inputs.billing_endpoint, inputs.api_key),
+                    # Through the containers' proxy, if any: the same path as their usage reports.
+                    environment_variables=billing_settings(inputs.billing_endpoint, inputs.api_key)
+                    + variables(proxy_settings(inputs.proxy)),
                 )
             ],
         )
@@ -284,6 +267,9 @@ class AciHost(pulumi.ComponentResource):
         group_name = f"{container.name}-{replica}"
         volumes = [self._model_volume(container, replica)] if spec.needs_model_id else []
         mounts = [aci.VolumeMountArgs(name=MODEL_VOLUME, mount_path=catalog.MODEL_MOUNT_PATH)] if volumes else []
+        if self._output_store is not None and container.output is not None:
+            volume, mount = output_volume(self._output_store, container.name, replica, container.output.storage_gb)
+            volumes, mounts = [*volumes, volume], [*mounts, mount]
         sidecars, tls_volumes = self._tls_proxy(spec.port)
         size = container.size
         # The key-name tag is set in the same PUT as ApiKey, so the group says which key it runs with (rotation

@@ -19,6 +19,7 @@ from components.aks.ingress import SpeechIngress
 from components.aks.log_collection import container_log_v2
 from components.aks.network_policy import SpeechNetworkPolicy
 from components.aks.preflight import PreflightJob
+from components.aks.proxy import proxy_secret
 from components.aks.workload import SpeechWorkload
 from components.args import DeploymentOutput
 from components.config.model import AksConfig
@@ -97,6 +98,10 @@ class AksHost(pulumi.ComponentResource):
             provider,
             pulumi.ResourceOptions(parent=self),
         )
+        proxy = proxy_secret(name, self.namespace, inputs.proxy, provider, self)
+        if proxy is not None:
+            # Every Speech pod reads the proxy's credentials: they wait for it as for the key.
+            credentials.pod_prerequisites.append(proxy)
         #: What more Speech-pool pods need (the alerts' key-age reporter): the provider, pool and credentials.
         self.provider, self.pool, self.credentials = provider, pool, credentials
         hosts = {
@@ -113,10 +118,22 @@ class AksHost(pulumi.ComponentResource):
             ).host
             for container in inputs.containers
         }
-        SpeechNetworkPolicy(f"{name}-network-policy", self.namespace, provider, pulumi.ResourceOptions(parent=self))
+        SpeechNetworkPolicy(
+            f"{name}-network-policy",
+            self.namespace,
+            provider,
+            pulumi.ResourceOptions(parent=self),
+            proxy_port=inputs.proxy.port if inputs.proxy else None,
+        )
         if inputs.preflight:
             PreflightJob(
-                f"{name}-preflight", self.namespace, pool, credentials, provider, pulumi.ResourceOptions(parent=self)
+                f"{name}-preflight",
+                self.namespace,
+                pool,
+                credentials,
+                provider,
+                pulumi.ResourceOptions(parent=self),
+                proxy=inputs.proxy,
             )
         if settings.ingress is not None:
             certificate_ready = certificate_gate(

@@ -35,6 +35,8 @@ from components.aks.pods import (
     MODEL_VOLUME,
     PORT_NAME,
     labels,
+    output_claim_name,
+    output_volume,
     selector_labels,
     settings_secret_name,
     speech_container,
@@ -78,6 +80,12 @@ class SpeechWorkload(pulumi.ComponentResource):
         prerequisites: list[pulumi.Resource] = [*credentials.pod_prerequisites, pool.agent_pool]
         if container.env_secret:
             prerequisites.append(self._settings_secret(name))
+        if container.output is not None:
+            # Before the model download, whose Speech container writes its logs there too.
+            self._output_claim(name, container.output.storage_gb)
+            volume, mount = output_volume(container)
+            volumes.append(volume)
+            mounts.append(mount)
         if container.spec.needs_model_id:
             claim = self._model_claim(name)
             volumes.append({"name": MODEL_VOLUME, "persistent_volume_claim": {"claim_name": claim.metadata.name}})
@@ -198,15 +206,30 @@ class SpeechWorkload(pulumi.ComponentResource):
         )
 
     def _model_claim(self, name: str) -> k8s.core.v1.PersistentVolumeClaim:
-        metadata = self._metadata()
-        metadata["name"] = self._container.model_storage_name()
-        return k8s.core.v1.PersistentVolumeClaim(
+        return self._claim(
             f"{name}-models",
+            self._container.model_storage_name(),
+            catalog.AKS.model_storage_class,
+            self._container.model_storage_gb,
+        )
+
+    def _output_claim(self, name: str, storage_gb: int) -> k8s.core.v1.PersistentVolumeClaim:
+        """Standard Azure Files, ReadWriteMany: every replica (and a rollout's new pod) writes its own folder."""
+        claim = output_claim_name(self._container)
+        return self._claim(f"{name}-output", claim, catalog.OUTPUT.aks_storage_class, storage_gb)
+
+    def _claim(
+        self, resource: str, claim: str, storage_class: str, storage_gb: int
+    ) -> k8s.core.v1.PersistentVolumeClaim:
+        metadata = self._metadata()
+        metadata["name"] = claim
+        return k8s.core.v1.PersistentVolumeClaim(
+            resource,
             metadata=metadata,
             spec={
                 "access_modes": ["ReadWriteMany"],
-                "storage_class_name": catalog.AKS.model_storage_class,
-                "resources": {"requests": {"storage": f"{self._container.model_storage_gb}Gi"}},
+                "storage_class_name": storage_class,
+                "resources": {"requests": {"storage": f"{storage_gb}Gi"}},
             },
             opts=self._opts,
         )

@@ -134,9 +134,20 @@ class PreflightFacts:
 
     @property
     def command(self) -> list[str]:
-        """The check, reading `Billing` and `ApiKey` from the environment (never from its arguments)."""
+        """The check, reading `Billing` and `ApiKey` from the environment (never from its arguments). Behind a
+        proxy, curl takes it from `HTTPS_PROXY` and `NO_PROXY` in the environment (catalog.CURL_PROXY)."""
+        return self._check("")
+
+    @property
+    def command_with_proxy_user(self) -> list[str]:
+        """The check through a proxy that wants credentials: `--proxy-user` from `HTTP_PROXY_CREDS` (a secret in
+        the environment, like the key)."""
+        return self._check(' --proxy-user "$HTTP_PROXY_CREDS"')
+
+    @staticmethod
+    def _check(options: str) -> list[str]:
         script = (
-            "curl --fail --silent --show-error --max-time 30 --retry 3 --retry-all-errors"
+            f"curl --fail --silent --show-error --max-time 30 --retry 3 --retry-all-errors{options}"
             ' -X POST -H "Content-Length: 0" -H "Ocp-Apim-Subscription-Key: $ApiKey"'
             ' -o /dev/null "${Billing%/}/sts/v1.0/issueToken"'
             ' && echo "preflight: the billing endpoint answered and accepted the key"'

@@ -21,7 +21,7 @@ from pulumi.runtime import config as pulumi_runtime_config
 from components import catalog
 from components.args import Host, SpeechContainersArgs
 from components.catalog import Size
-from components.config import alerts, azure, containers, hosts
+from components.config import alerts, azure, containers, hosts, lockdown
 from components.config.fields import Problems, Reader
 from components.config.model import StackConfig
 from components.config.rules import default
@@ -68,6 +68,11 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
             problems.add(other, f"is set but host is {host}; remove it or set host: {other}")
     if host is None or location is None:
         return None
+    output = lockdown.output(values.get("output"))
+    proxy = lockdown.proxy(
+        values.get("proxy"), host, values.get("private_endpoints") is not None, "proxy" in secret_keys, problems
+    )
+    deployments = tuple(dataclasses.replace(c, output=output, proxy=proxy) for c in deployments)
     aci = hosts.aci(values.get("aci", {}), deployments, preflight, problems, location) if host is Host.ACI else None
     aks = hosts.aks(values.get("aks", {}), deployments, problems, location) if host is Host.AKS else None
     if aks is not None:
@@ -92,6 +97,8 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
             "stream_budget_seconds", default(SpeechContainersArgs, "stream_budget_seconds")
         ),
         alerts=alerts.alerts(values.get("alerts", {}), problems),
+        output=output,
+        proxy=proxy,
     )
     azure.check_billing_reachable(settings, problems)
     return settings
@@ -126,6 +133,9 @@ def as_args(raw: Mapping[str, Any], secret_keys: frozenset[str]) -> SpeechContai
         for deployment in values.get("containers", {}).values():
             env = deployment.get("env", {})
             deployment["env"] = {name: pulumi.Output.secret(str(value)) for name, value in env.items()}
+    credentials = values.get("proxy", {}).get("credentials")
+    if credentials is not None:
+        values["proxy"]["credentials"] = pulumi.Output.secret(credentials)
     if "aci" in secret_keys:
         tls = values.get("aci", {}).get("tls", {})
         for name in ("certificate", "privateKey", "private_key"):

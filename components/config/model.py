@@ -11,6 +11,7 @@ import pulumi
 from components import catalog
 from components.args import ClusterSkuTier, DayOfWeek, Host, KeyName, PrincipalType, RestartPolicy, SpeechSku, TlsMode
 from components.catalog import ContainerSpec, Kind, Size, VmSize
+from components.config.lockdown import OutputConfig, ProxyConfig
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,9 @@ class ContainerConfig:
     #: The peak demand maxReplicas follows from (`peakStreams`/`peakSyntheses`) and what one replica serves.
     peak: int | None = None
     per_replica: int | None = None
+    #: The stack's output volume and proxy (components/config/lockdown.py), the same for every deployment.
+    output: OutputConfig | None = None
+    proxy: ProxyConfig | None = None
 
     @property
     def spec(self) -> ContainerSpec:
@@ -297,3 +301,6 @@ class StackConfig:
     stream_budget_seconds: int = 3600
     #: Alerts and the dashboard (the parser fills this in; the default is none).
     alerts: AlertsConfig = AlertsConfig()
+    #: The output volume and the HTTP proxy (None: none), also on every ContainerConfig.
+    output: OutputConfig | None = None
+    proxy: ProxyConfig | None = None

@@ -59,6 +59,10 @@ VERSION: Final = r"[0-9]+\.[0-9]+\.[0-9]+"
 TAG_NAME: Final = r"[^<>%&\\?/]{1,512}"
 #: Email addresses (ASCII, as action groups take them).
 EMAIL: Final = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+#: A proxy URL: http or https, a host and a port, no user info (credentials go in `proxy.credentials`).
+PROXY_URL: Final = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})/?"
+#: One NO_PROXY entry: a host name, a `.domain` suffix, an IPv4 address or CIDR range.
+NO_PROXY_ENTRY: Final = r"\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(/[0-9]{1,2})?"
 ACTION_GROUP_ID: Final = ARM_ID + r"/[aA]ction[gG]roups/[^/]+"
 
 _SECRET_NAME_HINT: Final = "letters, digits and hyphens, up to 127"
@@ -88,6 +92,8 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "aci": Rule(default={}),
         "aks": Rule(default={}),
         "alerts": Rule(default={}),
+        "output": Rule(),
+        "proxy": Rule(),
     },
     args.SpeechArgs: {
         "sku": Rule(default=args.SpeechSku.S0),
@@ -235,6 +241,19 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "unready_minutes": Rule(low=5, high=24 * 60, unit="minutes"),
         "at_max_minutes": Rule(default=30, low=5, high=24 * 60, unit="minutes"),
         "certificate_days": Rule(default=30, low=1, high=365, unit="days"),
+    },
+    # Locked-down environments (components/lockdown_args.py, components/config/lockdown.py).
+    args.OutputArgs: {
+        "enabled": Rule(default=True),
+        "storage_gb": Rule(default=16, low=1, high=1024, unit="GB"),
+        "disk_logs": Rule(default=True),
+        "max_file_size_mb": Rule(low=1, high=1024, unit="MB"),
+    },
+    args.ProxyArgs: {
+        # Never echoed: a URL with credentials in it is a mistake this rule catches.
+        "url": Rule(pattern=PROXY_URL, hint="http(s)://host:port, without credentials", secret=True, max_length=2048),
+        "credentials": Rule(pattern=r"[^:\s]+:\S+", hint="user:password", secret=True, max_length=1024),
+        "no_proxy": Rule(default=[], pattern=NO_PROXY_ENTRY, hint="a host, .domain, IP address or CIDR range"),
     },
 }
 

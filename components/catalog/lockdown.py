@@ -1,0 +1,88 @@
+"""Facts for locked-down environments: the output mount and its logging settings, and the HTTP proxy settings.
+
+Each fact names its source (read 2026-12-02). Settings are spelled as environment variables: a config key's `:`
+becomes `__` (`Mounts:Output` -> `Mounts__Output`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from components.catalog.containers import _LEARN, Source
+
+#: The Speech containers' configuration page: the `Mounts` and `Logging` sections.
+CONFIGURATION: Final = Source(
+    f"{_LEARN}/speech-container-configuration#mount-settings",
+    "Output: the target of the output mount. The default value is /output. This is the location of the logs.",
+)
+#: The shared logging settings (included in the configuration page): the Disk provider writes JSON log files to
+#: the output mount; `Format` "must be set to json to enable the logging provider"; giving it without an output
+#: mount is an error; `MaxFileSize` in MB (default 1) starts a new file.
+DISK_LOGGING: Final = Source(
+    f"{_LEARN}/speech-container-configuration#logging-settings",
+    "Logging:Disk:Format=json writes log files to the output mount; an error without an output mount",
+)
+#: The shared HTTP proxy settings: `HTTP_PROXY` ("the proxy to use, for example, http://proxy:8888") and
+#: `HTTP_PROXY_CREDS` ("username:password").
+PROXY_SETTINGS: Final = Source(
+    f"{_LEARN}/speech-container-configuration#http-proxy-credentials-settings",
+    "HTTP_PROXY=<proxy-url> HTTP_PROXY_CREDS=<proxy-user>:<proxy-password>",
+)
+#: Behind a proxy, the processes inside the container call each other over localhost through the proxy unless
+#: `NO_PROXY=localhost,127.0.0.1` is set (speech-to-text and text-to-speech then fail with HTTP 500s).
+NO_PROXY_ISSUE: Final = Source(
+    "https://github.com/MicrosoftDocs/azure-docs/issues/112998",
+    "Setting NO_PROXY=localhost,127.0.0.1 in the environment fixed the issue.",
+)
+#: The docs' proxy section once said HTTPS proxy for the Speech containers ("http proxy seems doesn't work with
+#: speech container, it should be https proxy"): billing is an https:// URL, which .NET's environment proxy
+#: takes from HTTPS_PROXY. So HTTPS_PROXY is set to the same proxy as well.
+HTTPS_PROXY_NOTE: Final = Source("https://github.com/MicrosoftDocs/azure-docs/pull/60566", "it should be https proxy")
+#: curl reads `HTTPS_PROXY` for https:// URLs and `NO_PROXY`, and `--proxy-user user:password` authenticates
+#: (https://curl.se/docs/manpage.html, read 2026-12-02): how the preflight goes through the same proxy.
+CURL_PROXY: Final = Source("https://curl.se/docs/manpage.html#-U", "--proxy-user <user:password>; HTTPS_PROXY")
+#: AKS's built-in Azure Files class (standard shares, ReadWriteMany, mounted 0777 so the images' `nonroot` user
+#: writes), https://learn.microsoft.com/azure/aks/azure-csi-files-storage-provision#dynamically-provision-a-volume.
+AKS_FILES: Final = Source(
+    "https://learn.microsoft.com/azure/aks/azure-csi-files-storage-provision#dynamically-provision-a-volume",
+    "azurefile-csi: Azure Standard storage; azurefile-csi-premium: Azure Premium storage",
+)
+
+
+@dataclass(frozen=True)
+class OutputFacts:
+    """Where the containers write logs (and, disconnected, usage records), and the settings that write there."""
+
+    #: `Mounts:Output`'s default target (CONFIGURATION); the package sets it explicitly anyway.
+    mount_path: str = "/output"
+    mount_setting: str = "Mounts__Output"
+    #: `Logging:Disk:Format=json` turns the Disk provider on (DISK_LOGGING).
+    disk_format_setting: str = "Logging__Disk__Format"
+    disk_format: str = "json"
+    #: `Logging:Disk:MaxFileSize`, MB per log file (default 1, DISK_LOGGING).
+    max_file_size_setting: str = "Logging__Disk__MaxFileSize"
+    #: AKS: standard Azure Files (AKS_FILES); no 100 GiB minimum as premium shares have.
+    aks_storage_class: str = "azurefile-csi"
+
+
+OUTPUT: Final = OutputFacts()
+
+
+@dataclass(frozen=True)
+class ProxyFacts:
+    """The proxy settings the containers read (PROXY_SETTINGS, NO_PROXY_ISSUE, HTTPS_PROXY_NOTE)."""
+
+    url_setting: str = "HTTP_PROXY"
+    https_url_setting: str = "HTTPS_PROXY"
+    credentials_setting: str = "HTTP_PROXY_CREDS"
+    no_proxy_setting: str = "NO_PROXY"
+    #: Always bypassed: the container's processes call each other on these (NO_PROXY_ISSUE).
+    always_bypassed: tuple[str, ...] = ("localhost", "127.0.0.1")
+    #: AKS: in-cluster names never go to the proxy (Services, the API server's in-cluster name).
+    cluster_bypassed: tuple[str, ...] = (".svc", ".cluster.local", "kubernetes.default.svc")
+    #: The billing host's domain: bypassed only when billing has a private path (private endpoints).
+    billing_domain: str = ".cognitiveservices.azure.com"
+
+
+PROXY: Final = ProxyFacts()
