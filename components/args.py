@@ -18,6 +18,9 @@ from components.alert_args import AlertThresholdsArgs as AlertThresholdsArgs
 from components.catalog import Kind
 from components.lockdown_args import OutputArgs as OutputArgs
 from components.lockdown_args import ProxyArgs as ProxyArgs
+from components.lockdown_args import RegistryArgs as RegistryArgs
+from components.lockdown_args import RegistryFill as RegistryFill
+from components.lockdown_args import RegistrySku as RegistrySku
 
 
 class Host(StrEnum):
@@ -370,6 +373,7 @@ class SpeechContainersArgs(TypedDict, total=False):
     alerts: AlertsArgs
     output: OutputArgs
     proxy: ProxyArgs
+    registry: RegistryArgs
 
 
 class DeploymentOutput(TypedDict, total=False):

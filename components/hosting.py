@@ -8,7 +8,7 @@ import pulumi
 
 from components import catalog
 from components.args import DeploymentOutput
-from components.config.lockdown import ProxyConfig
+from components.config.lockdown import ProxyConfig, RegistryConfig, pulled
 from components.config.model import ContainerConfig
 
 
@@ -55,6 +55,14 @@ class HostInputs:
     stream_budget_seconds: int = 3600
     #: The HTTP proxy the containers and the preflight go through (None: none).
     proxy: ProxyConfig | None = None
+    #: The private registry every image is pulled from (None: MCR), its id, and what must exist before a pull.
+    registry: RegistryConfig | None = None
+    registry_id: pulumi.Output[str] | None = None
+    registry_ready: tuple[pulumi.Resource, ...] = ()
+
+    def pull(self, image: str) -> str:
+        """Where the host pulls `image` from (the private registry, or MCR)."""
+        return pulled(image, self.registry)
 
     @property
     def preflight_command(self) -> list[str]:

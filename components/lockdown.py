@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import pulumi
 
 from components import catalog
+from components.args import TlsMode
 from components.config.lockdown import OutputConfig, ProxyConfig
-from components.config.model import ContainerConfig
+from components.config.model import ContainerConfig, StackConfig
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,16 @@ def proxy_settings(proxy: ProxyConfig | None) -> list[Setting]:
 def container_settings(container: ContainerConfig) -> list[Setting]:
     """What the stack's output volume and proxy add to one Speech container."""
     return [*output_settings(container.output), *proxy_settings(container.proxy)]
+
+
+def stack_images(settings: StackConfig) -> list[str]:
+    """Every image the stack pulls, as on MCR: each deployment's Speech image, busybox (the AVX2 check, the drain
+    sidecar, the model download's waiter), the Azure CLI (the preflight and the vault checks) and, on ACI, the TLS
+    sidecar."""
+    found = [c.spec.image(c.tag) for c in settings.containers]
+    found += [catalog.BUSYBOX_IMAGE, catalog.PREFLIGHT.image]
+    if settings.aci is not None:
+        found.append(settings.aci.avx2_check_image)
+        if settings.aci.tls.mode is not TlsMode.NONE:
+            found.append(settings.aci.tls.proxy_image)
+    return found

@@ -1,10 +1,11 @@
-"""The `output` and `proxy` args of `SpeechContainersArgs`, for locked-down environments (re-exported by
+"""The `output`, `proxy` and `registry` args of `SpeechContainersArgs`, for locked-down environments (re-exported by
 components/args.py, which keeps every public input type importable from one place; this module keeps args.py within
 the 400-line limit).
 
 No `from __future__ import annotations` here: Pulumi's schema inference reads the annotations as objects.
 """
 
+from enum import StrEnum
 from typing import Required, TypedDict
 
 import pulumi
@@ -34,3 +35,37 @@ class ProxyArgs(TypedDict, total=False):
     """`user:password` for the proxy (`HTTP_PROXY_CREDS`); set it as a secret."""
     no_proxy: list[str]
     """More hosts, domains (`.contoso.com`) or IP ranges that bypass the proxy; localhost and 127.0.0.1 always do."""
+
+
+class RegistrySku(StrEnum):
+    """An Azure Container Registry service tier."""
+
+    BASIC = "Basic"
+    STANDARD = "Standard"
+    PREMIUM = "Premium"
+    """Needed for private endpoints, and by ACI's managed-identity pulls."""
+
+
+class RegistryFill(StrEnum):
+    """How the registry gets the images."""
+
+    CACHE = "cache"
+    """ACR cache rules for MCR: the registry pulls each image from MCR on its first pull and keeps it."""
+    PREFILLED = "prefilled"
+    """You filled it yourself (`az acr import`, a pipeline): an existing registry only."""
+
+
+class RegistryArgs(TypedDict, total=False):
+    """Pull every image (Speech, busybox, the TLS proxy, the Azure CLI checks) from an Azure Container Registry
+    instead of MCR, under the same repository paths; digests stay pinned."""
+
+    name: str
+    """Create a registry of this name (globally unique, 5-50 letters and digits)."""
+    existing_id: str
+    """Or use this existing registry (its resource id)."""
+    fill: RegistryFill
+    """How it gets the images (default cache)."""
+    sku: RegistrySku
+    """The created registry's tier (default Premium)."""
+    public_network_access: bool
+    """The created registry's public endpoint (default true; false needs Premium and a private endpoint of yours)."""

@@ -18,9 +18,11 @@ from components.args import DeploymentOutput, Host, SpeechContainersArgs
 from components.azure.account import SpeechAccount
 from components.azure.monitoring import LogAnalytics
 from components.azure.private_link import PrivateLink
+from components.azure.registry import SpeechRegistry
 from components.azure.vault import SpeechKeyVault
 from components.config.model import StackConfig
 from components.hosting import HostInputs
+from components.lockdown import stack_images
 from components.observability import observe
 
 TYPE_TOKEN = "speech-containers:index:SpeechContainers"
@@ -119,6 +121,19 @@ class SpeechContainers(pulumi.ComponentResource):
                     self._child(),
                 )
                 network_ready.append(link.ready)
+        registry = (
+            SpeechRegistry(
+                f"{name}-registry",
+                settings.registry,
+                stack_images(settings),
+                group_name,
+                settings.location,
+                tags,
+                self._child(),
+            )
+            if settings.registry is not None
+            else None
+        )
         inputs = HostInputs(
             resource_group_name=group_name,
             location=settings.location,
@@ -133,6 +148,9 @@ class SpeechContainers(pulumi.ComponentResource):
             network_ready=tuple(network_ready),
             stream_budget_seconds=settings.stream_budget_seconds,
             proxy=settings.proxy,
+            registry=settings.registry,
+            registry_id=registry.id if registry else None,
+            registry_ready=tuple(registry.rules) if registry else (),
         )
         outputs: dict[str, Any] = {
             "host": pulumi.Output.from_input(settings.host.value),

@@ -76,6 +76,12 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
         }
     },
     "azure-native:containerinstance:ContainerGroup": lambda i, n: {
+        # ARM answers user-assigned identities as a map by id (the request takes a list of ids).
+        **(
+            {"identity": {**identity, "userAssignedIdentities": {u: {} for u in identity["userAssignedIdentities"]}}}
+            if (identity := reveal(i).get("identity")) and "userAssignedIdentities" in identity
+            else {}
+        ),
         "ipAddress": {
             **reveal(i).get("ipAddress", {}),
             "ip": "10.1.0.4" if i.get("subnetIds") else "20.1.2.3",
@@ -84,7 +90,7 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
                 if (dns := reveal(i).get("ipAddress", {}).get("dnsNameLabel"))
                 else {}
             ),
-        }
+        },
     },
     "azure-native:operationalinsights:Workspace": lambda i, n: {"customerId": _guid(n)},
     "azure-native:managedidentity:UserAssignedIdentity": lambda i, n: {

@@ -20,11 +20,22 @@ OUTPUT = {"storageGb": 8, "maxFileSizeMb": 10}
 LINKS = {
     "subnetId": "/subscriptions/s/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/pe",
 }
-ACI_LOCKED = with_changes(ACI_STACK, output=OUTPUT, proxy=PROXY, aci={**ACI_STACK["aci"]})
+DIGEST = "sha256:" + "ab" * 32
+REGISTRY = {"name": "contosospeech"}
+LOGIN = "contosospeech.azurecr.io"
+REGISTRY_ID = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/SharedAcr"
+ACI_LOCKED = with_changes(
+    ACI_STACK,
+    output=OUTPUT,
+    proxy=PROXY,
+    registry=REGISTRY,
+    containers={**ACI_STACK["containers"], "speech-to-text": {"locale": "en-us", "digest": DIGEST}},
+)
 AKS_LOCKED = with_changes(
     AKS_STACK,
     output=OUTPUT,
     proxy=PROXY,
+    registry=REGISTRY,
     containers={"speech-to-text": {"replicas": 2}, "custom-speech-to-text": {"modelId": MODEL_ID}},
 )
 PVC = "kubernetes:core/v1:PersistentVolumeClaim"
@@ -222,3 +233,124 @@ def test_env_may_not_set_proxy_or_output_settings(name: str) -> None:
     assert any(
         p.startswith(f"containers.speech-to-text.env.{name}: is set by the package") for p in problems_of(values)
     )
+
+
+# --- private registry ------------------------------------------------------------------------------------------
+
+
+def images_in(value: Any) -> list[str]:
+    """Every `image` anywhere in a resource's inputs."""
+    if isinstance(value, dict):
+        return [v for k, v in value.items() if k == "image" and isinstance(v, str)] + [
+            i for v in value.values() for i in images_in(v)
+        ]
+    if isinstance(value, list):
+        return [i for v in value for i in images_in(v)]
+    return []
+
+
+def test_the_stack_creates_a_registry_that_caches_every_mcr_repository_it_uses() -> None:
+    plan = locked_plan("aci")
+    registry = plan.one("azure-native:containerregistry:Registry")
+    assert registry.get("registryName") == "contosospeech"
+    assert registry.get("sku") == {"name": "Premium"}
+    assert registry.get("adminUserEnabled") is False and registry.get("anonymousPullEnabled") is False
+    assert registry.get("networkRuleBypassOptions") == "AzureServices"
+    rules = {r.get("targetRepository"): r for r in plan.of_type("azure-native:containerregistry:CacheRule")}
+    speech = "azure-cognitive-services/speechservices"
+    assert set(rules) == {
+        f"{speech}/speech-to-text",
+        f"{speech}/neural-text-to-speech",
+        "azurelinux/busybox",
+        "azurelinux/base/nginx",
+        "azure-cli",
+    }
+    for target, rule in rules.items():
+        assert rule.get("sourceRepository") == f"mcr.microsoft.com/{target}"
+        assert rule.get("registryName") == "contosospeech"
+        assert len(rule.get("cacheRuleName")) <= 50
+
+
+def test_aci_pulls_every_image_from_the_registry_with_a_user_assigned_identity() -> None:
+    plan = locked_plan("aci")
+    identity = plan.named("speech-aci-pull")
+    grant = plan.named("speech-aci-acr-pull")
+    assert grant.get("roleDefinitionId").endswith(catalog.Role.ACR_PULL.value)
+    assert grant.get("principalId") == identity.outputs["principalId"]
+    assert grant.get("scope") == plan.one("azure-native:containerregistry:Registry").id
+    wait = plan.named("speech-aci-acr-pull-propagation")
+    rules = {r.urn for r in plan.of_type("azure-native:containerregistry:CacheRule")}
+    groups = plan.of_type("azure-native:containerinstance:ContainerGroup")
+    assert len(groups) == 3  # two deployments and the preflight
+    for group in groups:
+        images = images_in(offline.reveal(group.inputs))
+        assert images and all(i.startswith(f"{LOGIN}/") for i in images), images
+        assert group.get("identity") == {"type": "UserAssigned", "userAssignedIdentities": [identity.id]}
+        assert group.get("imageRegistryCredentials") == [{"server": LOGIN, "identity": identity.id}]
+        assert wait.urn in group.dependencies and rules <= set(group.dependencies)
+    stt = offline.reveal(aci_group(plan, "speech-to-text-0").raw("containers"))[0]["image"]
+    # The digest stays pinned: a cached image is MCR's manifest.
+    assert stt == f"{LOGIN}/azure-cognitive-services/speechservices/speech-to-text:5.1.0-amd64-en-us@{DIGEST}"
+
+
+def test_aks_pulls_every_image_from_the_registry_with_the_kubelet_identity() -> None:
+    plan = locked_plan("aks")
+    cluster = plan.one("azure-native:containerservice:ManagedCluster")
+    grant = plan.named("speech-aks-acr-pull")
+    assert grant.get("principalId") == cluster.outputs["identityProfile"]["kubeletidentity"]["objectId"]
+    assert grant.get("roleDefinitionId").endswith(catalog.Role.ACR_PULL.value)
+    wait = plan.named("speech-aks-acr-pull-propagation")
+    pods = [r for r in plan.registrations if r.type.startswith("kubernetes:") and images_in(r.inputs)]
+    assert {r.type for r in pods} >= {DEPLOYMENT, JOB}
+    for resource in pods:
+        images = images_in(offline.reveal(resource.inputs))
+        assert all(i.startswith(f"{LOGIN}/") for i in images), (resource.name, images)
+        assert wait.urn in resource.dependencies, resource.name
+
+
+def test_without_a_registry_every_image_comes_from_mcr(aks_plan: offline.Plan) -> None:
+    pods = [r for r in aks_plan.registrations if r.type.startswith("kubernetes:") and images_in(r.inputs)]
+    assert pods and all(i.startswith("mcr.microsoft.com/") for r in pods for i in images_in(r.inputs))
+    assert not aks_plan.of_type("azure-native:containerregistry:Registry")
+
+
+def test_an_existing_prefilled_registry_is_only_pulled_from() -> None:
+    settings = config.parse(with_changes(AKS_STACK, registry={"existingId": REGISTRY_ID, "fill": "prefilled"}))
+    assert settings.registry is not None and settings.registry.login_server == "sharedacr.azurecr.io"
+    assert settings.containers[0].image.startswith("sharedacr.azurecr.io/azure-cognitive-services/")
+    assert settings.registry.pull("docker.io/library/nginx:1") == "docker.io/library/nginx:1"
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "fragment"),
+    [
+        ({"registry": {"name": "contosospeech", "existingId": REGISTRY_ID}}, "registry", "exactly one"),
+        ({"registry": {"fill": "cache"}}, "registry", "exactly one"),
+        ({"registry": {"name": "contosospeech", "fill": "prefilled"}}, "registry.fill", "nothing would fill it"),
+        ({"registry": {"name": "contosospeech", "sku": "Standard"}}, "registry.sku", "ACI's managed-identity"),
+        ({"registry": {"existingId": REGISTRY_ID, "sku": "Basic"}}, "registry", "not existingId"),
+        (
+            {"registry": REGISTRY, "aci": {"tls": {"proxyImage": "docker.io/library/nginx:1.27"}}},
+            "aci.tls.proxyImage",
+            "not on mcr.microsoft.com",
+        ),
+    ],
+)
+def test_bad_registries_name_their_key(changes: dict[str, Any], key: str, fragment: str) -> None:
+    problems = problems_of(with_changes(ACI_STACK, **changes))
+    assert any(p.startswith(f"{key}:") and fragment in p for p in problems), problems
+
+
+def test_a_private_aks_registry_needs_premium() -> None:
+    values = with_changes(AKS_STACK, registry={"name": "contosospeech", "sku": "Basic", "publicNetworkAccess": False})
+    assert any(p.startswith("registry.sku:") and "Premium" in p for p in problems_of(values))
+    assert config.parse(with_changes(AKS_STACK, registry={"name": "contosospeech", "sku": "Basic"})).registry
+
+
+def test_the_registry_resources_api_versions_are_listed_exceptions() -> None:
+    from tests.test_api_versions import PREVIEW_EXCEPTIONS, api_version
+
+    types = {r.type for host in ("aci", "aks") for r in locked_plan(host).registrations}
+    for type_ in ("azure-native:containerregistry:Registry", "azure-native:containerregistry:CacheRule"):
+        assert type_ in types
+        assert PREVIEW_EXCEPTIONS[type_][0] == api_version(type_)

@@ -13,6 +13,7 @@ import pulumi_azure_native.containerinstance as aci
 
 from components import catalog
 from components.aci.files import FilesAccount, output_volume
+from components.aci.pull import pull_settings
 from components.aci.tls_proxy import TLS_DIR, TlsMaterial
 from components.args import DeploymentOutput, TlsMode
 from components.config.model import AciConfig, ContainerConfig
@@ -105,6 +106,7 @@ class AciHost(pulumi.ComponentResource):
         )
         self.self_signed_certificate = self._tls.certificate if self._tls and self._tls.self_signed else None
         needs_models = any(c.spec.needs_model_id for c in inputs.containers)
+        self._pull, self._pull_ready = pull_settings(name, inputs, self)
         self._model_store = FilesAccount(name, "models", inputs, self) if needs_models else None
         output = next((c.output for c in inputs.containers if c.output), None)
         self._output_store = FilesAccount(name, "output", inputs, self) if output else None
@@ -187,7 +189,7 @@ class AciHost(pulumi.ComponentResource):
             containers=[
                 aci.ContainerArgs(
                     name="preflight",
-                    image=facts.image,
+                    image=inputs.pull(facts.image),
                     command=inputs.preflight_command,
                     resources=aci.ResourceRequirementsArgs(
                         requests=aci.ResourceRequestsArgs(cpu=facts.size.cpu, memory_in_gb=facts.size.memory_gb)
@@ -214,8 +216,10 @@ class AciHost(pulumi.ComponentResource):
             subnet_ids=[aci.ContainerGroupSubnetIdArgs(id=subnet)] if subnet else None,
             diagnostics=self._diagnostics(),
             tags={**self._inputs.tags, **tags},
-            # Containers call billing (and the preflight checks it) at once: the private DNS records come first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self._inputs.network_ready)),
+            # Containers call billing (and the preflight checks it) at once: the private DNS records come first;
+            # with a private registry, its pull role and cache rules too.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._inputs.network_ready, *self._pull_ready]),
+            **self._pull,
             **specifics,
         )
 
@@ -238,7 +242,7 @@ class AciHost(pulumi.ComponentResource):
         size = catalog.TLS_PROXY_SIZE
         proxy = aci.ContainerArgs(
             name="tls-proxy",
-            image=self._settings.tls.proxy_image,
+            image=self._inputs.pull(self._settings.tls.proxy_image),
             command=["nginx", "-c", f"{TLS_DIR}/nginx.conf", "-g", "daemon off;"],
             resources=aci.ResourceRequirementsArgs(
                 requests=aci.ResourceRequestsArgs(cpu=size.cpu, memory_in_gb=size.memory_gb)
@@ -280,7 +284,9 @@ class AciHost(pulumi.ComponentResource):
             restart_policy=self._settings.restart_policy,
             init_containers=[
                 aci.InitContainerDefinitionArgs(
-                    name="avx2-check", image=self._settings.avx2_check_image, command=list(catalog.AVX2_CHECK_COMMAND)
+                    name="avx2-check",
+                    image=inputs.pull(self._settings.avx2_check_image),
+                    command=list(catalog.AVX2_CHECK_COMMAND),
                 )
             ],
             containers=[

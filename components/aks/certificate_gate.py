@@ -54,7 +54,7 @@ def certificate_gate(
     facts = catalog.PREFLIGHT  # the same Azure CLI image and size as the billing preflight
     container: k8s.core.v1.ContainerArgsDict = {
         "name": "certificate-check",
-        "image": facts.image,
+        "image": credentials.azure_cli_image,
         "command": check_command(certificate),
         "env": [{"name": "VAULT", "value": vault.name}],
         "resources": resources(facts.size),

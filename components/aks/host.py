@@ -22,6 +22,9 @@ from components.aks.preflight import PreflightJob
 from components.aks.proxy import proxy_secret
 from components.aks.workload import SpeechWorkload
 from components.args import DeploymentOutput
+from components.azure.propagation import propagated
+from components.azure.roles import grant
+from components.catalog import Role
 from components.config.model import AksConfig
 from components.hosting import HostInputs, endpoint
 
@@ -98,6 +101,19 @@ class AksHost(pulumi.ComponentResource):
             provider,
             pulumi.ResourceOptions(parent=self),
         )
+        if inputs.registry_id is not None:
+            # Nodes pull every image from the private registry: AcrPull for the kubelet identity, propagated (and
+            # the registry's cache rules in place) before any pod starts.
+            pull = grant(
+                f"{name}-acr-pull",
+                Role.ACR_PULL,
+                cluster.kubelet_object_id,
+                "ServicePrincipal",
+                inputs.registry_id,
+                self,
+            )
+            credentials.pod_prerequisites.append(propagated(f"{name}-acr-pull-propagation", [pull], self))
+            credentials.pod_prerequisites.extend(inputs.registry_ready)
         proxy = proxy_secret(name, self.namespace, inputs.proxy, provider, self)
         if proxy is not None:
             # Every Speech pod reads the proxy's credentials: they wait for it as for the key.

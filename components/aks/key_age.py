@@ -59,7 +59,7 @@ def key_age_reporter(
     facts = catalog.PREFLIGHT  # the Azure CLI image and size of the other vault checks
     container: k8s.core.v1.ContainerArgsDict = {
         "name": CONTAINER,
-        "image": facts.image,
+        "image": credentials.azure_cli_image,
         "command": report_command(vault.api_key_secret_name),
         "env": [{"name": "VAULT", "value": vault.name}],
         "resources": resources(facts.size),

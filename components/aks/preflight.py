@@ -39,7 +39,7 @@ class PreflightJob(pulumi.ComponentResource):
         facts = catalog.PREFLIGHT
         container: k8s.core.v1.ContainerArgsDict = {
             "name": "preflight",
-            "image": facts.image,
+            "image": credentials.azure_cli_image,
             # The shell reads the key from the environment (the synced Secret), so it never appears in the spec.
             "command": facts.command_with_proxy_user if proxy and proxy.credentials else facts.command,
             # Through the containers' proxy, if any: the path their usage reports take.

@@ -244,7 +244,9 @@ class SpeechWorkload(pulumi.ComponentResource):
         container, budget = self._container, self._stream_budget_seconds
         speech: k8s.core.v1.ContainerArgsDict = {**speech_container(container, mounts), "lifecycle": pre_stop()}
         spec = speech_pod(pool, service_account, volumes, speech)
-        spec["init_containers"] = [drain_sidecar(container.spec.port, budget)]
+        spec["init_containers"] = [
+            {**drain_sidecar(container.spec.port, budget), "image": container.pull(catalog.BUSYBOX_IMAGE)}
+        ]
         spec["termination_grace_period_seconds"] = grace_period_seconds(budget)
         # Replicas on different nodes, and across the pool's zones: a node or zone lost keeps the rest serving.
         # Explicit constraints replace the scheduler's default spreading, so both are spelled out.

@@ -86,3 +86,41 @@ class ProxyFacts:
 
 
 PROXY: Final = ProxyFacts()
+
+
+#: ACR artifact cache: "available in Basic, Standard, and Premium service tiers"; a rule maps a source repository
+#: (`mcr.microsoft.com/<path>`) to a new ACR repository, which "can't already exist inside the ACR instance"; the
+#: registry pulls from the source on the first pull and serves the cached image afterwards.
+ARTIFACT_CACHE: Final = Source(
+    "https://learn.microsoft.com/azure/container-registry/artifact-cache-overview",
+    "Cache Rule: rule name, source, repository path, new ACR repository namespace (can't already exist)",
+)
+#: ACI pulls from ACR with a *user-assigned* identity only ("doesn't support system-assigned managed
+#: identity-authenticated image pulls"), given in `identity` and `imageRegistryCredentials[].identity`, with AcrPull
+#: on the registry; prerequisites: a Premium registry with Trusted Services allowed; works for VNet groups through
+#: the registry's private endpoint (on another subnet than ACI's).
+ACI_PULL: Final = Source(
+    "https://learn.microsoft.com/azure/container-instances/using-azure-container-registry-mi",
+    "user-assigned managed identity; imageRegistryCredentials: {server, identity}; acrpull; premium SKU",
+)
+#: AKS pulls from ACR with the kubelet identity holding AcrPull on the registry (`az aks update --attach-acr`
+#: assigns exactly that role), https://learn.microsoft.com/azure/aks/cluster-container-registry-integration.
+AKS_PULL: Final = Source(
+    "https://learn.microsoft.com/azure/aks/cluster-container-registry-integration",
+    "--attach-acr assigns the AcrPull role to the kubelet identity",
+)
+
+
+@dataclass(frozen=True)
+class RegistryFacts:
+    """Where images come from and how a private registry serves them."""
+
+    #: Every image of the package is on MCR; a private registry keeps their paths under its own host.
+    upstream: str = "mcr.microsoft.com"
+    #: `<name>.azurecr.io` (Azure public cloud; lowercase), the login server of a registry named `<name>`.
+    login_suffix: str = ".azurecr.io"
+    #: Cache rule names: letters, digits and hyphens (the rule of the ACR API's `cacheRuleName`).
+    rule_name_max: int = 50
+
+
+REGISTRY: Final = RegistryFacts()

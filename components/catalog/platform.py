@@ -51,6 +51,8 @@ class Role(StrEnum):
     KEY_VAULT_CERTIFICATE_USER = "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
     #: Kubernetes cluster-admin through Azure RBAC, for clusters with local accounts off.
     AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+    #: Pull images from a container registry (the AKS kubelet identity, the ACI groups' pull identity).
+    ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 
 
 # --- AKS: Kubernetes names the rotation command relies on, and AKS facts ----------------------------------------

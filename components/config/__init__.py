@@ -72,7 +72,15 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
     proxy = lockdown.proxy(
         values.get("proxy"), host, values.get("private_endpoints") is not None, "proxy" in secret_keys, problems
     )
-    deployments = tuple(dataclasses.replace(c, output=output, proxy=proxy) for c in deployments)
+    raw_aci = values.get("aci", {})
+    images = {
+        "aci.tls.proxyImage": raw_aci.get("tls", {}).get("proxy_image"),
+        "aci.avx2CheckImage": raw_aci.get("avx2_check_image"),
+    }
+    registry = lockdown.registry(
+        values.get("registry"), host, {k: v for k, v in images.items() if isinstance(v, str)}, problems
+    )
+    deployments = tuple(dataclasses.replace(c, output=output, proxy=proxy, registry=registry) for c in deployments)
     aci = hosts.aci(values.get("aci", {}), deployments, preflight, problems, location) if host is Host.ACI else None
     aks = hosts.aks(values.get("aks", {}), deployments, problems, location) if host is Host.AKS else None
     if aks is not None:
@@ -99,6 +107,7 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         alerts=alerts.alerts(values.get("alerts", {}), problems),
         output=output,
         proxy=proxy,
+        registry=registry,
     )
     azure.check_billing_reachable(settings, problems)
     return settings

@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 
 from components import catalog
-from components.args import Host, OutputArgs, ProxyArgs
+from components.args import Host, OutputArgs, ProxyArgs, RegistryArgs, RegistryFill, RegistrySku
 from components.config.fields import Problems
 from components.config.rules import default
 
@@ -113,3 +113,77 @@ def check_env(name: str, path: str, problems: Problems) -> bool:
         return True
     problems.add(path, f"is set by the package (use {OWNED_SETTINGS[normalized]}); remove it from env")
     return False
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    """The Azure Container Registry every image is pulled from, under MCR's repository paths."""
+
+    #: `<name>.azurecr.io`
+    login_server: str
+    fill: RegistryFill
+    #: The registry the stack creates (None: `existing_id`).
+    create_name: str | None = None
+    existing_id: str | None = None
+    sku: RegistrySku = RegistrySku.PREMIUM
+    public_network_access: bool = True
+
+    def pull(self, image: str) -> str:
+        """`mcr.microsoft.com/<path>[:tag][@digest]` -> `<login server>/<path>[:tag][@digest]`: the same tag and
+        digest (a cached image is MCR's manifest, so a pinned digest still names it)."""
+        upstream = f"{catalog.REGISTRY.upstream}/"
+        return f"{self.login_server}/{image.removeprefix(upstream)}" if image.startswith(upstream) else image
+
+    @property
+    def name(self) -> str:
+        return self.create_name or (self.existing_id or "").rsplit("/", 1)[-1]
+
+
+def repository(image: str) -> str:
+    """An image's repository path on MCR: `mcr.microsoft.com/a/b:tag@sha256:...` -> `a/b`."""
+    path = image.split("@", 1)[0].removeprefix(f"{catalog.REGISTRY.upstream}/")
+    last = path.rsplit("/", 1)
+    return "/".join([*last[:-1], last[-1].split(":", 1)[0]])
+
+
+def pulled(image: str, registry: RegistryConfig | None) -> str:
+    """Where an image is pulled from: the private registry, if any, or MCR."""
+    return registry.pull(image) if registry else image
+
+
+def registry(
+    raw: dict[str, Any] | None, host: Host, images: dict[str, str], problems: Problems
+) -> RegistryConfig | None:
+    """The private registry, if any; problems for one that nothing fills, a tier that cannot serve the host, and
+    configured images that are not on MCR (`images`: config key -> image)."""
+    if raw is None:
+        return None
+    name, existing = raw.get("name"), raw.get("existing_id")
+    fill: RegistryFill = raw.get("fill", default(RegistryArgs, "fill"))
+    sku: RegistrySku = raw.get("sku", default(RegistryArgs, "sku"))
+    public = raw.get("public_network_access", default(RegistryArgs, "public_network_access"))
+    if (name is None) == (existing is None):
+        problems.add("registry", "set exactly one of name (the stack creates the registry) or existingId")
+        return None
+    if name is not None and fill is RegistryFill.PREFILLED:
+        problems.add(
+            "registry.fill",
+            "is prefilled, but the stack creates this registry empty and nothing would fill it; use fill: cache "
+            "(ACR cache rules for MCR), or existingId for a registry you fill yourself",
+        )
+    if existing is not None and ("sku" in raw or "public_network_access" in raw):
+        problems.add("registry", "sku and publicNetworkAccess apply to a registry the stack creates, not existingId")
+    if name is not None and not public and sku is not RegistrySku.PREMIUM:
+        problems.add("registry.sku", f"is {sku}; a registry without public access needs Premium (private endpoints)")
+    if name is not None and host is Host.ACI and sku is not RegistrySku.PREMIUM:
+        problems.add("registry.sku", f"is {sku}; ACI's managed-identity pulls need a Premium registry")
+    upstream = f"{catalog.REGISTRY.upstream}/"
+    for key, image in images.items():
+        if not image.startswith(upstream):
+            problems.add(
+                key,
+                f"{image!r} is not on {catalog.REGISTRY.upstream}; with a registry every image comes "
+                "from MCR through it: use an MCR image or remove registry",
+            )
+    login = f"{(name or existing or '').rsplit('/', 1)[-1].lower()}{catalog.REGISTRY.login_suffix}"
+    return RegistryConfig(login, fill, name, existing, sku, public)

@@ -11,7 +11,7 @@ import pulumi
 from components import catalog
 from components.args import ClusterSkuTier, DayOfWeek, Host, KeyName, PrincipalType, RestartPolicy, SpeechSku, TlsMode
 from components.catalog import ContainerSpec, Kind, Size, VmSize
-from components.config.lockdown import OutputConfig, ProxyConfig
+from components.config.lockdown import OutputConfig, ProxyConfig, RegistryConfig, pulled
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,8 @@ class ContainerConfig:
     #: The stack's output volume and proxy (components/config/lockdown.py), the same for every deployment.
     output: OutputConfig | None = None
     proxy: ProxyConfig | None = None
+    #: The private registry every image comes from (None: MCR).
+    registry: RegistryConfig | None = None
 
     @property
     def spec(self) -> ContainerSpec:
@@ -108,7 +110,11 @@ class ContainerConfig:
     @property
     def image(self) -> str:
         image = self.spec.image(self.tag)
-        return f"{image}@{self.digest}" if self.digest else image
+        return self.pull(f"{image}@{self.digest}" if self.digest else image)
+
+    def pull(self, image: str) -> str:
+        """Where this deployment's pods pull `image` from (the stack's registry, or MCR)."""
+        return pulled(image, self.registry)
 
 
 @dataclass(frozen=True)
@@ -304,3 +310,4 @@ class StackConfig:
     #: The output volume and the HTTP proxy (None: none), also on every ContainerConfig.
     output: OutputConfig | None = None
     proxy: ProxyConfig | None = None
+    registry: RegistryConfig | None = None

@@ -94,6 +94,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "alerts": Rule(default={}),
         "output": Rule(),
         "proxy": Rule(),
+        "registry": Rule(),
     },
     args.SpeechArgs: {
         "sku": Rule(default=args.SpeechSku.S0),
@@ -254,6 +255,17 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "url": Rule(pattern=PROXY_URL, hint="http(s)://host:port, without credentials", secret=True, max_length=2048),
         "credentials": Rule(pattern=r"[^:\s]+:\S+", hint="user:password", secret=True, max_length=1024),
         "no_proxy": Rule(default=[], pattern=NO_PROXY_ENTRY, hint="a host, .domain, IP address or CIDR range"),
+    },
+    args.RegistryArgs: {
+        "name": Rule(pattern=r"[a-zA-Z0-9]{5,50}", hint="5-50 letters and digits, globally unique"),
+        "existing_id": Rule(
+            pattern=r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[mM]icrosoft\.[cC]ontainer[rR]egistry"
+            r"/registries/[a-zA-Z0-9]{5,50}",
+            hint="a container registry resource id",
+        ),
+        "fill": Rule(default=args.RegistryFill.CACHE),
+        "sku": Rule(default=args.RegistrySku.PREMIUM),
+        "public_network_access": Rule(default=True),
     },
 }
 
