@@ -16,6 +16,8 @@ import pulumi
 from components.alert_args import AlertsArgs as AlertsArgs
 from components.alert_args import AlertThresholdsArgs as AlertThresholdsArgs
 from components.catalog import Kind
+from components.lockdown_args import CommitmentArgs as CommitmentArgs
+from components.lockdown_args import DisconnectedArgs as DisconnectedArgs
 from components.lockdown_args import OutputArgs as OutputArgs
 from components.lockdown_args import ProxyArgs as ProxyArgs
 from components.lockdown_args import RegistryArgs as RegistryArgs
@@ -37,6 +39,8 @@ class SpeechSku(StrEnum):
 
     S0 = "S0"
     F0 = "F0"
+    DC0 = "DC0"
+    """Commitment tier disconnected containers: set by `disconnected`, not by itself."""
 
 
 class KeyName(StrEnum):
@@ -374,6 +378,7 @@ class SpeechContainersArgs(TypedDict, total=False):
     output: OutputArgs
     proxy: ProxyArgs
     registry: RegistryArgs
+    disconnected: DisconnectedArgs
 
 
 class DeploymentOutput(TypedDict, total=False):

@@ -59,6 +59,8 @@ class HostInputs:
     registry: RegistryConfig | None = None
     registry_id: pulumi.Output[str] | None = None
     registry_ready: tuple[pulumi.Resource, ...] = ()
+    #: Disconnected mode: the license renewal round (its change runs every license download again).
+    license_round: pulumi.Output[str] | None = None
 
     def pull(self, image: str) -> str:
         """Where the host pulls `image` from (the private registry, or MCR)."""

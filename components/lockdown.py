@@ -69,3 +69,17 @@ def stack_images(settings: StackConfig) -> list[str]:
         if settings.aci.tls.mode is not TlsMode.NONE:
             found.append(settings.aci.tls.proxy_image)
     return found
+
+
+def license_settings(round_: pulumi.Input[str] | None = None) -> list[Setting]:
+    """A disconnected container's license settings: where the license is (`Mounts__License`), and for the download
+    (`round_` given) `DownloadLicense=True` and the renewal round, whose change makes the download run again."""
+    facts = catalog.DISCONNECTED
+    found = [Setting(facts.license_setting, facts.license_mount_path)]
+    if round_ is not None:
+        found = [
+            Setting(facts.download_setting, facts.download_value),
+            *found,
+            Setting(facts.round_setting, round_),
+        ]
+    return found

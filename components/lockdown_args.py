@@ -69,3 +69,27 @@ class RegistryArgs(TypedDict, total=False):
     """The created registry's tier (default Premium)."""
     public_network_access: bool
     """The created registry's public endpoint (default true; false needs Premium and a private endpoint of yours)."""
+
+
+class CommitmentArgs(TypedDict, total=False):
+    """The disconnected commitment plan, as Microsoft lists its tiers for your approved subscription
+    (`az cognitiveservices commitment-tier list -l <region>`, entries with hostingModel DisconnectedContainer)."""
+
+    plan_type: Required[str]
+    """The tier list's planType for the containers you bought."""
+    tier: Required[str]
+    """The tier list's tier."""
+    count: int
+    """Units of the tier (default 1)."""
+    auto_renew: bool
+    """Renew the annual commitment (default false: it ends with its year)."""
+
+
+class DisconnectedArgs(TypedDict, total=False):
+    """Run the containers disconnected from Azure billing (approved customers only): the Speech account on the
+    disconnected commitment tier (DC0) with its commitment plan, a license download per deployment, and containers
+    that run on the license and write usage records to the output volume."""
+
+    commitment: Required[CommitmentArgs]
+    renew_days: int
+    """Download each license again after this many days, at the next `pulumi up` (default 30)."""

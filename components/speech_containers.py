@@ -16,6 +16,7 @@ import pulumi_azure_native.resources as resources
 from components import config
 from components.args import DeploymentOutput, Host, SpeechContainersArgs
 from components.azure.account import SpeechAccount
+from components.azure.disconnected import DisconnectedPlan
 from components.azure.monitoring import LogAnalytics
 from components.azure.private_link import PrivateLink
 from components.azure.registry import SpeechRegistry
@@ -53,6 +54,8 @@ class SpeechContainers(pulumi.ComponentResource):
     """ACI with self-signed TLS: the certificate clients pin."""
     preflight: pulumi.Output[Optional[str]]  # noqa: UP045
     """The billing preflight's verdict: on AKS it gates `pulumi up` itself; on ACI read it here after a refresh."""
+    disconnected_license: pulumi.Output[Optional[dict[str, str]]]  # noqa: UP045
+    """Disconnected mode: when the licenses were downloaded, when `pulumi up` downloads them again, the records."""
 
     def __init__(
         self,
@@ -134,6 +137,13 @@ class SpeechContainers(pulumi.ComponentResource):
             if settings.registry is not None
             else None
         )
+        offline = (
+            DisconnectedPlan(
+                f"{name}-disconnected", settings.disconnected, account.name, group_name, tags, self._child()
+            )
+            if settings.disconnected is not None
+            else None
+        )
         inputs = HostInputs(
             resource_group_name=group_name,
             location=settings.location,
@@ -151,6 +161,7 @@ class SpeechContainers(pulumi.ComponentResource):
             registry=settings.registry,
             registry_id=registry.id if registry else None,
             registry_ready=tuple(registry.rules) if registry else (),
+            license_round=offline.round if offline else None,
         )
         outputs: dict[str, Any] = {
             "host": pulumi.Output.from_input(settings.host.value),
@@ -165,6 +176,7 @@ class SpeechContainers(pulumi.ComponentResource):
             "aci_rollout_batches": None,
             "tls_certificate": None,
             "preflight": None,
+            "disconnected_license": offline.license if offline else None,
         }
         if settings.host is Host.ACI:
             from components.aci.host import AciHost

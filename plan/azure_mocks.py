@@ -126,6 +126,8 @@ _TLS_OUTPUTS: dict[str, dict[str, Any]] = {
     "tls:index/selfSignedCert:SelfSignedCert": {
         "certPem": "-----BEGIN CERTIFICATE-----\nmock-self-signed-certificate\n-----END CERTIFICATE-----\n",
     },
+    # The time provider's rotation: created now, due after its rotation period.
+    "time:index/rotating:Rotating": {"rfc3339": "2026-12-02T00:00:00Z", "rotationRfc3339": "2027-01-01T00:00:00Z"},
 }
 
 

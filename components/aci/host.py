@@ -6,6 +6,7 @@ address, and liveness waits out the model-loading budget before it starts checki
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -18,9 +19,10 @@ from components.aci.tls_proxy import TLS_DIR, TlsMaterial
 from components.args import DeploymentOutput, TlsMode
 from components.config.model import AciConfig, ContainerConfig
 from components.hosting import HostInputs, endpoint
-from components.lockdown import Setting, container_settings, proxy_settings
+from components.lockdown import Setting, container_settings, license_settings, proxy_settings
 
 MODEL_VOLUME = "model"
+LICENSE_VOLUME = "license"
 TLS_VOLUME = "tls"
 
 
@@ -60,8 +62,12 @@ def billing_settings(
 def environment(
     container: ContainerConfig, billing_endpoint: pulumi.Input[str], api_key: pulumi.Input[str]
 ) -> list[aci.EnvironmentVariableArgs]:
-    """The billing settings, then the container's own."""
-    settings = billing_settings(billing_endpoint, api_key)
+    """The billing settings (disconnected: the license's instead), then the container's own."""
+    settings = (
+        [aci.EnvironmentVariableArgs(name="Eula", value="accept"), *variables(license_settings())]
+        if container.disconnected
+        else billing_settings(billing_endpoint, api_key)
+    )
     if container.model_id:
         settings.append(aci.EnvironmentVariableArgs(name="ModelId", value=container.model_id))
     if container.decoder_max_count:
@@ -110,6 +116,9 @@ class AciHost(pulumi.ComponentResource):
         self._model_store = FilesAccount(name, "models", inputs, self) if needs_models else None
         output = next((c.output for c in inputs.containers if c.output), None)
         self._output_store = FilesAccount(name, "output", inputs, self) if output else None
+        offline = any(c.disconnected for c in inputs.containers)
+        self._license_store = FilesAccount(name, "licenses", inputs, self) if offline else None
+        self._licenses: dict[str, tuple[aci.VolumeArgs, aci.VolumeMountArgs, aci.ContainerGroup]] = {}
         per_deployment: dict[str, pulumi.Output[list[str]]] = {}
         by_replica: dict[int, list[pulumi.Output[dict[str, str]]]] = {}
         secure = self._tls is not None
@@ -204,7 +213,9 @@ class AciHost(pulumi.ComponentResource):
         # The containers property is secret (it holds the key); the verdict holds nothing of it.
         return pulumi.Output.unsecret(group.containers.apply(lambda cs: preflight_verdict(cs[0].instance_view)))
 
-    def _container_group(self, name: str, tags: dict[str, str], **specifics: Any) -> aci.ContainerGroup:
+    def _container_group(
+        self, name: str, tags: dict[str, str], after: Sequence[pulumi.Resource] = (), **specifics: Any
+    ) -> aci.ContainerGroup:
         """A Linux group of this host: its region, network (the VNet subnet, if any) and logs, plus `specifics`."""
         subnet = self._settings.subnet_id
         return aci.ContainerGroup(
@@ -218,7 +229,9 @@ class AciHost(pulumi.ComponentResource):
             tags={**self._inputs.tags, **tags},
             # Containers call billing (and the preflight checks it) at once: the private DNS records come first;
             # with a private registry, its pull role and cache rules too.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._inputs.network_ready, *self._pull_ready]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*self._inputs.network_ready, *self._pull_ready, *after]
+            ),
             **self._pull,
             **specifics,
         )
@@ -274,6 +287,10 @@ class AciHost(pulumi.ComponentResource):
         if self._output_store is not None and container.output is not None:
             volume, mount = output_volume(self._output_store, container.name, replica, container.output.storage_gb)
             volumes, mounts = [*volumes, volume], [*mounts, mount]
+        after: list[pulumi.Resource] = []
+        if container.disconnected:
+            volume, mount, download = self._license(container)
+            volumes, mounts, after = [*volumes, volume], [*mounts, mount], [download]
         sidecars, tls_volumes = self._tls_proxy(spec.port)
         size = container.size
         # The key-name tag is set in the same PUT as ApiKey, so the group says which key it runs with (rotation
@@ -310,4 +327,39 @@ class AciHost(pulumi.ComponentResource):
             ],
             ip_address=self._address(container, replica),
             volumes=volumes + tls_volumes,
+            after=after,
         )
+
+    def _license(self, container: ContainerConfig) -> tuple[aci.VolumeArgs, aci.VolumeMountArgs, aci.ContainerGroup]:
+        """A disconnected deployment's license share, and the one-shot group that downloads its license into it
+        (connected: Billing and ApiKey, through the proxy if any). It runs again when its image or the renewal round
+        changes (components/azure/disconnected.py). ACI does not wait for it: a replica started before the license
+        is there fails and restarts until it is (`az container logs -g <group> -n <deployment>-license`)."""
+        if container.name not in self._licenses:
+            assert self._license_store is not None and self._inputs.license_round is not None
+            inputs = self._inputs
+            volume = self._license_store.volume(
+                LICENSE_VOLUME, f"{container.name}-license-share", f"{container.name}-license", 1
+            )
+            mount = aci.VolumeMountArgs(name=LICENSE_VOLUME, mount_path=catalog.DISCONNECTED.license_mount_path)
+            size = container.size
+            download = self._container_group(
+                f"{container.name}-license",
+                {"speech-container": "license-download"},
+                restart_policy="Never",
+                containers=[
+                    aci.ContainerArgs(
+                        name="license",
+                        image=container.image,
+                        resources=aci.ResourceRequirementsArgs(
+                            requests=aci.ResourceRequestsArgs(cpu=size.cpu, memory_in_gb=size.memory_gb)
+                        ),
+                        environment_variables=billing_settings(inputs.billing_endpoint, inputs.api_key)
+                        + variables([*license_settings(inputs.license_round), *proxy_settings(inputs.proxy)]),
+                        volume_mounts=[mount],
+                    )
+                ],
+                volumes=[volume],
+            )
+            self._licenses[container.name] = (volume, mount, download)
+        return self._licenses[container.name]

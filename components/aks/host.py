@@ -131,6 +131,7 @@ class AksHost(pulumi.ComponentResource):
                 settings,
                 inputs.stream_budget_seconds,
                 pulumi.ResourceOptions(parent=self),
+                license_round=inputs.license_round,
             ).host
             for container in inputs.containers
         }

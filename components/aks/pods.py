@@ -18,7 +18,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.catalog import Size
 from components.config.model import ContainerConfig
-from components.lockdown import Setting, container_settings
+from components.lockdown import Setting, container_settings, license_settings
 
 if TYPE_CHECKING:  # the pool's module builds pools, whose drain settings come from drain.py, which uses this one
     from components.aks.cluster import SpeechNodePool
@@ -28,6 +28,7 @@ PORT_NAME = catalog.AKS.service_port_name
 VOLUME_GROUP_ID = 65532
 MODEL_VOLUME = "models"
 OUTPUT_VOLUME = "output"
+LICENSE_VOLUME = "license"
 #: The Secret holding the proxy's credentials (`HTTP_PROXY_CREDS`), created by the host (components/aks/proxy.py).
 PROXY_SECRET = "speech-proxy"
 PROXY_SECRET_KEY = "credentials"
@@ -91,6 +92,9 @@ def environment(container: ContainerConfig) -> list[k8s.core.v1.EnvVarArgsDict]:
         settings += [
             {"name": k, "value_from": {"secret_key_ref": {"name": secret, "key": k}}} for k, _ in container.env
         ]
+    if container.disconnected:
+        # On its license: no Billing or ApiKey (catalog.LICENSE_DOWNLOAD).
+        return [*settings, *variables(license_settings()), *variables(container_settings(container))]
     return [*settings, *variables(container_settings(container)), *credential_env()]
 
 
@@ -104,19 +108,22 @@ def variables(settings: list[Setting]) -> list[k8s.core.v1.EnvVarArgsDict]:
     ]
 
 
+def claim_volume(
+    volume: str, claim: str, mount_path: str, sub_path_expr: str | None = None
+) -> tuple[k8s.core.v1.VolumeArgsDict, k8s.core.v1.VolumeMountArgsDict]:
+    """A persistent volume claim as a pod volume `volume`, and its mount at `mount_path` (optionally a subfolder)."""
+    mount: k8s.core.v1.VolumeMountArgsDict = {"name": volume, "mount_path": mount_path}
+    if sub_path_expr is not None:
+        mount["sub_path_expr"] = sub_path_expr
+    return {"name": volume, "persistent_volume_claim": {"claim_name": claim}}, mount
+
+
 def output_volume(container: ContainerConfig) -> tuple[k8s.core.v1.VolumeArgsDict, k8s.core.v1.VolumeMountArgsDict]:
     """The deployment's output claim (`<deployment>-output`), mounted at `Mounts:Output` in a folder per pod, so
     replicas never write into one another's files; `POD_NAME` (pod_name_env) names the folder."""
-    volume: k8s.core.v1.VolumeArgsDict = {
-        "name": OUTPUT_VOLUME,
-        "persistent_volume_claim": {"claim_name": output_claim_name(container)},
-    }
-    mount: k8s.core.v1.VolumeMountArgsDict = {
-        "name": OUTPUT_VOLUME,
-        "mount_path": catalog.OUTPUT.mount_path,
-        "sub_path_expr": f"$({POD_NAME_VARIABLE})",
-    }
-    return volume, mount
+    return claim_volume(
+        OUTPUT_VOLUME, output_claim_name(container), catalog.OUTPUT.mount_path, f"$({POD_NAME_VARIABLE})"
+    )
 
 
 def output_claim_name(container: ContainerConfig) -> str:

@@ -30,6 +30,7 @@ from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
 from components.aks.drain import drain_sidecar, grace_period_seconds, pre_stop
+from components.aks.license import license_claim_name, license_download_job, license_volume
 from components.aks.model_download import model_download_job
 from components.aks.pods import (
     MODEL_VOLUME,
@@ -68,6 +69,7 @@ class SpeechWorkload(pulumi.ComponentResource):
         settings: AksConfig,
         stream_budget_seconds: int,
         opts: pulumi.ResourceOptions | None = None,
+        license_round: pulumi.Input[str] | None = None,
     ) -> None:
         super().__init__("speech-containers:aks:SpeechWorkload", name, None, opts)
         self._container = container
@@ -86,6 +88,24 @@ class SpeechWorkload(pulumi.ComponentResource):
             volume, mount = output_volume(container)
             volumes.append(volume)
             mounts.append(mount)
+        if container.disconnected is not None:
+            assert license_round is not None
+            self._claim(f"{name}-license", license_claim_name(container), catalog.OUTPUT.aks_storage_class, 1)
+            volume, mount = license_volume(container)
+            volumes.append(volume)
+            mounts.append(mount)
+            download_license = license_download_job(
+                name,
+                container,
+                namespace,
+                pool,
+                credentials.service_account_name,
+                [credentials.volume(), volume],
+                [credentials.volume_mount(), mount],
+                license_round,
+                pulumi.ResourceOptions.merge(self._opts, pulumi.ResourceOptions(depends_on=prerequisites)),
+            )
+            prerequisites = [*prerequisites, download_license]
         if container.spec.needs_model_id:
             claim = self._model_claim(name)
             volumes.append({"name": MODEL_VOLUME, "persistent_volume_claim": {"claim_name": claim.metadata.name}})

@@ -124,3 +124,55 @@ class RegistryFacts:
 
 
 REGISTRY: Final = RegistryFacts()
+
+
+#: Disconnected containers: "Commitment tier disconnected containers DC0" is the account's pricing tier, bought as
+#: an annual commitment plan (FAQ); Speech to text, Custom Speech to text and Neural Text to speech are offered,
+#: language identification is not (the page's list).
+DISCONNECTED_PAGE: Final = Source(
+    "https://learn.microsoft.com/azure/ai-services/containers/disconnected-containers",
+    "Speech to text, Custom Speech to text, Neural Text to speech; usage records; /records/usage-logs/",
+)
+DISCONNECTED_FAQ: Final = Source(
+    "https://learn.microsoft.com/azure/ai-services/containers/disconnected-container-faq",
+    'the "Commitment tier disconnected containers DC0" pricing tier; commitment plans are charged annually',
+)
+#: "DownloadLicense=True ... will download a license file ... It also contains an expiration date, after which the
+#: license file will be invalid"; then run with `Mounts:License` and an output mount "so that billing usage
+#: records can be written" (the disconnected run has no Billing or ApiKey).
+LICENSE_DOWNLOAD: Final = Source(
+    "https://learn.microsoft.com/azure/ai-services/speech-service/speech-container-stt?tabs=disconnected",
+    "docker run ... eula=accept billing= apikey= DownloadLicense=True Mounts:License=...; then Mounts:Output",
+)
+#: "we recommend that you download a new license file ... after you pull new image versions" (license files
+#: decrypt files of the image they were downloaded for).
+LICENSE_UPDATE: Final = Source(
+    "https://learn.microsoft.com/azure/ai-services/containers/disconnected-containers#container-image-and-license-updates",
+    "download a new license file after you pull new image versions",
+)
+#: ARM: the account's commitment plan (`accounts/commitmentPlans`) with hostingModel `DisconnectedContainer`, a
+#: planType and a tier with a count (azure-native cognitiveservices.CommitmentPlan, API 2025-06-01; the tiers a
+#: region offers: GET .../locations/{location}/commitmentTiers).
+COMMITMENT_PLAN: Final = Source(
+    "https://learn.microsoft.com/rest/api/aiservices/accountmanagement/commitment-plans/create-or-update",
+    "properties: hostingModel (Web, ConnectedContainer, DisconnectedContainer), planType, autoRenew, current.tier",
+)
+
+
+@dataclass(frozen=True)
+class DisconnectedFacts:
+    """How disconnected containers are run (LICENSE_DOWNLOAD, DISCONNECTED_PAGE, DISCONNECTED_FAQ)."""
+
+    account_sku: str = "DC0"
+    hosting_model: str = "DisconnectedContainer"
+    license_mount_path: str = "/license"
+    license_setting: str = "Mounts__License"
+    download_setting: str = "DownloadLicense"
+    download_value: str = "True"
+    #: Usage summary of the mounted records (`/records/usage-logs/{MONTH}/{YEAR}` for one month).
+    usage_path: str = "/records/usage-logs/"
+    #: Not ours to set: changes of it make each license download run again (the renewal round).
+    round_setting: str = "SPEECH_CONTAINERS_LICENSE_ROUND"
+
+
+DISCONNECTED: Final = DisconnectedFacts()

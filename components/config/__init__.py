@@ -68,19 +68,13 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
             problems.add(other, f"is set but host is {host}; remove it or set host: {other}")
     if host is None or location is None:
         return None
-    output = lockdown.output(values.get("output"))
-    proxy = lockdown.proxy(
-        values.get("proxy"), host, values.get("private_endpoints") is not None, "proxy" in secret_keys, problems
+    found = lockdown.read(values, host, deployments, "proxy" in secret_keys, problems)
+    deployments = tuple(
+        dataclasses.replace(
+            c, output=found.output, proxy=found.proxy, registry=found.registry, disconnected=found.disconnected
+        )
+        for c in deployments
     )
-    raw_aci = values.get("aci", {})
-    images = {
-        "aci.tls.proxyImage": raw_aci.get("tls", {}).get("proxy_image"),
-        "aci.avx2CheckImage": raw_aci.get("avx2_check_image"),
-    }
-    registry = lockdown.registry(
-        values.get("registry"), host, {k: v for k, v in images.items() if isinstance(v, str)}, problems
-    )
-    deployments = tuple(dataclasses.replace(c, output=output, proxy=proxy, registry=registry) for c in deployments)
     aci = hosts.aci(values.get("aci", {}), deployments, preflight, problems, location) if host is Host.ACI else None
     aks = hosts.aks(values.get("aks", {}), deployments, problems, location) if host is Host.AKS else None
     if aks is not None:
@@ -93,7 +87,7 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         location=location,
         resource_group_name=values.get("resource_group_name"),
         tags=azure.tags(values.get("tags", {}), problems),
-        speech=azure.speech(values.get("speech", {}), problems),
+        speech=azure.speech(values.get("speech", {}), problems, disconnected=found.disconnected is not None),
         key_vault=azure.key_vault(values.get("key_vault", {}), problems),
         containers=deployments,
         log_analytics=azure.log_analytics(values.get("log_analytics", {})),
@@ -105,9 +99,10 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
             "stream_budget_seconds", default(SpeechContainersArgs, "stream_budget_seconds")
         ),
         alerts=alerts.alerts(values.get("alerts", {}), problems),
-        output=output,
-        proxy=proxy,
-        registry=registry,
+        output=found.output,
+        proxy=found.proxy,
+        registry=found.registry,
+        disconnected=found.disconnected,
     )
     azure.check_billing_reachable(settings, problems)
     return settings

@@ -14,13 +14,25 @@ Choices:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from components import catalog
-from components.args import Host, OutputArgs, ProxyArgs, RegistryArgs, RegistryFill, RegistrySku
+from components.args import (
+    CommitmentArgs,
+    DisconnectedArgs,
+    Host,
+    OutputArgs,
+    ProxyArgs,
+    RegistryArgs,
+    RegistryFill,
+    RegistrySku,
+    SpeechSku,
+)
+from components.catalog import Kind
 from components.config.fields import Problems
 from components.config.rules import default
 
@@ -60,8 +72,10 @@ class ProxyConfig:
         return int(self.url.rstrip("/").rsplit(":", 1)[1])
 
 
-def output(raw: dict[str, Any] | None) -> OutputConfig | None:
-    """The output volume, if the stack asks for one."""
+def output(raw: dict[str, Any] | None, required: bool = False) -> OutputConfig | None:
+    """The output volume, if the stack asks for one (or `required`: disconnected containers need it)."""
+    if raw is None and required:
+        raw = {}
     if raw is None or not raw.get("enabled", default(OutputArgs, "enabled")):
         return None
     return OutputConfig(
@@ -187,3 +201,84 @@ def registry(
             )
     login = f"{(name or existing or '').rsplit('/', 1)[-1].lower()}{catalog.REGISTRY.login_suffix}"
     return RegistryConfig(login, fill, name, existing, sku, public)
+
+
+@dataclass(frozen=True)
+class DisconnectedConfig:
+    """Disconnected containers: the commitment plan, and how often each license is downloaded again."""
+
+    plan_type: str
+    tier: str
+    count: int = 1
+    auto_renew: bool = False
+    renew_days: int = 30
+
+
+def disconnected(
+    raw: dict[str, Any] | None,
+    speech_sku: Any,
+    kinds: dict[str, Kind],
+    output_raw: dict[str, Any] | None,
+    problems: Problems,
+) -> DisconnectedConfig | None:
+    """Disconnected mode, if asked for; problems for what it cannot run with: language identification (not offered
+    disconnected), an explicit Speech tier other than DC0, and an output volume turned off (usage records need it)."""
+    if raw is None or "commitment" not in raw:
+        return None
+    for name, kind in kinds.items():
+        if kind is Kind.LANGUAGE_IDENTIFICATION:
+            problems.add(
+                f"containers.{name}",
+                "is language identification, which is not available as a disconnected container; remove it or "
+                "remove disconnected",
+            )
+    if speech_sku is not None and speech_sku is not SpeechSku.DC0:
+        problems.add("speech.sku", f"is {speech_sku}; disconnected puts the account on DC0: remove speech.sku")
+    if output_raw is not None and output_raw.get("enabled") is False:
+        problems.add(
+            "output.enabled", "is false; disconnected containers must write usage records to the output volume"
+        )
+    commitment = raw["commitment"]
+    return DisconnectedConfig(
+        plan_type=commitment["plan_type"],
+        tier=commitment["tier"],
+        count=commitment.get("count", default(CommitmentArgs, "count")),
+        auto_renew=commitment.get("auto_renew", default(CommitmentArgs, "auto_renew")),
+        renew_days=raw.get("renew_days", default(DisconnectedArgs, "renew_days")),
+    )
+
+
+@dataclass(frozen=True)
+class Lockdown:
+    """The locked-down settings of a stack (each None when not asked for)."""
+
+    output: OutputConfig | None
+    proxy: ProxyConfig | None
+    registry: RegistryConfig | None
+    disconnected: DisconnectedConfig | None
+
+
+def read(
+    values: dict[str, Any], host: Host, deployments: Sequence[Any], proxy_secret: bool, problems: Problems
+) -> Lockdown:
+    """`output`, `proxy`, `registry` and `disconnected` from checked values, with the checks across them."""
+    offline = disconnected(
+        values.get("disconnected"),
+        values.get("speech", {}).get("sku"),
+        {c.name: c.kind for c in deployments},
+        values.get("output"),
+        problems,
+    )
+    raw_aci = values.get("aci", {})
+    images = {
+        "aci.tls.proxyImage": raw_aci.get("tls", {}).get("proxy_image"),
+        "aci.avx2CheckImage": raw_aci.get("avx2_check_image"),
+    }
+    return Lockdown(
+        output=output(values.get("output"), required=offline is not None),
+        proxy=proxy(values.get("proxy"), host, values.get("private_endpoints") is not None, proxy_secret, problems),
+        registry=registry(
+            values.get("registry"), host, {k: v for k, v in images.items() if isinstance(v, str)}, problems
+        ),
+        disconnected=offline,
+    )

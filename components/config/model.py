@@ -11,7 +11,7 @@ import pulumi
 from components import catalog
 from components.args import ClusterSkuTier, DayOfWeek, Host, KeyName, PrincipalType, RestartPolicy, SpeechSku, TlsMode
 from components.catalog import ContainerSpec, Kind, Size, VmSize
-from components.config.lockdown import OutputConfig, ProxyConfig, RegistryConfig, pulled
+from components.config.lockdown import DisconnectedConfig, OutputConfig, ProxyConfig, RegistryConfig, pulled
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ class ContainerConfig:
     proxy: ProxyConfig | None = None
     #: The private registry every image comes from (None: MCR).
     registry: RegistryConfig | None = None
+    #: Disconnected mode: the container runs on a downloaded license, without billing (None: connected).
+    disconnected: DisconnectedConfig | None = None
 
     @property
     def spec(self) -> ContainerSpec:
@@ -311,3 +313,4 @@ class StackConfig:
     output: OutputConfig | None = None
     proxy: ProxyConfig | None = None
     registry: RegistryConfig | None = None
+    disconnected: DisconnectedConfig | None = None

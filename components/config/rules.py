@@ -95,6 +95,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "output": Rule(),
         "proxy": Rule(),
         "registry": Rule(),
+        "disconnected": Rule(),
     },
     args.SpeechArgs: {
         "sku": Rule(default=args.SpeechSku.S0),
@@ -266,6 +267,16 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "fill": Rule(default=args.RegistryFill.CACHE),
         "sku": Rule(default=args.RegistrySku.PREMIUM),
         "public_network_access": Rule(default=True),
+    },
+    args.CommitmentArgs: {
+        "plan_type": Rule(pattern=r"[A-Za-z0-9_.-]{1,64}", hint="a planType from the commitment tier list"),
+        "tier": Rule(pattern=r"[A-Za-z0-9_.-]{1,64}", hint="a tier from the commitment tier list"),
+        "count": Rule(default=1, low=1, high=1000),
+        "auto_renew": Rule(default=False),
+    },
+    args.DisconnectedArgs: {
+        "commitment": Rule(),
+        "renew_days": Rule(default=30, low=1, high=365, unit="days"),
     },
 }
 
