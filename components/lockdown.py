@@ -83,3 +83,17 @@ def license_settings(round_: pulumi.Input[str] | None = None) -> list[Setting]:
             Setting(facts.round_setting, round_),
         ]
     return found
+
+
+def through_proxy(command: list[str], proxy: ProxyConfig | None) -> list[str]:
+    """A `/bin/sh -c` command for tools that take proxy credentials only in the proxy URL (the Azure CLI): with
+    credentials, the shell puts `HTTP_PROXY_CREDS` into `HTTPS_PROXY` before it runs (the secret stays in the
+    environment, never in the spec)."""
+    if proxy is None or proxy.credentials is None:
+        return command
+    shell, flag, script = command
+    prefix = (
+        'export HTTPS_PROXY="${HTTPS_PROXY%%://*}://$HTTP_PROXY_CREDS@${HTTPS_PROXY#*://}"'
+        ' HTTP_PROXY="${HTTP_PROXY%%://*}://$HTTP_PROXY_CREDS@${HTTP_PROXY#*://}"; '
+    )
+    return [shell, flag, prefix + script]

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from components import catalog, config, program
+from components import catalog, config
 from components.aks.license import DEADLINE_SECONDS
 from plan import offline
-from tests.sample_stacks import ACI_STACK, AKS_STACK, namespaced, plan_program, with_changes
+from tests.sample_stacks import AKS_STACK, plan_program, with_changes
 from tests.security.samples import stack_file_values
 from tests.test_aks import manifest, validate_kubernetes  # noqa: F401 (a fixture)
+from tests.test_lockdown import locked_plan
 
 COMMITMENT = {"planType": "STT", "tier": "T1"}
-ACI_DISCONNECTED = with_changes(ACI_STACK, disconnected={"commitment": COMMITMENT, "renewDays": 14})
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 JOB = "kubernetes:batch/v1:Job"
 PVC = "kubernetes:core/v1:PersistentVolumeClaim"
@@ -28,9 +28,9 @@ def airgapped() -> offline.Plan:
     return plan_program(stack_file_values("airgapped"), "airgapped")
 
 
-@functools.cache
 def aci_plan_disconnected() -> offline.Plan:
-    return offline.run(program.main, namespaced(ACI_DISCONNECTED))
+    """ACI with output, proxy, registry and disconnected mode (shared with tests/test_lockdown.py)."""
+    return locked_plan("aci")
 
 
 def env(container: dict[str, Any]) -> dict[str, Any]:

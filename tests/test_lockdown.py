@@ -24,11 +24,13 @@ DIGEST = "sha256:" + "ab" * 32
 REGISTRY = {"name": "contosospeech"}
 LOGIN = "contosospeech.azurecr.io"
 REGISTRY_ID = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/SharedAcr"
+#: ACI with everything, disconnected too (tests/test_disconnected.py reads its license steps).
 ACI_LOCKED = with_changes(
     ACI_STACK,
     output=OUTPUT,
     proxy=PROXY,
     registry=REGISTRY,
+    disconnected={"commitment": {"planType": "STT", "tier": "T1"}, "renewDays": 14},
     containers={**ACI_STACK["containers"], "speech-to-text": {"locale": "en-us", "digest": DIGEST}},
 )
 AKS_LOCKED = with_changes(
@@ -281,7 +283,7 @@ def test_aci_pulls_every_image_from_the_registry_with_a_user_assigned_identity()
     wait = plan.named("speech-aci-acr-pull-propagation")
     rules = {r.urn for r in plan.of_type("azure-native:containerregistry:CacheRule")}
     groups = plan.of_type("azure-native:containerinstance:ContainerGroup")
-    assert len(groups) == 3  # two deployments and the preflight
+    assert len(groups) == 5  # two deployments, their license downloads and the preflight
     for group in groups:
         images = images_in(offline.reveal(group.inputs))
         assert images and all(i.startswith(f"{LOGIN}/") for i in images), images
@@ -354,3 +356,28 @@ def test_the_registry_resources_api_versions_are_listed_exceptions() -> None:
     for type_ in ("azure-native:containerregistry:Registry", "azure-native:containerregistry:CacheRule"):
         assert type_ in types
         assert PREVIEW_EXCEPTIONS[type_][0] == api_version(type_)
+
+
+def test_the_vault_checks_sign_in_through_the_proxy_with_its_credentials() -> None:
+    plan = locked_plan("aks")
+    cron = plan.one("kubernetes:batch/v1:CronJob")
+    container = cron.get("spec.jobTemplate.spec.template.spec.containers.0")
+    settings = pod_env(container)
+    assert settings["HTTPS_PROXY"] == "http://proxy.contoso.com:3128"
+    assert settings["HTTP_PROXY_CREDS"] == {"secretKeyRef": {"name": "speech-proxy", "key": "credentials"}}
+    script = container["command"][2]
+    assert script.startswith('export HTTPS_PROXY="${HTTPS_PROXY%%://*}://$HTTP_PROXY_CREDS@${HTTPS_PROXY#*://}"')
+    assert container["image"].startswith(f"{LOGIN}/azure-cli:")
+
+
+def test_the_proxy_url_gets_the_credentials_only_at_run_time() -> None:
+    import subprocess
+
+    from components.lockdown import through_proxy
+
+    proxy = config.parse(with_changes(ACI_STACK, proxy=PROXY), frozenset({"proxy"})).proxy
+    command = through_proxy(["/bin/sh", "-c", 'echo "$HTTPS_PROXY $HTTP_PROXY"'], proxy)
+    environment = {"HTTPS_PROXY": "http://proxy:3128", "HTTP_PROXY": "http://proxy:3128", "HTTP_PROXY_CREDS": "u:p"}
+    ran = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "http://u:p@proxy:3128 http://u:p@proxy:3128"
+    assert through_proxy(["/bin/sh", "-c", "true"], None) == ["/bin/sh", "-c", "true"]

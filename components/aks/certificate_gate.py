@@ -18,7 +18,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
-from components.aks.pods import one_shot_job, resources, speech_pod
+from components.aks.pods import one_shot_job, speech_pod
 from components.hosting import VaultRef
 
 JOB_NAME: Final = "speech-certificate-check"
@@ -51,14 +51,9 @@ def certificate_gate(
     parent: pulumi.Resource,
 ) -> k8s.batch.v1.Job:
     """The Job that fails unless `certificate` is in the vault; depend on it to use the certificate."""
-    facts = catalog.PREFLIGHT  # the same Azure CLI image and size as the billing preflight
-    container: k8s.core.v1.ContainerArgsDict = {
-        "name": "certificate-check",
-        "image": credentials.azure_cli_image,
-        "command": check_command(certificate),
-        "env": [{"name": "VAULT", "value": vault.name}],
-        "resources": resources(facts.size),
-    }
+    container = credentials.cli_container(
+        "certificate-check", check_command(certificate), [{"name": "VAULT", "value": vault.name}]
+    )
     labels = {
         "app.kubernetes.io/name": JOB_NAME,
         "app.kubernetes.io/part-of": catalog.AKS.part_of,

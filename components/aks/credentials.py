@@ -15,9 +15,11 @@ import pulumi_azure_native.managedidentity as managedidentity
 import pulumi_kubernetes as k8s
 
 from components import catalog
+from components.aks.pods import resources, variables
 from components.azure import roles
 from components.azure.propagation import propagated
 from components.hosting import HostInputs, VaultRef
+from components.lockdown import proxy_settings, through_proxy
 
 SERVICE_ACCOUNT = "speech-containers"
 SECRET_PROVIDER_CLASS = "speech-key-vault"
@@ -61,6 +63,7 @@ class SpeechCredentials(pulumi.ComponentResource):
         #: The Azure CLI image of the checks that run with these credentials (the preflight, the certificate gate,
         #: the key-age report), from the stack's private registry when it has one.
         self.azure_cli_image = inputs.pull(catalog.PREFLIGHT.image)
+        self._proxy = inputs.proxy
         identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity",
             resource_group_name=inputs.resource_group_name,
@@ -134,6 +137,20 @@ class SpeechCredentials(pulumi.ComponentResource):
             *inputs.network_ready,
         ]
         self.register_outputs({"identityClientId": identity.client_id, "secretProviderClass": SECRET_PROVIDER_CLASS})
+
+    def cli_container(
+        self, name: str, command: list[str], env: list[k8s.core.v1.EnvVarArgsDict]
+    ) -> k8s.core.v1.ContainerArgsDict:
+        """An Azure CLI container of the vault checks: the CLI image (from the private registry, if any), the
+        command and settings, and behind a proxy its settings (the CLI reads HTTPS_PROXY and NO_PROXY; credentials
+        go into the URL when the command starts, components/lockdown.py `through_proxy`)."""
+        return {
+            "name": name,
+            "image": self.azure_cli_image,
+            "command": through_proxy(command, self._proxy),
+            "env": [*env, *variables(proxy_settings(self._proxy))],
+            "resources": resources(catalog.PREFLIGHT.size),
+        }
 
     @staticmethod
     def volume_mount() -> k8s.core.v1.VolumeMountArgsDict:

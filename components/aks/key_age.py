@@ -19,7 +19,7 @@ from components import catalog
 from components.aks.certificate_gate import WORKLOAD_IDENTITY_LABEL
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
-from components.aks.pods import resources, speech_pod
+from components.aks.pods import speech_pod
 from components.hosting import VaultRef
 
 JOB_NAME: Final = "speech-key-age"
@@ -56,14 +56,9 @@ def key_age_reporter(
     parent: pulumi.Resource,
 ) -> k8s.batch.v1.CronJob:
     """The CronJob that reports the key's age (never two at once; one finished Job kept for `kubectl logs`)."""
-    facts = catalog.PREFLIGHT  # the Azure CLI image and size of the other vault checks
-    container: k8s.core.v1.ContainerArgsDict = {
-        "name": CONTAINER,
-        "image": credentials.azure_cli_image,
-        "command": report_command(vault.api_key_secret_name),
-        "env": [{"name": "VAULT", "value": vault.name}],
-        "resources": resources(facts.size),
-    }
+    container = credentials.cli_container(
+        CONTAINER, report_command(vault.api_key_secret_name), [{"name": "VAULT", "value": vault.name}]
+    )
     labels = {
         "app.kubernetes.io/name": JOB_NAME,
         "app.kubernetes.io/part-of": catalog.AKS.part_of,
