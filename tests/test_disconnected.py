@@ -126,6 +126,11 @@ def test_aci_downloads_each_license_in_a_one_shot_group_the_replicas_follow() ->
     ("changes", "key", "fragment"),
     [
         ({"containers": {"language-identification": {}}}, "containers.language-identification", "not available"),
+        (
+            {"containers": {"custom-speech-to-text": {"modelId": "0123abcd-4567-89ef-0123-456789abcdef"}}},
+            "containers.custom-speech-to-text",
+            "second Speech resource",
+        ),
         ({"speech": {"sku": "S0"}}, "speech.sku", "DC0"),
         ({"output": {"enabled": False}}, "output.enabled", "usage records"),
         ({"disconnected": {"renewDays": 7}}, "disconnected.commitment", "required"),

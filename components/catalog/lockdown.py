@@ -159,6 +159,15 @@ COMMITMENT_PLAN: Final = Source(
 )
 
 
+#: Disconnected custom speech-to-text needs "two separate speech resources": an S0 (or custom commitment) one to
+#: download the model, and the DC0 one for the license; the license and billing log default to /license and
+#: /output, owned by `nonroot:nonroot`.
+CUSTOM_DISCONNECTED: Final = Source(
+    "https://learn.microsoft.com/azure/ai-services/speech-service/speech-container-cstt?tabs=disconnected",
+    "you need two separate speech resources: S0 to download the model, DC0 for the license",
+)
+
+
 @dataclass(frozen=True)
 class DisconnectedFacts:
     """How disconnected containers are run (LICENSE_DOWNLOAD, DISCONNECTED_PAGE, DISCONNECTED_FAQ)."""

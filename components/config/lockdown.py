@@ -232,6 +232,13 @@ def disconnected(
                 "is language identification, which is not available as a disconnected container; remove it or "
                 "remove disconnected",
             )
+        elif kind is Kind.CUSTOM_SPEECH_TO_TEXT:
+            # catalog.CUSTOM_DISCONNECTED: the model comes through a second, S0 Speech resource.
+            problems.add(
+                f"containers.{name}",
+                "is custom speech-to-text, whose disconnected model download needs a second Speech resource on S0 "
+                "besides the DC0 one; this package manages one Speech resource: remove it or remove disconnected",
+            )
     if speech_sku is not None and speech_sku is not SpeechSku.DC0:
         problems.add("speech.sku", f"is {speech_sku}; disconnected puts the account on DC0: remove speech.sku")
     if output_raw is not None and output_raw.get("enabled") is False:
