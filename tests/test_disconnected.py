@@ -74,6 +74,10 @@ def test_aks_downloads_each_license_before_its_deployment_and_runs_without_billi
         assert job.get("spec.activeDeadlineSeconds") == DEADLINE_SECONDS
         served = by_name(plan, DEPLOYMENT, deployment)
         assert job.urn in served.dependencies
+        # A renewed license rolls the pods onto it.
+        assert served.get("spec.template.metadata.annotations") == {
+            "speech-containers.io/license-round": renewal.outputs["rfc3339"]
+        }
         speech = served.get("spec.template.spec.containers.0")
         running = env(speech)
         assert running["Mounts__License"] == "/license" and running["Mounts__Output"] == "/output"

@@ -48,6 +48,7 @@ from components.config.model import AksConfig, ContainerConfig
 CPU_TARGET_PERCENT = 70
 ROLLOUT_MARGIN_SECONDS = 10 * 60
 PULUMI_TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
+LICENSE_ROUND_ANNOTATION = "speech-containers.io/license-round"
 ZONE_KEY = "topology.kubernetes.io/zone"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 
@@ -139,7 +140,7 @@ class SpeechWorkload(pulumi.ComponentResource):
                 "progress_deadline_seconds": container.spec.startup_budget_seconds + ROLLOUT_MARGIN_SECONDS,
                 "strategy": {"type": "RollingUpdate", "rolling_update": {"max_surge": 1, "max_unavailable": 0}},
                 "template": {
-                    "metadata": {"labels": labels(container)},
+                    "metadata": self._template_metadata(license_round),
                     "spec": self._pod(pool, credentials.service_account_name, volumes, mounts),
                 },
             },
@@ -212,6 +213,15 @@ class SpeechWorkload(pulumi.ComponentResource):
         if annotations:
             meta["annotations"] = annotations
         return meta
+
+    def _template_metadata(self, license_round: pulumi.Input[str] | None) -> k8s.meta.v1.ObjectMetaArgsDict:
+        """The pods' labels; disconnected, also the license round, so a renewed license (downloaded by the Job
+        the Deployment waits for) rolls the pods onto it, one at a time, instead of waiting for the old one to
+        expire in memory."""
+        metadata: k8s.meta.v1.ObjectMetaArgsDict = {"labels": labels(self._container)}
+        if self._container.disconnected is not None and license_round is not None:
+            metadata["annotations"] = {LICENSE_ROUND_ANNOTATION: license_round}
+        return metadata
 
     def _settings_secret(self, name: str) -> k8s.core.v1.Secret:
         """The `env` values from secret config, in a Secret (encrypted in state) instead of the pod spec."""
