@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from components import catalog, config, program
-from components.config import NAMESPACE
+from components import catalog, config
 from plan import offline
-from tests.sample_stacks import ACI_STACK, AKS_STACK, namespaced, with_changes
+from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program, with_changes
 from tests.test_aks import manifest, validate_kubernetes  # noqa: F401 (a fixture)
 
 MODEL_ID = "0123abcd-4567-89ef-0123-456789abcdef"
@@ -45,11 +43,10 @@ DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 JOB = "kubernetes:batch/v1:Job"
 
 
-@functools.cache
 def locked_plan(host: str) -> offline.Plan:
-    """The sample stack with an output volume and a proxy whose credentials were set as a secret."""
-    values = ACI_LOCKED if host == "aci" else AKS_LOCKED
-    return offline.run(program.main, namespaced(values), secret_keys=(f"{NAMESPACE}:proxy",))
+    """The sample stack with an output volume, a registry and a proxy whose credentials were set as a secret (shared
+    across xdist workers)."""
+    return plan_program(ACI_LOCKED if host == "aci" else AKS_LOCKED, secret=("proxy",))
 
 
 def problems_of(values: dict[str, Any], secret: bool = True) -> list[str]:
