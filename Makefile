@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: plan test lint security bench schema clean
+.PHONY: plan test lint security bench schema rotation-image clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+$(BIN)/.installed: requirements.txt requirements-dev.txt rotation/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -37,6 +37,11 @@ test: lint security
 # Regenerate the stack files' JSON Schema from the args types (a test fails when the committed one is stale).
 schema: $(BIN)/.installed
 	$(BIN)/python -m components.config.schema
+
+# The scheduled rotation's image (aks.scheduledRotation.image), built by ACR Tasks: no Docker engine needed.
+# make rotation-image REGISTRY=myregistry TAG=1.0
+rotation-image:
+	az acr build --registry $(REGISTRY) --image speech-rotation:$(TAG) --file rotation/Dockerfile .
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m tests.benchmark

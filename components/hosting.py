@@ -9,7 +9,7 @@ import pulumi
 from components import catalog
 from components.args import DeploymentOutput
 from components.config.lockdown import ProxyConfig, RegistryConfig, pulled
-from components.config.model import ContainerConfig
+from components.config.model import ContainerConfig, Principal
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,12 @@ class HostInputs:
     network_ready: tuple[pulumi.Resource, ...] = ()
     #: How long one stream may last (proxy timeouts, draining a stopping pod).
     stream_budget_seconds: int = 3600
+    #: The Speech account's ARM id (what the rotation regenerates keys of).
+    speech_account_id: pulumi.Output[str] | None = None
+    #: Who runs the rotation command (AKS binds them to its Kubernetes Role).
+    rotation_operators: tuple[Principal, ...] = ()
+    #: Days each version of the key secret lives (0: no expiry); the scheduled rotation keeps it.
+    api_key_expiry_days: int = 0
     #: The HTTP proxy the containers and the preflight go through (None: none).
     proxy: ProxyConfig | None = None
     #: The private registry every image is pulled from (None: MCR), its id, and what must exist before a pull.

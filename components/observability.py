@@ -55,6 +55,7 @@ def _targets(settings: StackConfig, vault: VaultRef, host: AciHost | AksHost) ->
         preflight=settings.preflight and bool(settings.containers),
         ingress_certificate=ingress.certificate_name if ingress is not None else None,
         vault_id=vault.id,
+        scheduled_rotation=settings.aks.scheduled_rotation is not None,
     )
 
 

@@ -21,6 +21,7 @@ STACK_OUTPUTS = {
     "keyVaultUri": "key_vault_uri",
     "apiKeySecretName": "api_key_secret_name",
     "billingEndpointSecretName": "billing_endpoint_secret_name",
+    "apiKeyExpiryDays": "api_key_expiry_days",
     "containers": "deployments",
     "kubernetesNamespace": "kubernetes_namespace",
     "aciRolloutBatches": "aci_rollout_batches",

@@ -46,6 +46,8 @@ class SpeechContainers(pulumi.ComponentResource):
     key_vault_uri: pulumi.Output[str]
     api_key_secret_name: pulumi.Output[str]
     billing_endpoint_secret_name: pulumi.Output[str]
+    api_key_expiry_days: pulumi.Output[int]
+    """Days each version of the key secret lives (0: no expiry); the rotation command gives new versions as long."""
     kubernetes_namespace: pulumi.Output[Optional[str]]  # noqa: UP045 (Pulumi's schema inference reads Optional)
     """AKS: the namespace of the Speech workloads."""
     aci_rollout_batches: pulumi.Output[Optional[list[list[dict[str, str]]]]]  # noqa: UP045
@@ -157,6 +159,9 @@ class SpeechContainers(pulumi.ComponentResource):
             preflight=settings.preflight,
             network_ready=tuple(network_ready),
             stream_budget_seconds=settings.stream_budget_seconds,
+            speech_account_id=account.id,
+            rotation_operators=settings.key_vault.rotation_operators,
+            api_key_expiry_days=settings.key_vault.api_key_expiry_days,
             proxy=settings.proxy,
             registry=settings.registry,
             registry_id=registry.id if registry else None,
@@ -172,6 +177,7 @@ class SpeechContainers(pulumi.ComponentResource):
             "key_vault_uri": vault.ref.uri,
             "api_key_secret_name": pulumi.Output.from_input(vault.ref.api_key_secret_name),
             "billing_endpoint_secret_name": pulumi.Output.from_input(vault.ref.billing_endpoint_secret_name),
+            "api_key_expiry_days": pulumi.Output.from_input(settings.key_vault.api_key_expiry_days),
             "kubernetes_namespace": None,
             "aci_rollout_batches": None,
             "tls_certificate": None,

@@ -131,6 +131,15 @@ _TLS_OUTPUTS: dict[str, dict[str, Any]] = {
 }
 
 
+#: The time provider's Offset counts from when it is created; offline, from this fixed instant (2026-01-01Z).
+MOCK_NOW_UNIX = 1_767_225_600
+
+
+def _offset(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    seconds = inputs.get("offsetDays", 0) * 86_400 + inputs.get("offsetHours", 0) * 3_600
+    return {"unix": MOCK_NOW_UNIX + seconds}
+
+
 #: Resources whose name input is not `<type>Name` (azure-native follows the ARM path parameter's name).
 _NAME_INPUTS = {"azure-native:storage:FileShare": "shareName"}
 
@@ -151,6 +160,8 @@ class AzureMocks(pulumi_mocks.Mocks):
         inputs = dict(args.inputs)
         if args.typ in _TLS_OUTPUTS:
             return f"{args.name}-id", {**inputs, **_TLS_OUTPUTS[args.typ]}
+        if args.typ == "time:index/offset:Offset":
+            return f"{args.name}-id", {**inputs, **_offset(inputs)}
         if not args.typ.startswith("azure-native:"):
             return f"{args.name}-id", inputs
         azure_name = _name_of(args.typ, args.name, reveal(inputs))

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn, TextIO
 
 from azure.core.credentials import TokenCredential
@@ -25,12 +25,15 @@ from rotation.lease import Lease
 from rotation.process import CommandRunner, ProcessRunner
 from rotation.progress import Reporter
 from rotation.stack import PulumiStack
+from rotation.state import Phase, RotationState
 from rotation.status import StatusTrust
 from rotation.vault import VaultSecret
 from rotation.waiting import Waits
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PAUSED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DEFAULT_SECRET_NAME = "speech-api-key"
+#: The most days --if-older-than-days and --expiry-days take (ten years).
+MAX_DAYS = 3650
 
 
 def default_credential(cloud: Cloud) -> TokenCredential:
@@ -75,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--namespace", help="AKS: Kubernetes namespace of the Deployments")
     target.add_argument("--kubeconfig", help="AKS: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     target.add_argument("--kube-context", help="AKS: kubeconfig context (default: the current context)")
+    target.add_argument(
+        "--in-cluster",
+        action="store_true",
+        help="AKS: use the pod's service account instead of a kubeconfig (the scheduled rotation CronJob)",
+    )
     cloud = rotate.add_argument_group("cloud")
     cloud.add_argument("--cloud", default="AzurePublicCloud", choices=list(KNOWN_CLOUDS))
     cloud.add_argument("--arm-endpoint", help="ARM endpoint overriding the cloud's (https://...)")
@@ -97,11 +105,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="if the new key was regenerated outside this rotation after it was stored, store its current value and "
         "roll every container onto it (the command says when this is needed)",
     )
+    behaviour.add_argument(
+        "--if-older-than-days",
+        type=_days,
+        help="rotate only if the secret's current version is at least this old (a rotation left half-done always "
+        "resumes): for schedules",
+    )
+    behaviour.add_argument(
+        "--expiry-days",
+        type=_days,
+        help="the new secret version expires this many days after it is stored; 0: never (default: the stack "
+        "output apiKeyExpiryDays, else as long as the current version was given)",
+    )
     behaviour.add_argument("--dry-run", action="store_true", help="show the remaining steps; change nothing")
     behaviour.add_argument("--json", action="store_true", help="JSON lines on stdout, one event per line")
     behaviour.add_argument("--poll-interval", type=float, default=Waits.poll_interval, help="seconds")
     behaviour.add_argument("--timeout", type=float, default=Waits.timeout, help="seconds for each wait")
     return parser
+
+
+def _days(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days from 0 to {MAX_DAYS}")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -113,6 +139,8 @@ class Target:
     secret_name: str
     host: str
     namespace: str | None
+    #: Days each new secret version lives (None: as long as the current one).
+    expiry_days: int | None = None
 
     @classmethod
     def resolve(cls, args: argparse.Namespace, stack: PulumiStack | None) -> Target:
@@ -139,22 +167,35 @@ class Target:
             secret_name=args.secret_name or str(outputs.get("apiKeySecretName") or DEFAULT_SECRET_NAME),
             host=host,
             namespace=pick(args.namespace, "kubernetesNamespace", "--namespace") if host == "aks" else None,
+            expiry_days=args.expiry_days if args.expiry_days is not None else _int_or_none(outputs, "apiKeyExpiryDays"),
         )
+
+
+def _int_or_none(outputs: Mapping[str, Any], name: str) -> int | None:
+    value = outputs.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _aks_host(args: argparse.Namespace, namespace: str, waits: Waits) -> machine.Host:
     """Imported lazily: the kubernetes client is only needed (and its config only read) for AKS."""
-    from kubernetes.config import ConfigException, new_client_from_config
+    from kubernetes.client import ApiClient, Configuration
+    from kubernetes.config import ConfigException, load_incluster_config, new_client_from_config
 
     from rotation.aks import AksHost
     from rotation.kube import KubernetesApi
 
     try:
-        api_client = new_client_from_config(  # type: ignore[no-untyped-call]
-            config_file=args.kubeconfig, context=args.kube_context
-        )
+        if args.in_cluster:
+            configuration = Configuration()
+            load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+            api_client = ApiClient(configuration)
+        else:
+            api_client = new_client_from_config(  # type: ignore[no-untyped-call]
+                config_file=args.kubeconfig, context=args.kube_context
+            )
     except (ConfigException, OSError) as error:
-        raise RotationError(f"cannot load the kubeconfig: {error}") from None
+        where = "the pod's service account" if args.in_cluster else "the kubeconfig"
+        raise RotationError(f"cannot load {where}: {error}") from None
     return AksHost(KubernetesApi.of(api_client), namespace, waits)
 
 
@@ -194,13 +235,33 @@ def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitSt
     else:
         host = _aks_host(args, target.namespace or "", waits)
     return machine.Rotation(
-        vault=VaultSecret(secret_client, target.secret_name),
+        vault=VaultSecret(secret_client, target.secret_name, _lifetime(target.expiry_days)),
         account=SpeechAccount(arm_client, target.account_id),
         host=host,
         stack=stack,
         waits=waits,
         lease=lease,
         adopt=args.adopt_regenerated_key,
+    )
+
+
+def _lifetime(days: int | None) -> timedelta | None:
+    return None if days is None else timedelta(days=days)
+
+
+def _not_due(state: RotationState, min_age_days: int | None, now: datetime) -> str | None:
+    """Why a scheduled run leaves the key alone (None: rotate). A rotation in flight is always finished."""
+    if min_age_days is None or state.phase is not Phase.IDLE:
+        return None
+    if state.created_on is None:
+        return None
+    age = now - state.created_on
+    if age >= timedelta(days=min_age_days):
+        return None
+    due = state.created_on + timedelta(days=min_age_days)
+    return (
+        f"not due: the key's secret version {state.version} is {age.days} day(s) old, under {min_age_days}; "
+        f"it is due on {due:%Y-%m-%dT%H:%M:%SZ}; nothing was changed"
     )
 
 
@@ -219,6 +280,9 @@ def _rotate(args: argparse.Namespace, runtime: Runtime, reporter: Reporter) -> i
             with rotation.lease.held():
                 state = rotation.vault.read_state()
                 reporter.state(state)
+                if reason := _not_due(state, args.if_older_than_days, runtime.now()):
+                    reporter.result("not-due", reason)
+                    return EXIT_OK
                 final = machine.run(rotation, state, reporter, runtime.after_step)
         except ActionRequiredError as paused:
             reporter.action_required(paused.reason, paused.commands)

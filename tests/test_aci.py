@@ -20,6 +20,48 @@ MODEL_ID = "0123abcd-4567-89ef-0123-456789abcdef"
 SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/aci"
 
 
+PINNED_BUSYBOX = "mcr.microsoft.com/azurelinux/busybox@sha256:" + "ab" * 32
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+#: Independent public-group options in one plan (a plan costs a third of a second; each test reads its part).
+PUBLIC_MIX = with_changes(
+    ACI_STACK,
+    aci={"dnsNameLabelPrefix": "contoso-speech", "avx2CheckImage": PINNED_BUSYBOX, "restartPolicy": "OnFailure"},
+    containers={
+        "speech-to-text": {
+            "replicas": 2,
+            "cpu": 4,
+            "memoryGb": 8,
+            "decoderMaxCount": 2,
+            "env": {"Logging__Console__LogLevel__Default": "Warning"},
+            "digest": DIGEST,
+        },
+        "language-identification": {"replicas": 3, "cpu": 4, "memoryGb": 8},
+        "custom-speech-to-text": {"modelId": MODEL_ID, "modelStorageGb": 50},
+        "neural-text-to-speech": {"version": "3.10.0"},
+    },
+)
+#: The same for VNet-injected (private) groups.
+PRIVATE_MIX = with_changes(
+    ACI_STACK,
+    aci={"subnetId": SUBNET_ID, "restartPolicy": "Never"},
+    containers={
+        "speech-to-text": {},
+        "language-identification": {"cpu": 4, "memoryGb": 8},
+        "neural-text-to-speech": {"version": "3.9.0"},
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def public_mix() -> offline.Plan:
+    return plan_program(PUBLIC_MIX)
+
+
+@pytest.fixture(scope="module")
+def private_mix() -> offline.Plan:
+    return plan_program(PRIVATE_MIX)
+
+
 def groups(plan: offline.Plan) -> dict[str, offline.Registration]:
     """The Speech container groups (not the one-shot preflight)."""
     found = plan.of_type("azure-native:containerinstance:ContainerGroup")
@@ -77,16 +119,16 @@ def test_readiness_on_ready_and_liveness_independent_of_billing_after_the_startu
     assert liveness["initialDelaySeconds"] == catalog.STARTUP_BUDGET_SECONDS
 
 
-def test_avx2_is_checked_by_an_init_container_in_a_small_image_known_to_have_a_shell(aci_plan: offline.Plan) -> None:
+def test_avx2_is_checked_by_an_init_container_in_a_small_image_known_to_have_a_shell(
+    aci_plan: offline.Plan, public_mix: offline.Plan
+) -> None:
     """Whether the Speech images have /bin/sh or grep is not published: the check runs in busybox instead."""
     group = groups(aci_plan)["speech-aci-speech-to-text-0"]
     (init,) = group.get("initContainers")
     assert init["image"] == "mcr.microsoft.com/azurelinux/busybox:1.36" != group.get("containers")[0]["image"]
     assert init["command"][:2] == ["/bin/sh", "-c"]
     assert "grep -q avx2 /proc/cpuinfo" in init["command"][-1]
-    pinned = "mcr.microsoft.com/azurelinux/busybox@sha256:" + "ab" * 32
-    plan = plan_program(with_changes(ACI_STACK, aci={"dnsNameLabelPrefix": "contoso", "avx2CheckImage": pinned}))
-    assert {g.get("initContainers")[0]["image"] for n, g in groups(plan).items() if "preflight" not in n} == {pinned}
+    assert {g.get("initContainers")[0]["image"] for g in groups(public_mix).values()} == {PINNED_BUSYBOX}
 
 
 def test_public_groups_get_dns_labels_and_ws_or_http_urls(aci_plan: offline.Plan) -> None:
@@ -104,8 +146,8 @@ def test_public_groups_get_dns_labels_and_ws_or_http_urls(aci_plan: offline.Plan
     assert tts["url"].startswith("https://contoso-speech-neural-text-to-speech-0.")
 
 
-def test_vnet_injected_groups_are_private_with_no_dns_label_and_no_tls_by_default() -> None:
-    plan = plan_program(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}))
+def test_vnet_injected_groups_are_private_with_no_dns_label_and_no_tls_by_default(private_mix: offline.Plan) -> None:
+    plan = private_mix
     group = groups(plan)["speech-aci-speech-to-text-0"]
     assert group.get("ipAddress.type") == "Private"
     assert group.get("ipAddress.ports") == [{"port": 5000, "protocol": "TCP"}]
@@ -115,9 +157,10 @@ def test_vnet_injected_groups_are_private_with_no_dns_label_and_no_tls_by_defaul
     assert plan.outputs["containers"]["speech-to-text"]["url"] == "ws://10.1.0.4:5000"
 
 
-def test_replicas_become_separate_groups_listed_as_instances() -> None:
-    plan = plan_program(with_changes(ACI_STACK, containers={"language-identification": {"replicas": 3}}))
-    assert set(groups(plan)) == {f"speech-aci-language-identification-{i}" for i in range(3)}
+def test_replicas_become_separate_groups_listed_as_instances(public_mix: offline.Plan) -> None:
+    plan = public_mix
+    lid = {name for name in groups(plan) if "language-identification" in name}
+    assert lid == {f"speech-aci-language-identification-{i}" for i in range(3)}
     instances = plan.outputs["containers"]["language-identification"]["instances"]
     assert [i.split(".")[0] for i in instances] == [
         f"https://contoso-speech-language-identification-{i}" for i in range(3)
@@ -138,10 +181,8 @@ def test_logs_go_to_log_analytics_with_the_key_as_a_secret(aci_plan: offline.Pla
     assert workspace.urn in group.dependencies
 
 
-def test_custom_speech_gets_model_id_and_an_azure_files_model_volume() -> None:
-    plan = plan_program(
-        with_changes(ACI_STACK, containers={"custom-speech-to-text": {"modelId": MODEL_ID, "modelStorageGb": 50}})
-    )
+def test_custom_speech_gets_model_id_and_an_azure_files_model_volume(public_mix: offline.Plan) -> None:
+    plan = public_mix
     group = groups(plan)["speech-aci-custom-speech-to-text-0"]
     assert env_of(group)["ModelId"] == MODEL_ID
     container = group.get("containers")[0]
@@ -156,21 +197,8 @@ def test_custom_speech_gets_model_id_and_an_azure_files_model_volume() -> None:
     assert account.get("allowBlobPublicAccess") is False
 
 
-def test_decoder_count_and_user_env_are_passed_through() -> None:
-    plan = plan_program(
-        with_changes(
-            ACI_STACK,
-            containers={
-                "speech-to-text": {
-                    "cpu": 4,
-                    "memoryGb": 8,
-                    "decoderMaxCount": 2,
-                    "env": {"Logging__Console__LogLevel__Default": "Warning"},
-                }
-            },
-        )
-    )
-    env = env_of(groups(plan)["speech-aci-speech-to-text-0"])
+def test_decoder_count_and_user_env_are_passed_through(public_mix: offline.Plan) -> None:
+    env = env_of(groups(public_mix)["speech-aci-speech-to-text-0"])
     assert env["DECODER_MAX_COUNT"] == "2"
     assert env["Logging__Console__LogLevel__Default"] == "Warning"
 
@@ -179,10 +207,9 @@ def test_large_groups_warn_about_regional_capacity(aci_plan: offline.Plan) -> No
     assert any("speech-to-text: its group needs 8.25 cores / 12.5 GB" in w for w in aci_plan.warnings)
 
 
-@pytest.mark.parametrize("policy", ["OnFailure", "Never"])
-def test_restart_policy_is_configurable(policy: str) -> None:
-    plan = plan_program(with_changes(ACI_STACK, aci={"restartPolicy": policy}))
-    assert {g.get("restartPolicy") for g in groups(plan).values()} == {policy}
+def test_restart_policy_is_configurable(public_mix: offline.Plan, private_mix: offline.Plan) -> None:
+    assert {g.get("restartPolicy") for g in groups(public_mix).values()} == {"OnFailure"}
+    assert {g.get("restartPolicy") for g in groups(private_mix).values()} == {"Never"}
 
 
 def _tls_files(group: offline.Registration) -> dict[str, str]:
@@ -250,34 +277,37 @@ def test_preflight_asks_billing_for_a_token_once_with_the_billing_settings(aci_p
     assert preflight.parent == aci_plan.one("speech-containers:aci:AciHost").urn
 
 
-def test_preflight_uses_the_containers_network_path_and_can_be_turned_off() -> None:
-    private = plan_program(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}))
+def test_preflight_uses_the_containers_network_path_and_can_be_turned_off(private_mix: offline.Plan) -> None:
+    private = private_mix
     assert private.named("speech-aci-preflight").get("subnetIds") == [{"id": SUBNET_ID}]
     off = plan_program(with_changes(ACI_STACK, preflight=False))
     assert [g.name for g in off.of_type("azure-native:containerinstance:ContainerGroup") if "preflight" in g.name] == []
 
 
-def test_a_digest_pins_the_image_in_the_group() -> None:
-    digest = "sha256:" + "0123456789abcdef" * 4
-    plan = plan_program(with_changes(ACI_STACK, containers={"speech-to-text": {"digest": digest}}))
-    group = groups(plan)["speech-aci-speech-to-text-0"]
-    expected = f"{catalog.IMAGE_ROOT}/speech-to-text:5.1.0-amd64-en-us@{digest}"
+def test_a_digest_pins_the_image_in_the_group(public_mix: offline.Plan) -> None:
+    group = groups(public_mix)["speech-aci-speech-to-text-0"]
+    expected = f"{catalog.IMAGE_ROOT}/speech-to-text:5.1.0-amd64-en-us@{DIGEST}"
     assert group.get("containers")[0]["image"] == expected
 
 
-def test_rollout_batches_hold_one_replica_of_every_kind_each() -> None:
-    plan = plan_program(
-        with_changes(ACI_STACK, containers={"speech-to-text": {"replicas": 2}, "language-identification": {}})
-    )
+def test_rollout_batches_hold_one_replica_of_every_kind_each(public_mix: offline.Plan) -> None:
+    plan = public_mix
     found = groups(plan)
 
     def entry(name: str) -> dict[str, str]:
         host = f"contoso-speech-{name.removeprefix('speech-aci-')}.eastus.azurecontainer.io"
         return {"urn": found[name].urn, "id": found[name].id, "statusUrl": f"https://{host}:443/status"}
 
+    def batch(*names: str) -> list[dict[str, str]]:
+        return sorted((entry(f"speech-aci-{name}") for name in names), key=lambda e: e["urn"])
+
     batches = [sorted(batch, key=lambda e: e["urn"]) for batch in plan.outputs["aciRolloutBatches"]]
-    first = [entry("speech-aci-speech-to-text-0"), entry("speech-aci-language-identification-0")]
-    assert batches == [sorted(first, key=lambda e: e["urn"]), [entry("speech-aci-speech-to-text-1")]]
+    kinds = ("speech-to-text", "language-identification", "custom-speech-to-text", "neural-text-to-speech")
+    assert batches == [
+        batch(*(f"{kind}-0" for kind in kinds)),
+        batch("speech-to-text-1", "language-identification-1"),
+        batch("language-identification-2"),
+    ]
 
 
 def test_each_group_is_tagged_with_the_key_it_runs_with() -> None:
@@ -303,11 +333,12 @@ def test_env_values_from_secret_config_become_secure_values() -> None:
     assert {"name": "APP_TOKEN", "value": "user:hunter2"} in variables
 
 
-def test_language_identification_is_served_on_5003_everywhere() -> None:
+def test_language_identification_is_served_on_5003_everywhere(
+    public_mix: offline.Plan, private_mix: offline.Plan
+) -> None:
     """The LID page runs `docker run -p 5000:5003`: the container listens on 5003, so probes, the exposed port,
     the TLS sidecar's upstream and the URL all use 5003 (5000 would never answer)."""
-    lid: dict[str, Any] = {"language-identification": {}}
-    private = plan_program(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}, containers=lid))
+    private = private_mix
     group = groups(private)["speech-aci-language-identification-0"]
     container = group.get("containers")[0]
     assert container["ports"] == [{"port": 5003, "protocol": "TCP"}]
@@ -315,29 +346,32 @@ def test_language_identification_is_served_on_5003_everywhere() -> None:
     assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": 5003, "scheme": "http"}
     assert container["livenessProbe"]["httpGet"]["port"] == 5003
     assert private.outputs["containers"]["language-identification"]["url"] == "http://10.1.0.4:5003"
-    public = groups(plan_program(with_changes(ACI_STACK, containers=lid)))["speech-aci-language-identification-0"]
+    public = groups(public_mix)["speech-aci-language-identification-0"]
     assert "proxy_pass http://127.0.0.1:5003;" in _tls_files(public)["nginx.conf"]
 
 
-def test_neural_tts_from_3_10_is_probed_on_its_documented_health_check() -> None:
+def test_neural_tts_from_3_10_is_probed_on_its_documented_health_check(
+    private_mix: offline.Plan, public_mix: offline.Plan, aci_plan: offline.Plan
+) -> None:
     """NTTS 3.10.0 release notes: "The health check endpoint is now /synthesize/health"."""
-    for version, path in (("3.9.0", "/ready"), ("3.10.0", "/synthesize/health"), ("4.1.0", "/synthesize/health")):
-        plan = plan_program(with_changes(ACI_STACK, containers={"neural-text-to-speech": {"version": version}}))
+    for plan, path in ((private_mix, "/ready"), (public_mix, "/synthesize/health"), (aci_plan, "/synthesize/health")):
         container = groups(plan)["speech-aci-neural-text-to-speech-0"].get("containers")[0]
         assert container["readinessProbe"]["httpGet"]["path"] == path
         assert container["livenessProbe"]["httpGet"]["path"] == "/"
 
 
-def test_the_capacity_warning_counts_the_tls_sidecar() -> None:
+def test_the_capacity_warning_counts_the_tls_sidecar(public_mix: offline.Plan, private_mix: offline.Plan) -> None:
     """Groups over 4 vCPU / 16 GB may fail on regional capacity: 4 cores plus the sidecar's 0.25 are over it."""
-    at_limit = {"language-identification": {"cpu": 4, "memoryGb": 8}}
-    public = plan_program(with_changes(ACI_STACK, containers=at_limit))
-    assert [w for w in public.warnings if "regional capacity" in w] == [
+    public = public_mix
+    assert [w for w in public.warnings if "regional capacity" in w and "language-identification" in w] == [
         "containers.language-identification: its group needs 4.25 cores / 8.5 GB (TLS sidecar included), above "
         "4 cores / 16 GB; ACI may lack regional capacity for it, so a quota request may be needed"
     ]
-    private = plan_program(with_changes(ACI_STACK, aci={"subnetId": SUBNET_ID}, containers=at_limit))
-    assert not [w for w in private.warnings if "regional capacity" in w]
+    assert not [w for w in private_mix.warnings if "regional capacity" in w and "language-identification" in w]
+    assert any(
+        w.startswith("containers.neural-text-to-speech: its group needs 8 cores / 16 GB, above")
+        for w in private_mix.warnings
+    )
 
 
 def test_each_custom_model_replica_has_its_own_share_named_after_the_model_id() -> None:

@@ -49,6 +49,35 @@ EXISTING_STACK = with_changes(
 )
 
 
+OTHER_MODEL_ID = "fedcba98-4567-89ef-0123-456789abcdef"
+#: Independent options in two more plans: tuned (scale-down, a maintenance window, the model id in capitals) and
+#: off (no zones, no maintenance window, another model id).
+TUNED_STACK = with_changes(
+    AKS_STACK,
+    aks={
+        **AKS_STACK["aks"],
+        "scaleDown": {"periodSeconds": 600},
+        "maintenance": {"dayOfWeek": "Saturday", "startTime": "22:30", "durationHours": 6, "utcOffset": "-05:00"},
+    },
+    containers={"speech-to-text": {}, "custom-speech-to-text": {"modelId": MODEL_ID.upper()}},
+)
+OFF_STACK = with_changes(
+    AKS_STACK,
+    aks={"maintenance": {"enabled": False}},
+    containers={"speech-to-text": {}, "custom-speech-to-text": {"modelId": OTHER_MODEL_ID}},
+)
+
+
+@pytest.fixture(scope="module")
+def tuned_plan() -> offline.Plan:
+    return plan_program(TUNED_STACK)
+
+
+@pytest.fixture(scope="module")
+def off_plan() -> offline.Plan:
+    return plan_program(OFF_STACK)
+
+
 @pytest.fixture(scope="module")
 def full_plan() -> offline.Plan:
     return plan_program(FULL_STACK)
@@ -134,9 +163,10 @@ def test_the_first_vault_mount_waits_for_the_reader_role_to_propagate(aks_plan: 
         assert provider_class.urn in deployment.dependencies
 
 
-def test_an_existing_cluster_grants_nothing_and_so_waits_for_nothing_but_the_vault_role() -> None:
-    plan = plan_program(with_changes(AKS_STACK, aks={"existingCluster": {"name": "c", "resourceGroupName": "rg"}}))
-    assert [r.name for r in plan.of_type(SLEEP)] == ["speech-aks-credentials-vault-propagation"]
+def test_an_existing_cluster_grants_nothing_and_so_waits_for_nothing_but_the_vault_role(
+    existing_plan: offline.Plan,
+) -> None:
+    assert [r.name for r in existing_plan.of_type(SLEEP)] == ["speech-aks-credentials-vault-propagation"]
 
 
 def test_speech_pool_is_a_separate_autoscaled_tainted_agent_pool(full_plan: offline.Plan) -> None:
@@ -388,18 +418,19 @@ def test_custom_model_volume_is_shared_and_mounted(full_plan: offline.Plan) -> N
     assert budget == catalog.CUSTOM_MODEL_STARTUP_BUDGET_SECONDS > 60 * 60
 
 
-def test_the_model_claim_is_named_after_the_model_id() -> None:
+def test_the_model_claim_is_named_after_the_model_id(
+    full_plan: offline.Plan, off_plan: offline.Plan, tuned_plan: offline.Plan
+) -> None:
     """The container ignores ModelId when a model is already on its volume: a new id must get a new volume."""
 
-    def claim_name(model_id: str) -> str:
-        values = with_changes(AKS_STACK, containers={"custom-speech-to-text": {"modelId": model_id}})
-        (claim,) = plan_program(values).of_type("kubernetes:core/v1:PersistentVolumeClaim")
+    def claim_name(plan: offline.Plan) -> str:
+        (claim,) = plan.of_type("kubernetes:core/v1:PersistentVolumeClaim")
         name: str = claim.get("metadata.name")
         return name
 
-    first, second = claim_name(MODEL_ID), claim_name("fedcba98-4567-89ef-0123-456789abcdef")
+    first, second = claim_name(full_plan), claim_name(off_plan)  # MODEL_ID, OTHER_MODEL_ID
     assert first.startswith("custom-speech-to-text-model-") and first != second
-    assert claim_name(MODEL_ID.upper()) == first  # the same GUID, spelled differently
+    assert claim_name(tuned_plan) == first  # the same GUID, spelled in capitals
 
 
 def test_one_job_downloads_the_model_before_any_replica_starts(full_plan: offline.Plan) -> None:
@@ -598,19 +629,20 @@ def test_the_drain_script_counts_only_established_connections_to_the_speech_port
     assert found == {"stream", "v6 stream"}
 
 
-def test_scale_down_removes_one_pod_per_period_after_a_window(full_plan: offline.Plan) -> None:
+def test_scale_down_removes_one_pod_per_period_after_a_window(
+    full_plan: offline.Plan, tuned_plan: offline.Plan
+) -> None:
     for hpa in full_plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler"):
         assert hpa.get("spec.behavior.scaleDown") == {
             "stabilizationWindowSeconds": 900,
             "selectPolicy": "Min",
             "policies": [{"type": "Pods", "value": 1, "periodSeconds": 300}],
         }
-    tuned = plan_program(with_changes(AKS_STACK, aks={**AKS_STACK["aks"], "scaleDown": {"periodSeconds": 600}}))
-    hpa = tuned.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")[0]
+    hpa = tuned_plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")[0]
     assert hpa.get("spec.behavior.scaleDown.policies.0.periodSeconds") == 600
 
 
-def test_replicas_spread_over_nodes_and_zones(aks_plan: offline.Plan) -> None:
+def test_replicas_spread_over_nodes_and_zones(aks_plan: offline.Plan, off_plan: offline.Plan) -> None:
     for found in aks_plan.of_type(DEPLOYMENT):
         constraints = found.get("spec.template.spec.topologySpreadConstraints")
         assert [(c["topologyKey"], c["whenUnsatisfiable"]) for c in constraints] == [
@@ -618,8 +650,7 @@ def test_replicas_spread_over_nodes_and_zones(aks_plan: offline.Plan) -> None:
             ("topology.kubernetes.io/zone", "DoNotSchedule"),
         ]
         assert all(c["labelSelector"]["matchLabels"] == found.get("spec.selector.matchLabels") for c in constraints)
-    no_zones = plan_program(with_changes(AKS_STACK, aks={}))
-    constraints = no_zones.of_type(DEPLOYMENT)[0].get("spec.template.spec.topologySpreadConstraints")
+    constraints = off_plan.of_type(DEPLOYMENT)[0].get("spec.template.spec.topologySpreadConstraints")
     assert [c["topologyKey"] for c in constraints] == ["kubernetes.io/hostname"]
 
 
@@ -641,18 +672,20 @@ def test_the_cluster_waits_out_draining_pods_and_upgrades_only_in_its_window(ful
     assert diagnostics.get("logs") == [{"category": "kube-audit-admin", "enabled": True}]  # not the costly kube-audit
 
 
-def test_maintenance_windows_follow_config_and_can_be_turned_off() -> None:
-    window = {"dayOfWeek": "Saturday", "startTime": "22:30", "durationHours": 6, "utcOffset": "-05:00"}
-    plan = plan_program(with_changes(AKS_STACK, aks={**AKS_STACK["aks"], "maintenance": window}))
-    starts = {m.get("maintenanceWindow.startTime") for m in plan.of_type(MAINTENANCE)}
-    assert starts == {"22:30"}
-    off = plan_program(with_changes(AKS_STACK, aks={**AKS_STACK["aks"], "maintenance": {"enabled": False}}))
-    assert off.of_type(MAINTENANCE) == []
+def test_maintenance_windows_follow_config_and_can_be_turned_off(
+    tuned_plan: offline.Plan, off_plan: offline.Plan
+) -> None:
+    windows = [m.get("maintenanceWindow") for m in tuned_plan.of_type(MAINTENANCE)]
+    assert {(w["startTime"], w["durationHours"], w["utcOffset"]) for w in windows} == {("22:30", 6, "-05:00")}
+    assert {w["schedule"]["weekly"]["dayOfWeek"] for w in windows} == {"Saturday"}
+    assert off_plan.of_type(MAINTENANCE) == []
 
 
-def test_single_replica_deployments_and_existing_clusters_are_warned_about(aks_plan: offline.Plan) -> None:
+def test_single_replica_deployments_and_existing_clusters_are_warned_about(
+    aks_plan: offline.Plan, existing_plan: offline.Plan
+) -> None:
     assert any(w.startswith("containers.neural-text-to-speech: one replica") for w in aks_plan.warnings)
     assert not any(w.startswith("containers.speech-to-text: one replica") for w in aks_plan.warnings)
-    existing = plan_program(with_changes(AKS_STACK, aks={"existingCluster": {"name": "c", "resourceGroupName": "rg"}}))
+    existing = existing_plan
     assert any("max-graceful-termination-sec to at least 3670" in w for w in existing.warnings)
     assert existing.of_type(MAINTENANCE) == []  # a cluster the stack does not own keeps its settings

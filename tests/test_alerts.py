@@ -128,12 +128,26 @@ def test_aks_metric_alerts_watch_readiness_past_the_budget_and_unschedulable_pod
     assert metrics["unschedulable"].get("windowSize") == "PT30M"
 
 
+EXISTING_GROUP = "/subscriptions/0/resourceGroups/ops/providers/microsoft.insights/actionGroups/oncall"
+#: Receivers, threshold overrides and no dashboard, in one ACI plan.
+ALERTS_MIX = with_changes(
+    ACI_STACK,
+    alerts={
+        "emails": ["ops@contoso.com"],
+        "webhooks": ["https://hooks.contoso.com/t0ken"],
+        "actionGroupId": EXISTING_GROUP,
+        "thresholds": {"unreadyMinutes": 45, "restarts": 3},
+        "dashboard": False,
+    },
+)
+
+
 def test_custom_models_widen_the_unready_budget_and_overrides_win() -> None:
     custom = {"kind": "custom-speech-to-text", "modelId": "0123abcd-4567-89ef-0123-456789abcdef"}
     plan = plan_program(with_changes(AKS_STACK, containers={"custom": custom}))
     (criterion,) = _metrics(plan)["unready"].get("criteria.allOf")
     assert _metrics(plan)["unready"].get("windowSize") == "PT6H" and criterion["threshold"] == round(80 / 360, 3)
-    plan = plan_program(with_changes(ACI_STACK, alerts={"thresholds": {"unreadyMinutes": 45, "restarts": 3}}))
+    plan = plan_program(ALERTS_MIX)
     assert ">= 45" in _rules(plan)["unready"].get("criteria.allOf.0.query")
     assert "restarts > 3" in _rules(plan)["restarts"].get("criteria.allOf.0.query")
 
@@ -217,9 +231,8 @@ def test_a_certificate_expiry_is_read_from_its_pem() -> None:
 
 
 def test_receivers_come_from_config_and_webhooks_stay_secret() -> None:
-    existing = "/subscriptions/0/resourceGroups/ops/providers/microsoft.insights/actionGroups/oncall"
-    alerts = {"emails": ["ops@contoso.com"], "webhooks": ["https://hooks.contoso.com/t0ken"], "actionGroupId": existing}
-    plan = plan_program(with_changes(ACI_STACK, alerts=alerts))
+    existing = EXISTING_GROUP
+    plan = plan_program(ALERTS_MIX)
     group = plan.one("azure-native:monitor:ActionGroup")
     assert group.get("emailReceivers") == [
         {"name": "email-0", "emailAddress": "ops@contoso.com", "useCommonAlertSchema": True}
@@ -236,7 +249,7 @@ def test_receivers_come_from_config_and_webhooks_stay_secret() -> None:
 def test_alerts_and_the_dashboard_can_be_turned_off() -> None:
     off = plan_program(with_changes(ACI_STACK, alerts={"enabled": False}))
     assert [r for r in off.registrations if "monitoring:Speech" in r.type] == []
-    no_book = plan_program(with_changes(ACI_STACK, alerts={"dashboard": False}))
+    no_book = plan_program(ALERTS_MIX)
     assert no_book.of_type(WORKBOOK) == [] and no_book.of_type(QUERY_RULE) != []
 
 

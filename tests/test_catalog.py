@@ -6,7 +6,7 @@ import pytest
 
 from components import catalog, config
 from components.catalog import Size
-from components.planning import sizing
+from tests import capacity_baseline as sizing
 from tests.sample_stacks import AKS_STACK, with_changes
 
 

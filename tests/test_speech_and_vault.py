@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from components import program
 from components.catalog import KEY_NAME_TAG, Role
 from plan import offline
@@ -12,6 +14,27 @@ from tests.sample_stacks import ACI_STACK, namespaced, plan_program, with_change
 
 READER = "33333333-3333-3333-3333-333333333333"
 ROTATOR = "44444444-4444-4444-4444-444444444444"
+NETWORK = {"publicNetworkAccess": True, "allowedIpRanges": ["203.0.113.0/24"]}
+WORKSPACE_ID = "/subscriptions/s/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/central-logs"
+#: Independent account, vault, logs and group options in one plan (each test reads its part).
+MIX = with_changes(
+    ACI_STACK,
+    speech={**NETWORK, "activeKey": "Key2"},
+    keyVault={
+        **NETWORK,
+        "purgeProtection": False,
+        "softDeleteRetentionDays": 7,
+        "secretReaders": [{"objectId": READER, "type": "Group"}],
+        "rotationOperators": [{"objectId": ROTATOR}],
+    },
+    logAnalytics={"workspaceId": WORKSPACE_ID},
+    resourceGroupName="rg-shared",
+)
+
+
+@pytest.fixture(scope="module")
+def mix() -> offline.Plan:
+    return plan_program(MIX)
 
 
 def test_account_is_speech_services_with_local_auth_kept_for_the_containers(aci_plan: offline.Plan) -> None:
@@ -34,9 +57,8 @@ def test_account_name_is_stable_and_differs_per_stack(aci_plan: offline.Plan) ->
     assert names[0] == names[1] != names[2]
 
 
-def test_ip_ranges_deny_by_default_on_account_and_vault() -> None:
-    network = {"publicNetworkAccess": True, "allowedIpRanges": ["203.0.113.0/24"]}
-    plan = plan_program(with_changes(ACI_STACK, speech=network, keyVault=network))
+def test_ip_ranges_deny_by_default_on_account_and_vault(mix: offline.Plan) -> None:
+    plan = mix
     account = plan.one("azure-native:cognitiveservices:Account")
     assert account.get("properties.networkAcls") == {"defaultAction": "Deny", "ipRules": [{"value": "203.0.113.0/24"}]}
     vault = plan.one("azure-native:keyvault:Vault")
@@ -54,9 +76,8 @@ def test_vault_uses_rbac_soft_delete_and_purge_protection(aci_plan: offline.Plan
     assert len(vault.get("vaultName")) <= 24
 
 
-def test_dev_vault_can_leave_purge_protection_unset() -> None:
-    plan = plan_program(with_changes(ACI_STACK, keyVault={"purgeProtection": False, "softDeleteRetentionDays": 7}))
-    vault = plan.one("azure-native:keyvault:Vault")
+def test_dev_vault_can_leave_purge_protection_unset(mix: offline.Plan) -> None:
+    vault = mix.one("azure-native:keyvault:Vault")
     assert vault.get("properties.enablePurgeProtection") is None  # `false` is rejected by ARM once it was on
     assert vault.get("properties.softDeleteRetentionInDays") == 7
 
@@ -70,15 +91,14 @@ def test_api_key_secret_holds_the_active_key_as_a_secret_and_rotation_owns_it_af
     assert secret.get("secretName") == "speech-api-key"
     assert secret.get("tags")[KEY_NAME_TAG] == "Key1"
     assert secret.get("tags")["managed-by"] == "pulumi"  # the common tags too
-    assert set(secret.ignore_changes) == {"properties.value", "tags"}
+    assert set(secret.ignore_changes) == {"properties.value", "properties.attributes", "tags"}
     vault = aci_plan.one("azure-native:keyvault:Vault")
     assert secret.get("vaultName") == vault.get("vaultName")
     assert vault.urn in secret.dependencies
 
 
-def test_active_key2_writes_key2_and_tags_it() -> None:
-    plan = plan_program(with_changes(ACI_STACK, speech={"activeKey": "Key2"}))
-    secret = plan.named("speech-vault-api-key")
+def test_active_key2_writes_key2_and_tags_it(mix: offline.Plan) -> None:
+    secret = mix.named("speech-vault-api-key")
     assert secret.get("properties.value") == offline.MOCK_KEYS["key2"]
     assert secret.get("tags")[KEY_NAME_TAG] == "Key2"
 
@@ -96,16 +116,8 @@ def _assignments(plan: offline.Plan, principal: str) -> list[offline.Registratio
     return [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.get("principalId") == principal]
 
 
-def test_readers_and_rotation_operators_get_their_roles_on_the_right_scopes() -> None:
-    plan = plan_program(
-        with_changes(
-            ACI_STACK,
-            keyVault={
-                "secretReaders": [{"objectId": READER, "type": "Group"}],
-                "rotationOperators": [{"objectId": ROTATOR}],
-            },
-        )
-    )
+def test_readers_and_rotation_operators_get_their_roles_on_the_right_scopes(mix: offline.Plan) -> None:
+    plan = mix
     vault_id = plan.one("azure-native:keyvault:Vault").id
     account_id = plan.outputs["speechAccountId"]
 
@@ -137,15 +149,13 @@ def test_account_and_vault_send_all_logs_and_metrics_to_the_workspace(aci_plan: 
         assert setting.get("logs") == [{"categoryGroup": "allLogs", "enabled": True}]
 
 
-def test_existing_workspace_is_used_instead_of_creating_one() -> None:
-    workspace_id = "/subscriptions/s/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/central-logs"
-    plan = plan_program(with_changes(ACI_STACK, logAnalytics={"workspaceId": workspace_id}))
-    assert plan.of_type("azure-native:operationalinsights:Workspace") == []
-    assert {s.get("workspaceId") for s in plan.of_type("azure-native:monitor:DiagnosticSetting")} == {workspace_id}
+def test_existing_workspace_is_used_instead_of_creating_one(mix: offline.Plan) -> None:
+    assert mix.of_type("azure-native:operationalinsights:Workspace") == []
+    assert {s.get("workspaceId") for s in mix.of_type("azure-native:monitor:DiagnosticSetting")} == {WORKSPACE_ID}
 
 
-def test_existing_resource_group_is_not_created() -> None:
-    plan = plan_program(with_changes(ACI_STACK, resourceGroupName="rg-shared"))
+def test_existing_resource_group_is_not_created(mix: offline.Plan) -> None:
+    plan = mix
     assert plan.of_type("azure-native:resources:ResourceGroup") == []
     assert plan.one("azure-native:cognitiveservices:Account").get("resourceGroupName") == "rg-shared"
 

@@ -163,11 +163,11 @@ class AciHost(pulumi.ComponentResource):
         group = self._settings.group_size(container.size)
         if not group.fits_in(catalog.ACI.reliable_group):
             limit = catalog.ACI.reliable_group
+            sidecar = " (TLS sidecar included)" if group != container.size else ""
             pulumi.log.warn(
-                f"containers.{container.name}: its group needs {group.cpu:g} cores / {group.memory_gb:g} GB (TLS "
-                "sidecar included), above "
-                f"{limit.cpu:g} cores / {limit.memory_gb:g} GB; ACI may lack regional capacity for it, so a quota "
-                "request may be needed",
+                f"containers.{container.name}: its group needs {group.cpu:g} cores / {group.memory_gb:g} GB{sidecar}, "
+                f"above {limit.cpu:g} cores / {limit.memory_gb:g} GB; ACI may lack regional capacity for it, so a "
+                "quota request may be needed",
                 self,
             )
 

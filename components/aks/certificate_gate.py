@@ -15,29 +15,24 @@ from typing import Final
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
 from components.aks.pods import one_shot_job, speech_pod
+from components.aks.vault_cli import vault_cli_container, vault_cli_labels
 from components.hosting import VaultRef
 
 JOB_NAME: Final = "speech-certificate-check"
 DEADLINE_SECONDS: Final = 300
-#: The Azure Workload Identity webhook injects the federated token and client id into pods with this label.
-WORKLOAD_IDENTITY_LABEL: Final = "azure.workload.identity/use"
 
 
-def check_command(certificate: str) -> list[str]:
-    """Sign in with the pod's federated token, then read the certificate's secret; say what to do when absent."""
-    script = (
-        'az login --service-principal -u "$AZURE_CLIENT_ID" -t "$AZURE_TENANT_ID"'
-        ' --federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --allow-no-subscriptions -o none'
-        f' && az keyvault secret show --vault-name "$VAULT" --name {certificate} --query id -o none'
+def check_script(certificate: str) -> str:
+    """Read the certificate's secret (after signing in); say what to do when it is absent."""
+    return (
+        f'az keyvault secret show --vault-name "$VAULT" --name {certificate} --query id -o none'
         f" || {{ echo \"certificate '{certificate}' is not in vault $VAULT (or cannot be read): import it with"
         f" az keyvault certificate import --vault-name $VAULT -n {certificate} -f <your.pfx>, then run pulumi up"
         ' again" >&2; exit 1; }'
     )
-    return ["/bin/sh", "-c", script]
 
 
 def certificate_gate(
@@ -51,19 +46,14 @@ def certificate_gate(
     parent: pulumi.Resource,
 ) -> k8s.batch.v1.Job:
     """The Job that fails unless `certificate` is in the vault; depend on it to use the certificate."""
-    container = credentials.cli_container(
-        "certificate-check", check_command(certificate), [{"name": "VAULT", "value": vault.name}]
+    container = vault_cli_container(
+        "certificate-check", check_script(certificate), vault, credentials.azure_cli_image, credentials.proxy
     )
-    labels = {
-        "app.kubernetes.io/name": JOB_NAME,
-        "app.kubernetes.io/part-of": catalog.AKS.part_of,
-        WORKLOAD_IDENTITY_LABEL: "true",
-    }
     return one_shot_job(
         f"{name}-certificate-check",
         JOB_NAME,
         namespace,
-        labels,
+        vault_cli_labels(JOB_NAME),
         speech_pod(pool, credentials.service_account_name, [], container),
         DEADLINE_SECONDS,
         1,

@@ -57,6 +57,8 @@ class AksCluster(pulumi.ComponentResource):
     oidc_issuer_url: pulumi.Output[str]
     #: Object id of the application routing add-on's identity ("" when the add-on is off).
     ingress_identity: pulumi.Output[str]
+    #: The cluster's ARM id (the scope of the rotation operators' kubeconfig access).
+    id: pulumi.Output[str]
     #: The user kubeconfig (kubelogin exec format), a Pulumi secret.
     kubeconfig: pulumi.Output[str]
 
@@ -73,6 +75,7 @@ class AksCluster(pulumi.ComponentResource):
                 opts=pulumi.InvokeOutputOptions(parent=self),
             )
             self.name = existing.name
+            self.id = existing.id
             self.resource_group_name = pulumi.Output.from_input(settings.existing_cluster.resource_group_name)
             issuer = existing.oidc_issuer_profile
             ingress_profile = existing.ingress_profile
@@ -81,6 +84,7 @@ class AksCluster(pulumi.ComponentResource):
             assert settings.new_cluster is not None
             cluster = self._create(name, inputs, settings)
             self.name = cluster.name
+            self.id = cluster.id
             self.resource_group_name = inputs.resource_group_name
             issuer = cluster.oidc_issuer_profile
             ingress_profile = cluster.ingress_profile

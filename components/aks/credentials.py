@@ -15,11 +15,9 @@ import pulumi_azure_native.managedidentity as managedidentity
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks.pods import resources, variables
 from components.azure import roles
 from components.azure.propagation import propagated
 from components.hosting import HostInputs, VaultRef
-from components.lockdown import proxy_settings, through_proxy
 
 SERVICE_ACCOUNT = "speech-containers"
 SECRET_PROVIDER_CLASS = "speech-key-vault"
@@ -43,6 +41,53 @@ def secret_objects(vault: VaultRef) -> str:
     return f"array:\n{items}"
 
 
+def federated_identity(
+    name: str,
+    inputs: HostInputs,
+    namespace: pulumi.Input[str],
+    oidc_issuer_url: pulumi.Input[str],
+    service_account: str,
+    parent: pulumi.Resource,
+) -> tuple[managedidentity.UserAssignedIdentity, managedidentity.FederatedIdentityCredential]:
+    """A user-assigned identity that pods of `service_account` in `namespace` sign in as (workload identity)."""
+    identity = managedidentity.UserAssignedIdentity(
+        f"{name}-identity",
+        resource_group_name=inputs.resource_group_name,
+        location=inputs.location,
+        tags=inputs.tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    federation = managedidentity.FederatedIdentityCredential(
+        f"{name}-federation",
+        resource_group_name=inputs.resource_group_name,
+        resource_name_=identity.name,
+        issuer=oidc_issuer_url,
+        subject=pulumi.Output.concat("system:serviceaccount:", namespace, ":", service_account),
+        audiences=[catalog.AKS.token_exchange_audience],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return identity, federation
+
+
+def identity_service_account(
+    name: str,
+    service_account: str,
+    namespace: pulumi.Input[str],
+    identity: managedidentity.UserAssignedIdentity,
+    opts: pulumi.ResourceOptions,
+) -> k8s.core.v1.ServiceAccount:
+    """The service account whose pods sign in as `identity`."""
+    return k8s.core.v1.ServiceAccount(
+        f"{name}-service-account",
+        metadata={
+            "name": service_account,
+            "namespace": namespace,
+            "annotations": {WORKLOAD_IDENTITY_CLIENT_ID: identity.client_id},
+        },
+        opts=opts,
+    )
+
+
 class SpeechCredentials(pulumi.ComponentResource):
     """The identity, service account and SecretProviderClass that bring the vault's secrets to Speech pods."""
 
@@ -61,25 +106,10 @@ class SpeechCredentials(pulumi.ComponentResource):
         super().__init__("speech-containers:aks:SpeechCredentials", name, None, opts)
         self.service_account_name = SERVICE_ACCOUNT
         #: The Azure CLI image of the checks that run with these credentials (the preflight, the certificate gate,
-        #: the key-age report), from the stack's private registry when it has one.
+        #: the key-age report), from the stack's private registry when it has one, and the proxy they go through.
         self.azure_cli_image = inputs.pull(catalog.PREFLIGHT.image)
-        self._proxy = inputs.proxy
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_group_name=inputs.resource_group_name,
-            location=inputs.location,
-            tags=inputs.tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        federation = managedidentity.FederatedIdentityCredential(
-            f"{name}-federation",
-            resource_group_name=inputs.resource_group_name,
-            resource_name_=identity.name,
-            issuer=oidc_issuer_url,
-            subject=pulumi.Output.concat("system:serviceaccount:", namespace, ":", SERVICE_ACCOUNT),
-            audiences=[catalog.AKS.token_exchange_audience],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.proxy = inputs.proxy
+        identity, federation = federated_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
         reader = roles.grant(
             f"{name}-vault-reader",
             catalog.Role.KEY_VAULT_SECRETS_USER,
@@ -91,15 +121,7 @@ class SpeechCredentials(pulumi.ComponentResource):
         # The first mount fails with 403 until the identity's vault role propagates.
         mountable = propagated(f"{name}-vault-propagation", [reader], self)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
-        service_account = k8s.core.v1.ServiceAccount(
-            f"{name}-service-account",
-            metadata={
-                "name": SERVICE_ACCOUNT,
-                "namespace": namespace,
-                "annotations": {WORKLOAD_IDENTITY_CLIENT_ID: identity.client_id},
-            },
-            opts=k8s_opts,
-        )
+        service_account = identity_service_account(name, SERVICE_ACCOUNT, namespace, identity, k8s_opts)
         facts = catalog.AKS
         self.secret_provider_class = k8s.apiextensions.CustomResource(
             f"{name}-secret-provider-class",
@@ -137,20 +159,6 @@ class SpeechCredentials(pulumi.ComponentResource):
             *inputs.network_ready,
         ]
         self.register_outputs({"identityClientId": identity.client_id, "secretProviderClass": SECRET_PROVIDER_CLASS})
-
-    def cli_container(
-        self, name: str, command: list[str], env: list[k8s.core.v1.EnvVarArgsDict]
-    ) -> k8s.core.v1.ContainerArgsDict:
-        """An Azure CLI container of the vault checks: the CLI image (from the private registry, if any), the
-        command and settings, and behind a proxy its settings (the CLI reads HTTPS_PROXY and NO_PROXY; credentials
-        go into the URL when the command starts, components/lockdown.py `through_proxy`)."""
-        return {
-            "name": name,
-            "image": self.azure_cli_image,
-            "command": through_proxy(command, self._proxy),
-            "env": [*env, *variables(proxy_settings(self._proxy))],
-            "resources": resources(catalog.PREFLIGHT.size),
-        }
 
     @staticmethod
     def volume_mount() -> k8s.core.v1.VolumeMountArgsDict:

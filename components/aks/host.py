@@ -20,6 +20,8 @@ from components.aks.log_collection import container_log_v2
 from components.aks.network_policy import SpeechNetworkPolicy
 from components.aks.preflight import PreflightJob
 from components.aks.proxy import proxy_secret
+from components.aks.rotation_access import RotationAccess
+from components.aks.scheduled_rotation import ScheduledKeyRotation
 from components.aks.workload import SpeechWorkload
 from components.args import DeploymentOutput
 from components.azure.propagation import propagated
@@ -142,6 +144,7 @@ class AksHost(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
             proxy_port=inputs.proxy.port if inputs.proxy else None,
         )
+        self._rotation(name, inputs, settings, cluster, provider)
         if inputs.preflight:
             PreflightJob(
                 f"{name}-preflight",
@@ -182,6 +185,30 @@ class AksHost(pulumi.ComponentResource):
             lambda found: {name: endpoint(by_name[name], [h], secure) for name, h in found.items()}
         )
         self.register_outputs({"endpoints": self.endpoints, "namespace": self.namespace})
+
+    def _rotation(
+        self, name: str, inputs: HostInputs, settings: AksConfig, cluster: AksCluster, provider: k8s.Provider
+    ) -> None:
+        """What the rotation command may do here, for its operators and, when scheduled, for its CronJob."""
+        access = RotationAccess(
+            f"{name}-rotation-access",
+            self.namespace,
+            inputs.rotation_operators,
+            cluster.id,
+            provider,
+            pulumi.ResourceOptions(parent=self),
+        )
+        if settings.scheduled_rotation is not None:
+            ScheduledKeyRotation(
+                f"{name}-scheduled-rotation",
+                settings.scheduled_rotation,
+                inputs,
+                self.namespace,
+                cluster.oidc_issuer_url,
+                access,
+                provider,
+                pulumi.ResourceOptions(parent=self),
+            )
 
     def _warn(self, inputs: HostInputs, settings: AksConfig) -> None:
         for warning in availability_warnings(inputs, settings):

@@ -16,10 +16,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks.certificate_gate import WORKLOAD_IDENTITY_LABEL
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
 from components.aks.pods import speech_pod
+from components.aks.vault_cli import vault_cli_container, vault_cli_labels
 from components.hosting import VaultRef
 
 JOB_NAME: Final = "speech-key-age"
@@ -30,20 +30,14 @@ SCHEDULE: Final = "17 */6 * * *"
 DEADLINE_SECONDS: Final = 300
 
 
-def report_command(secret: str) -> list[str]:
-    """Sign in with the pod's federated token, then print the secret's creation time and key tags as one line of
-    JSON (the value is read by the API but never printed)."""
+def report_script(secret: str) -> str:
+    """Print the secret's creation time and key tags as one line of JSON, after signing in (the value is read by
+    the API but never printed)."""
     query = (
         f'{{speechKeyCreated: attributes.created, speechKeyName: tags."{catalog.KEY_NAME_TAG}", '
         'rotationCompletedAt: tags."rotation-completed-at"}'
     )
-    script = (
-        'az login --service-principal -u "$AZURE_CLIENT_ID" -t "$AZURE_TENANT_ID"'
-        ' --federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --allow-no-subscriptions -o none'
-        f" && az keyvault secret show --vault-name \"$VAULT\" --name {secret} --query '{query}' -o json"
-        " | tr -d '\\n '"
-    )
-    return ["/bin/sh", "-c", script]
+    return f"az keyvault secret show --vault-name \"$VAULT\" --name {secret} --query '{query}' -o json | tr -d '\\n '"
 
 
 def key_age_reporter(
@@ -56,14 +50,10 @@ def key_age_reporter(
     parent: pulumi.Resource,
 ) -> k8s.batch.v1.CronJob:
     """The CronJob that reports the key's age (never two at once; one finished Job kept for `kubectl logs`)."""
-    container = credentials.cli_container(
-        CONTAINER, report_command(vault.api_key_secret_name), [{"name": "VAULT", "value": vault.name}]
+    container = vault_cli_container(
+        CONTAINER, report_script(vault.api_key_secret_name), vault, credentials.azure_cli_image, credentials.proxy
     )
-    labels = {
-        "app.kubernetes.io/name": JOB_NAME,
-        "app.kubernetes.io/part-of": catalog.AKS.part_of,
-        WORKLOAD_IDENTITY_LABEL: "true",
-    }
+    labels = vault_cli_labels(JOB_NAME)
     pod: k8s.core.v1.PodSpecArgsDict = {
         **speech_pod(pool, credentials.service_account_name, [], container),
         "restart_policy": "Never",

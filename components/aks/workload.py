@@ -6,7 +6,7 @@ Choices worth knowing:
   guidance), so a `pulumi up` never scales a busy Deployment back down.
 - Rollouts add one pod before removing one (maxUnavailable 0); each new pod may need the whole startup budget and
   each old one drains its streams (drain.py), so Pulumi's await timeout is both per minimum replica plus a margin.
-  The pool keeps room for every Deployment's surge pod (planning/sizing.py), so a rollout can always finish.
+  The pool keeps room for every Deployment's surge pod (planning/planner.py), so a rollout can always finish.
 - One restart on a key change: the rotation command's, which patches the pod-template annotation
   `speech-containers.io/restarted-at` once the CSI driver has synced the new key (the stack never sets that
   annotation, so server-side apply leaves it alone). No Reloader annotation: a second, unsynchronised restart on

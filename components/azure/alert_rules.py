@@ -48,6 +48,8 @@ BILLING_PHRASE: Final = "Endpoint connection failed"
 #: curl's message on any failure with `--show-error` (catalog.PREFLIGHT): "curl: (<exit code>) <reason>".
 CURL_FAILURE: Final = "curl: ("
 PREFLIGHT_JOB: Final = "speech-preflight"
+#: The scheduled rotation's CronJob (components/aks/scheduled_rotation.py); its Jobs' pods start with this name.
+ROTATION_JOB: Final = "speech-key-rotation"
 #: The container of the AKS key-age CronJob (components/aks/key_age.py) whose lines the key-age alert reads.
 KEY_AGE_CONTAINER: Final = "key-age"
 
@@ -278,6 +280,7 @@ def aks_log_rules(
     preflight: bool,
     settings: AlertsConfig,
     stamps: Stamps,
+    scheduled_rotation: bool = False,
 ) -> list[LogRule]:
     """The AKS alerts over Container insights' tables (`pools`: the Speech pools' names and maximum nodes)."""
     deployments = _strings([c.name for c in containers])
@@ -334,19 +337,25 @@ def aks_log_rules(
         _aks_key_age(settings, namespace, stamps),
     ]
     if preflight:
-        rules.append(
-            LogRule(
-                key="preflight",
-                title="The billing preflight failed",
-                watches=f"{PODS}: a {PREFLIGHT_JOB} Job pod in phase Failed",
-                severity=Severity.ERROR,
-                query=f"{PODS}\n| where Namespace == {ns} and Name startswith {json.dumps(PREFLIGHT_JOB + '-')}\n"
-                '| where PodStatus == "Failed"\n| distinct Name',
-                frequency="PT15M",
-                window="PT1H",
-            )
-        )
+        rules.append(_failed_job("preflight", "The billing preflight failed", PREFLIGHT_JOB, ns, Severity.ERROR))
+    if scheduled_rotation:
+        title = "The scheduled key rotation failed"
+        rules.append(_failed_job("rotation", title, ROTATION_JOB, ns, Severity.WARNING))
     return rules
+
+
+def _failed_job(key: str, title: str, job: str, namespace: str, severity: Severity) -> LogRule:
+    """A pod of the Job (or of a CronJob's Jobs) named `job` ended in phase Failed."""
+    return LogRule(
+        key=key,
+        title=title,
+        watches=f"{PODS}: a {job} Job pod in phase Failed",
+        severity=severity,
+        query=f"{PODS}\n| where Namespace == {namespace} and Name startswith {json.dumps(job + '-')}\n"
+        '| where PodStatus == "Failed"\n| distinct Name',
+        frequency="PT15M",
+        window="PT1H",
+    )
 
 
 def certificate_rule(certificate_name: str) -> EventRule:

@@ -49,6 +49,8 @@ class AksTargets:
     pools: tuple[tuple[str, int], ...]
     preflight: bool
     ingress_certificate: str | None = None
+    #: The scheduled rotation CronJob runs (its failures alert).
+    scheduled_rotation: bool = False
     vault_id: pulumi.Output[str] | None = None
 
 
@@ -144,7 +146,13 @@ class SpeechAlerts(pulumi.ComponentResource):
             tls = host.certificate is not None
             return alert_rules.aci_log_rules(inputs.containers, groups, preflight, inputs.settings, stamps, tls)
         return alert_rules.aks_log_rules(
-            inputs.containers, host.namespace, host.pools, host.preflight, inputs.settings, stamps
+            inputs.containers,
+            host.namespace,
+            host.pools,
+            host.preflight,
+            inputs.settings,
+            stamps,
+            host.scheduled_rotation,
         )
 
     def _log_rules(self, stamps: pulumi.Output[Stamps]) -> None:

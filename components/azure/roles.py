@@ -25,11 +25,23 @@ def grant(
     parent: pulumi.Resource,
 ) -> authorization.RoleAssignment:
     """Give `principal_id` the built-in `role` on `scope`, as a child of `parent`."""
+    return assign(name, role_definition_id(role), principal_id, principal_type, scope, parent)
+
+
+def assign(
+    name: str,
+    definition_id: pulumi.Input[str],
+    principal_id: pulumi.Input[str],
+    principal_type: str,
+    scope: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> authorization.RoleAssignment:
+    """Give `principal_id` the role `definition_id` (built-in or custom) on `scope`, as a child of `parent`."""
     return authorization.RoleAssignment(
         name,
         principal_id=principal_id,
         principal_type=principal_type,
-        role_definition_id=role_definition_id(role),
+        role_definition_id=definition_id,
         scope=scope,
         opts=pulumi.ResourceOptions(parent=parent),
     )

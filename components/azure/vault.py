@@ -9,6 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.keyvault as keyvault
+import pulumiverse_time as time
 
 from components.azure.account import SpeechAccount
 from components.azure.monitoring import send_diagnostics
@@ -18,8 +19,8 @@ from components.catalog import KEY_NAME_TAG, Role
 from components.config.model import KeyVaultConfig, Principal
 from components.hosting import VaultRef, WorkspaceRef
 
-#: Rotation's state lives in these; the stack must not reset them.
-ROTATION_OWNED = ["properties.value", "tags"]
+#: Rotation's state lives in these (the key, its tags, its expiry); the stack must not reset them.
+ROTATION_OWNED = ["properties.value", "properties.attributes", "tags"]
 
 
 class SpeechKeyVault(pulumi.ComponentResource):
@@ -74,7 +75,11 @@ class SpeechKeyVault(pulumi.ComponentResource):
             secret_name=settings.api_key_secret_name,
             vault_name=vault.name,
             resource_group_name=resource_group_name,
-            properties=keyvault.SecretPropertiesArgs(value=account.active_key, content_type="text/plain"),
+            properties=keyvault.SecretPropertiesArgs(
+                value=account.active_key,
+                content_type="text/plain",
+                attributes=self._expiry(name, settings.api_key_expiry_days),
+            ),
             tags={**tags, KEY_NAME_TAG: active_key_name},
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=ROTATION_OWNED),
         )
@@ -99,6 +104,13 @@ class SpeechKeyVault(pulumi.ComponentResource):
             billing_endpoint_secret_name=settings.billing_endpoint_secret_name,
         )
         self.register_outputs({"vaultId": vault.id, "vaultUri": self.ref.uri})
+
+    def _expiry(self, name: str, days: int) -> keyvault.SecretAttributesArgs | None:
+        """The first version's expiry, fixed when the secret is created (the rotation command sets later ones)."""
+        if not days:
+            return None
+        expires = time.Offset(f"{name}-api-key-expiry", offset_days=days, opts=pulumi.ResourceOptions(parent=self))
+        return keyvault.SecretAttributesArgs(expires=expires.unix)
 
     def _grant_all(self, label: str, principals: tuple[Principal, ...], role: Role, scope: pulumi.Input[str]) -> None:
         for principal in principals:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -37,6 +38,12 @@ AZURE_MAX_TAGS: Final = 50
 #: Tag on the API key secret naming which account key (Key1/Key2) its current version holds.
 KEY_NAME_TAG: Final = "speech-key-name"
 
+#: Key Vault publishes Microsoft.KeyVault.SecretNearExpiry this long before the current version's expiry, from
+#: https://learn.microsoft.com/azure/event-grid/event-schema-key-vault (read 2026-12-02). Whether Key Vault refuses
+#: to return an expired secret is reported both ways (https://github.com/Azure/AzureKeyVault/issues/19), so the
+#: default expiry lies this long after the key is due, never at it.
+SECRET_NEAR_EXPIRY_NOTICE: Final = timedelta(days=30)
+
 
 # --- Azure built-in roles the package grants ------------------------------------------------------------------
 
@@ -49,6 +56,8 @@ class Role(StrEnum):
     KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
     COGNITIVE_SERVICES_CONTRIBUTOR = "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"
     KEY_VAULT_CERTIFICATE_USER = "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
+    #: listClusterUserCredential: fetch a kubeconfig whose rights come from RBAC (the rotation operators).
+    AKS_CLUSTER_USER = "4abbcc35-e782-43d8-92c5-2d3f1bd2253f"
     #: Kubernetes cluster-admin through Azure RBAC, for clusters with local accounts off.
     AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
     #: Pull images from a container registry (the AKS kubelet identity, the ACI groups' pull identity).
@@ -103,8 +112,9 @@ POD_SIDECARS: Final = Size(0.01, 16 / 1024)
 TLS_PORT: Final = 443
 #: nginx for the ACI TLS sidecar: Azure Linux's nginx on MCR (not Docker Hub, whose anonymous pull limits ACI hits),
 #: as AKS docs and samples use it (`mcr.microsoft.com/azurelinux/base/nginx:1`; read 2026-12-02). The earlier
-#: `mcr.microsoft.com/oss/nginx/nginx:1.25.5` was reported InaccessibleImage on ACI. A wrong tag fails the group's
-#: creation at once (ACI reports InaccessibleImage), never silently.
+#: `mcr.microsoft.com/oss/nginx/nginx:1.25.5` was reported InaccessibleImage on ACI. The tag `1.25` is pulled and
+#: started in public AKS event logs and samples (searched 2026-12-02; the AKS blob CSI examples use it too). A wrong
+#: tag fails the group's creation at once (ACI reports InaccessibleImage), never silently.
 TLS_PROXY_IMAGE: Final = "mcr.microsoft.com/azurelinux/base/nginx:1.25"
 TLS_PROXY_SIZE: Final = Size(0.25, 0.5)
 #: Streaming recognition keeps a WebSocket open for the whole audio; proxies must not cut it at 60 s. A stream may
@@ -127,7 +137,9 @@ class PreflightFacts:
     every failure exits non-zero (https://curl.se/docs/manpage.html, read 2026-12-02).
     """
 
-    #: The Azure CLI image, for its curl and shell; a version tag on MCR.
+    #: The Azure CLI image, for its curl and shell; a version tag on MCR (tags:
+    #: https://mcr.microsoft.com/en-us/artifact/mar/azure-cli/tags; 2.67.0 is pulled by many public deployments,
+    #: some pinned by digest; searched 2026-12-02). A wrong tag fails the Job's pod at once (ErrImagePull).
     image: str = "mcr.microsoft.com/azure-cli:2.67.0"
     size: Size = Size(0.5, 1)
     #: Give up after this long: a healthy check takes seconds, a blocked network hangs until timeouts.

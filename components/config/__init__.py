@@ -76,7 +76,9 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         for c in deployments
     )
     aci = hosts.aci(values.get("aci", {}), deployments, preflight, problems, location) if host is Host.ACI else None
-    aks = hosts.aks(values.get("aks", {}), deployments, problems, location) if host is Host.AKS else None
+    alert_settings = alerts.alerts(values.get("alerts", {}), problems)
+    period = alert_settings.rotation_period_days
+    aks = hosts.aks(values.get("aks", {}), deployments, problems, location, period) if host is Host.AKS else None
     if aks is not None:
         # Pods take the sizes the planner shaped to their pool's nodes (only where the stack left cpu/memoryGb unset).
         shaped = {name: size for pool in aks.pools for name, size in pool.sizes}
@@ -88,7 +90,7 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         resource_group_name=values.get("resource_group_name"),
         tags=azure.tags(values.get("tags", {}), problems),
         speech=azure.speech(values.get("speech", {}), problems, disconnected=found.disconnected is not None),
-        key_vault=azure.key_vault(values.get("key_vault", {}), problems),
+        key_vault=azure.key_vault(values.get("key_vault", {}), problems, period),
         containers=deployments,
         log_analytics=azure.log_analytics(values.get("log_analytics", {})),
         private_endpoints=azure.private_endpoints(values.get("private_endpoints")),
@@ -98,13 +100,14 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         stream_budget_seconds=values.get(
             "stream_budget_seconds", default(SpeechContainersArgs, "stream_budget_seconds")
         ),
-        alerts=alerts.alerts(values.get("alerts", {}), problems),
+        alerts=alert_settings,
         output=found.output,
         proxy=found.proxy,
         registry=found.registry,
         disconnected=found.disconnected,
     )
     azure.check_billing_reachable(settings, problems)
+    azure.check_rotation_operators(settings, problems)
     return settings
 
 

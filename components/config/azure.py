@@ -55,11 +55,15 @@ def speech(raw: dict[str, Any], problems: Problems, disconnected: bool = False) 
 
 def _principals(raw: list[dict[str, Any]]) -> tuple[Principal, ...]:
     return tuple(
-        Principal(p["object_id"], p.get("type", default(PrincipalArgs, "type"))) for p in raw if "object_id" in p
+        Principal(p["object_id"], p.get("type", default(PrincipalArgs, "type")), p.get("user_principal_name"))
+        for p in raw
+        if "object_id" in p
     )
 
 
-def key_vault(raw: dict[str, Any], problems: Problems) -> KeyVaultConfig:
+def key_vault(raw: dict[str, Any], problems: Problems, rotation_period_days: int) -> KeyVaultConfig:
+    """`rotation_period_days` (alerts.rotationPeriodDays) sets the default expiry: 30 days after the key is due,
+    so Key Vault's SecretNearExpiry event (30 days ahead of expiry) fires on the day it is due."""
     config = KeyVaultConfig(
         name=raw.get("name"),
         purge_protection=raw.get("purge_protection", default(KeyVaultArgs, "purge_protection")),
@@ -74,6 +78,9 @@ def key_vault(raw: dict[str, Any], problems: Problems) -> KeyVaultConfig:
         secret_readers=_principals(raw.get("secret_readers", [])),
         rotation_operators=_principals(raw.get("rotation_operators", [])),
         recover_deleted=raw.get("recover_deleted", default(KeyVaultArgs, "recover_deleted")),
+        api_key_expiry_days=raw.get(
+            "api_key_expiry_days", rotation_period_days + catalog.SECRET_NEAR_EXPIRY_NOTICE.days
+        ),
     )
     if config.api_key_secret_name.lower() == config.billing_endpoint_secret_name.lower():
         problems.add(
@@ -140,3 +147,16 @@ def check_billing_reachable(config: StackConfig, problems: Problems) -> None:
             "with public access off the vault is reachable only through privateEndpoints (the AKS CSI driver "
             "and the rotation command read it)",
         )
+
+
+def check_rotation_operators(settings: StackConfig, problems: Problems) -> None:
+    """On AKS the operators are also bound to a Kubernetes Role, which names Entra users by UPN."""
+    if settings.aks is None:
+        return
+    for index, principal in enumerate(settings.key_vault.rotation_operators):
+        if principal.type == "User" and principal.user_principal_name is None:
+            problems.add(
+                f"keyVault.rotationOperators[{index}].userPrincipalName",
+                "is required for a User on AKS: Kubernetes RBAC names Entra users by UPN (user@contoso.com); "
+                "or grant a Group, which it names by object id",
+            )

@@ -27,6 +27,7 @@ from components.config.model import (
     MaintenanceWindow,
     NewCluster,
     ScaleDown,
+    ScheduledRotation,
 )
 from components.config.pools import aci_price, pools
 from components.config.rules import DNS_LABEL_MAX, default
@@ -131,7 +132,11 @@ def _cluster(raw: dict[str, Any], problems: Problems) -> NewCluster:
 
 
 def aks(
-    raw: dict[str, Any], containers: tuple[ContainerConfig, ...], problems: Problems, location: str = ""
+    raw: dict[str, Any],
+    containers: tuple[ContainerConfig, ...],
+    problems: Problems,
+    location: str = "",
+    rotation_period_days: int = 90,
 ) -> AksConfig:
     existing = raw.get("existing_cluster")
     if existing is not None and "cluster" in raw:
@@ -163,6 +168,7 @@ def aks(
             ),
         ),
         maintenance=_maintenance(raw.get("maintenance", {})),
+        scheduled_rotation=_scheduled_rotation(raw.get("scheduled_rotation", {}), rotation_period_days),
     )
 
 
@@ -175,3 +181,9 @@ def _maintenance(raw: dict[str, Any]) -> MaintenanceWindow | None:
         duration_hours=raw.get("duration_hours", default(MaintenanceArgs, "duration_hours")),
         utc_offset=raw.get("utc_offset", default(MaintenanceArgs, "utc_offset")),
     )
+
+
+def _scheduled_rotation(raw: dict[str, Any], due_after_days: int) -> ScheduledRotation | None:
+    if not {"schedule", "image"} <= set(raw):
+        return None  # absent, or a missing required key the reader already reported
+    return ScheduledRotation(schedule=raw["schedule"], image=raw["image"], due_after_days=due_after_days)

@@ -20,6 +20,8 @@ class Principal:
 
     object_id: str
     type: PrincipalType
+    #: Users only: how Kubernetes RBAC on AKS names them.
+    user_principal_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class KeyVaultConfig:
     rotation_operators: tuple[Principal, ...]
     #: Recover the soft-deleted vault of this name (`createMode: recover`) instead of creating a new one.
     recover_deleted: bool = False
+    #: Lifetime of each version of the key secret (0: no expiry).
+    api_key_expiry_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,16 @@ class MaintenanceWindow:
 
 
 @dataclass(frozen=True)
+class ScheduledRotation:
+    """The in-cluster CronJob that runs the rotation command (cron `schedule` in UTC, `image` of the command)."""
+
+    schedule: str
+    image: str
+    #: A run rotates only a key older than this (alerts.rotationPeriodDays).
+    due_after_days: int
+
+
+@dataclass(frozen=True)
 class AksConfig:
     existing_cluster: ExistingCluster | None
     new_cluster: NewCluster | None
@@ -241,6 +255,8 @@ class AksConfig:
     scale_down: ScaleDown = ScaleDown()
     #: None: upgrades whenever AKS schedules them.
     maintenance: MaintenanceWindow | None = None
+    #: None: the key is rotated only when someone runs the rotation command.
+    scheduled_rotation: ScheduledRotation | None = None
     #: Pools after `pool` (a second pool when cheaper: components/planning/planner.py).
     extra_pools: tuple[NodePoolConfig, ...] = ()
     #: Lines the plan shows about the pools' cost: the choice, the alternatives, the sizing rules.

@@ -64,6 +64,9 @@ PROXY_URL: Final = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})/?"
 #: One NO_PROXY entry: a host name, a `.domain` suffix, an IPv4 address or CIDR range.
 NO_PROXY_ENTRY: Final = r"\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(/[0-9]{1,2})?"
 ACTION_GROUP_ID: Final = ARM_ID + r"/[aA]ction[gG]roups/[^/]+"
+#: Five cron fields (minute hour day month weekday) of numbers, `*`, ranges, lists and steps.
+CRON: Final = r"[0-9*,/-]+( [0-9*,/-]+){4}"
+IMAGE: Final = r"[\w.\-/:@]+"
 
 _SECRET_NAME_HINT: Final = "letters, digits and hyphens, up to 127"
 
@@ -109,6 +112,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
     args.PrincipalArgs: {
         "object_id": Rule(pattern=GUID, hint="an Entra ID object id (GUID)"),
         "type": Rule(default=args.PrincipalType.SERVICE_PRINCIPAL),
+        "user_principal_name": Rule(pattern=EMAIL, hint="a UPN like user@contoso.com", max_length=113),
     },
     args.KeyVaultArgs: {
         "name": Rule(
@@ -125,6 +129,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "secret_readers": Rule(default=[]),
         "rotation_operators": Rule(default=[]),
         "recover_deleted": Rule(default=False),
+        "api_key_expiry_days": Rule(low=0, high=3650, unit="days"),
     },
     args.ContainerArgs: {
         "kind": Rule(),
@@ -159,7 +164,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "mode": Rule(),
         "certificate": Rule(pattern=PEM, hint="a PEM certificate chain", secret=True),
         "private_key": Rule(pattern=PEM, hint="a PEM private key", secret=True),
-        "proxy_image": Rule(default=catalog.TLS_PROXY_IMAGE, pattern=r"[\w.\-/:@]+", hint="an image reference"),
+        "proxy_image": Rule(default=catalog.TLS_PROXY_IMAGE, pattern=IMAGE, hint="an image reference"),
     },
     args.AciArgs: {
         "tls": Rule(default={}),
@@ -167,7 +172,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "subnet_id": Rule(pattern=SUBNET_ID, hint="a subnet resource id"),
         "restart_policy": Rule(default=args.RestartPolicy.ALWAYS),
         "regional_core_quota": Rule(default=catalog.ACI.default_regional_cores, low=1, high=10_000, unit="cores"),
-        "avx2_check_image": Rule(default=catalog.BUSYBOX_IMAGE, pattern=r"[\w.\-/:@]+", hint="an image reference"),
+        "avx2_check_image": Rule(default=catalog.BUSYBOX_IMAGE, pattern=IMAGE, hint="an image reference"),
         "vcpu_hour_price": Rule(low=0.0001, high=100, unit="USD"),
         "memory_gb_hour_price": Rule(low=0.00001, high=100, unit="USD"),
     },
@@ -214,6 +219,11 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "encryption_at_host": Rule(default=False),
         "scale_down": Rule(default={}),
         "maintenance": Rule(default={}),
+        "scheduled_rotation": Rule(),
+    },
+    args.ScheduledRotationArgs: {
+        "schedule": Rule(pattern=CRON, hint="a cron expression of five fields like '30 3 * * 1-5' (UTC)"),
+        "image": Rule(pattern=IMAGE, hint="an image reference like myregistry.azurecr.io/speech-rotation:1.0"),
     },
     args.ScaleDownArgs: {
         "period_seconds": Rule(default=300, low=15, high=3600, unit="seconds"),

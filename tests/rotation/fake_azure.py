@@ -3,6 +3,7 @@ and container group APIs, and the ACI containers' /status and readiness paths.""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs
 
 from tests.rotation.fake_http import FakeCloudServer, Raw, Reply, Request, error
@@ -59,10 +60,18 @@ def _versions(world: World, name: str) -> list[Json] | None:
     return world.secrets.get(name)
 
 
+#: When the seeded versions were stored (2023-11-14Z): long enough ago for any rotation period.
+SEEDED_AT = 1_700_000_000
+
+
 def _item(server: FakeCloudServer, name: str, version: Json) -> Json:
+    created = version.get("created", SEEDED_AT)
+    attributes = {"enabled": True, "created": created, "updated": created, "recoveryLevel": "Recoverable"}
+    if version.get("exp") is not None:
+        attributes["exp"] = version["exp"]
     return {
         "id": f"{server.base_url}/secrets/{name}/{version['version']}",
-        "attributes": {"enabled": True, "created": 1700000000, "updated": 1700000000, "recoveryLevel": "Recoverable"},
+        "attributes": attributes,
         "tags": dict(version["tags"]),
     }
 
@@ -89,7 +98,15 @@ def set_secret(server: FakeCloudServer, request: Request) -> Reply:
     world, name, body = server.world, request.params["name"], request.json()
     versions = world.secrets.setdefault(name, [])
     prefix = "v" if name == SECRET_NAME else "l"
-    versions.append({"version": f"{prefix}{len(versions)}", "value": body["value"], "tags": body.get("tags", {})})
+    versions.append(
+        {
+            "version": f"{prefix}{len(versions)}",
+            "value": body["value"],
+            "tags": body.get("tags", {}),
+            "created": int(time.time()),
+            "exp": body.get("attributes", {}).get("exp"),
+        }
+    )
     if name == SECRET_NAME:
         world.secret_exists = True
     return 200, _item(server, name, versions[-1]) | {"value": versions[-1]["value"]}

@@ -1,7 +1,7 @@
 """The simulated cluster of a planned stack: the node pools from its AgentPools, one Deployment per planned
 Deployment at its HPA's bounds, with the rollout strategy and the PodDisruptionBudget the plan gives it.
 
-Node capacity is what sizing assumes (`pod_capacity`: allocatable less the AKS daemonsets). The pool starts at its
+Node capacity is what sizing assumes (`pod_room`: allocatable less the AKS daemonsets). The pool starts at its
 minCount nodes and the simulated autoscaler adds the rest, up to maxCount, as the replicas need them.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from components import catalog
-from components.planning.sizing import pod_capacity
+from components.planning.planner import pod_room
 from plan.offline import Plan, Registration
 from tests.scheduling.model import Budget, Deployment, PodSpec, Pool, Resources, Spread, Taint, Toleration
 from tests.scheduling.simulator import Cluster
@@ -107,7 +107,7 @@ def speech_pools(plan: Plan) -> list[Pool]:
 
 
 def _capacity(vm_size: str) -> Resources:
-    size = pod_capacity(catalog.vm_size(vm_size))
+    size = pod_room(catalog.vm_size(vm_size))
     return Resources.cores_gib(size.cpu, size.memory_gb)
 
 

@@ -1,8 +1,6 @@
-"""Chooses the Speech node pool's VM size and node counts from the containers' requests.
-
-Runs during config validation, so a pool that cannot hold one replica of the largest container is a
-config error, not a Pending pod after `pulumi up`.
-"""
+"""The pool sizing the package used before the planner (components/planning/planner.py): the smallest default
+size that fits the largest container, node counts by first-fit decreasing. Only the capacity benchmark uses it,
+as the baseline the planner's choices are compared with."""
 
 from __future__ import annotations
 
@@ -12,6 +10,7 @@ from typing import Protocol
 
 from components import catalog
 from components.catalog import Size, VmSize
+from components.planning.planner import pod_room
 
 
 class Workload(Protocol):
@@ -43,16 +42,9 @@ class PoolPlan:
     reason: str
 
 
-def pod_capacity(vm: VmSize) -> Size:
-    """What one node offers Speech pods: allocatable capacity less the AKS daemonsets on every node."""
-    free = vm.allocatable
-    overhead = catalog.NODE_DAEMONSET_OVERHEAD
-    return Size(round(free.cpu - overhead.cpu, 2), round(free.memory_gb - overhead.memory_gb, 2))
-
-
 def nodes_needed(pods: Iterable[Size], vm: VmSize) -> int:
     """Nodes for these pods by first-fit decreasing, which is what the scheduler approximates."""
-    capacity = pod_capacity(vm)
+    capacity = pod_room(vm)
     nodes: list[Size] = []
     for pod in sorted(pods, key=lambda s: (s.cpu, s.memory_gb), reverse=True):
         for i, free in enumerate(nodes):
@@ -87,7 +79,7 @@ def plan_pool(containers: Sequence[Workload], vm_size_name: str | None, zones: i
         return PoolPlan(vm, 0, 1, "no containers configured")
     largest = _largest(containers)
     if vm_size_name is None:
-        fitting = [v for v in map(catalog.vm_size, catalog.DEFAULT_VM_SIZES) if largest.size.fits_in(pod_capacity(v))]
+        fitting = [v for v in map(catalog.vm_size, catalog.DEFAULT_VM_SIZES) if largest.size.fits_in(pod_room(v))]
         if not fitting:
             raise SizingError(
                 f"{_describe(largest.size)} fits no default VM size ({', '.join(catalog.DEFAULT_VM_SIZES)}); "
@@ -96,17 +88,17 @@ def plan_pool(containers: Sequence[Workload], vm_size_name: str | None, zones: i
             )
         vm = fitting[0]
         why = f"smallest Dsv5 size that fits {largest.name} ({_describe(largest.size)})"
-    elif not largest.size.fits_in(pod_capacity(vm)):
+    elif not largest.size.fits_in(pod_room(vm)):
         raise SizingError(
             f"{vm.name} ({_describe(largest.size)} asked by {largest.name}) offers "
-            f"{_describe(pod_capacity(vm))} to pods after AKS reservations, too small for one replica of "
+            f"{_describe(pod_room(vm))} to pods after AKS reservations, too small for one replica of "
             f"{largest.name}; choose a larger AVX2 size or lower its cpu/memoryGb"
         )
     else:
         why = f"{vm.name} as configured"
     minimum = max(zones, nodes_needed((c.size for c in containers for _ in range(c.replicas)), vm))
     maximum = max(minimum, nodes_needed((c.size for c in containers for _ in range(c.max_replicas + 1)), vm))
-    capacity = pod_capacity(vm)
+    capacity = pod_room(vm)
     reason = (
         f"{why}; {_describe(capacity)} per node for pods; {minimum} node(s) for min replicas"
         f"{f' and {zones} zones' if zones else ''}, {maximum} for max replicas plus a rollout's surge pods"

@@ -1,0 +1,181 @@
+"""Scheduled key rotation inside the cluster: a CronJob runs the rotation command where the containers run.
+
+Why a CronJob: the AKS rotation needs nothing but Azure and the Kubernetes API (rotation/aks.py), both reachable
+from a pod with a workload identity, and Kubernetes already offers schedules, single runs (`Forbid`) and history.
+Each run rotates only a key older than the rotation period (`--if-older-than-days`) and always finishes a rotation
+left half-done; the vault lease (rotation/lease.py) keeps it from overlapping a person's run. A run that is stopped
+resumes at the next schedule, since the state lives in the secret's tags.
+
+ACI has no scheduled rotation: there the key is an environment variable of each container group, which only
+`pulumi up` changes, so a scheduled job would need the Pulumi CLI, the state backend and the stack's secrets
+provider. On ACI the key secret's expiry (Key Vault's SecretNearExpiry event) and the key-age alert tell a person
+to run the command instead (docs/rotation.md).
+
+Least privilege: the identity may read, list and regenerate the account's keys (a custom role on the account, not
+Cognitive Services Contributor, which could also delete it), set versions of the vault's secrets (Key Vault
+Secrets Officer, which the lease secret needs too), and in the namespace only what the Role in
+rotation_access.py allows.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native.authorization as authorization
+import pulumi_kubernetes as k8s
+
+from components import catalog
+from components.aks.credentials import federated_identity, identity_service_account
+from components.aks.pods import CONTAINER_SECURITY, resources
+from components.aks.rotation_access import RotationAccess
+from components.aks.vault_cli import WORKLOAD_IDENTITY_LABEL
+from components.azure import roles
+from components.azure.alert_rules import ROTATION_JOB
+from components.azure.propagation import propagated
+from components.config.model import ScheduledRotation
+from components.hosting import HostInputs
+
+JOB_NAME = ROTATION_JOB
+SERVICE_ACCOUNT = "speech-rotation"
+#: Bounds a stuck run. A rotation restarts every Deployment and waits for the rollouts, each paced by model loading;
+#: a run stopped at the deadline resumes at the next schedule.
+DEADLINE_SECONDS = 6 * 3600
+#: Each wait of the command (CSI sync, rollout, readiness, /status).
+WAIT_TIMEOUT_SECONDS = 2 * 3600
+#: `USER 65532:65532` in rotation/Dockerfile (tests/test_rotation_image.py keeps them equal).
+IMAGE_UID = 65532
+SCRATCH = "/tmp"
+#: What the command does to the Speech account (rotation/account.py), as ARM operations.
+ACCOUNT_ACTIONS = [
+    "Microsoft.CognitiveServices/accounts/read",
+    "Microsoft.CognitiveServices/accounts/listKeys/action",
+    "Microsoft.CognitiveServices/accounts/regenerateKey/action",
+]
+
+
+def rotation_args(
+    settings: ScheduledRotation, inputs: HostInputs, namespace: pulumi.Input[str]
+) -> pulumi.Output[list[str]]:
+    """The command line: explicit targets (no Pulumi CLI in the pod), JSON events for the logs."""
+    assert inputs.speech_account_id is not None
+    return pulumi.Output.all(inputs.speech_account_id, inputs.vault.uri, namespace).apply(
+        lambda found: [
+            "rotate",
+            "--host=aks",
+            "--in-cluster",
+            f"--account-id={found[0]}",
+            f"--vault-url={found[1]}",
+            f"--secret-name={inputs.vault.api_key_secret_name}",
+            f"--namespace={found[2]}",
+            f"--if-older-than-days={settings.due_after_days}",
+            f"--expiry-days={inputs.api_key_expiry_days}",
+            f"--timeout={WAIT_TIMEOUT_SECONDS}",
+            "--json",
+        ]
+    )
+
+
+class ScheduledKeyRotation(pulumi.ComponentResource):
+    """The rotation's identity and roles, its service account bound to the rotation Role, and the CronJob."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: ScheduledRotation,
+        inputs: HostInputs,
+        namespace: pulumi.Input[str],
+        oidc_issuer_url: pulumi.Input[str],
+        access: RotationAccess,
+        provider: k8s.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("speech-containers:aks:ScheduledKeyRotation", name, None, opts)
+        assert inputs.speech_account_id is not None
+        identity, federation = federated_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
+        rotator = authorization.RoleDefinition(
+            f"{name}-account-rotator",
+            scope=inputs.speech_account_id,
+            role_name=pulumi.Output.concat("Speech key rotator (", inputs.speech_account_id, ")"),
+            description="Read, list and regenerate the keys of one Speech account (speech-containers rotation).",
+            permissions=[authorization.PermissionArgs(actions=ACCOUNT_ACTIONS)],
+            assignable_scopes=[inputs.speech_account_id],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        grants = [
+            roles.assign(
+                f"{name}-account", rotator.id, identity.principal_id, "ServicePrincipal", inputs.speech_account_id, self
+            ),
+            roles.grant(
+                f"{name}-vault",
+                catalog.Role.KEY_VAULT_SECRETS_OFFICER,
+                identity.principal_id,
+                "ServicePrincipal",
+                inputs.vault.id,
+                self,
+            ),
+        ]
+        usable = propagated(f"{name}-propagation", grants, self)
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
+        service_account = identity_service_account(name, SERVICE_ACCOUNT, namespace, identity, k8s_opts)
+        binding = access.bind(
+            f"{name}-binding",
+            SERVICE_ACCOUNT,
+            [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": namespace}],
+        )
+        after = pulumi.ResourceOptions(depends_on=[service_account, binding, federation, usable])
+        self.cron_job = self._cron_job(name, settings, inputs, namespace, pulumi.ResourceOptions.merge(k8s_opts, after))
+        self.register_outputs({"identityClientId": identity.client_id, "schedule": settings.schedule})
+
+    def _cron_job(
+        self,
+        name: str,
+        settings: ScheduledRotation,
+        inputs: HostInputs,
+        namespace: pulumi.Input[str],
+        opts: pulumi.ResourceOptions,
+    ) -> k8s.batch.v1.CronJob:
+        # Not part-of speech-containers: the Speech pods' NetworkPolicy is not for it (it calls the API server).
+        labels = {"app.kubernetes.io/name": JOB_NAME, WORKLOAD_IDENTITY_LABEL: "true"}
+        container: k8s.core.v1.ContainerArgsDict = {
+            "name": "rotation",
+            "image": settings.image,
+            "args": rotation_args(settings, inputs, namespace),
+            "resources": resources(catalog.PREFLIGHT.size),
+            "security_context": {**CONTAINER_SECURITY, "read_only_root_filesystem": True},
+            # The root filesystem is read-only: whatever the SDKs write goes to /tmp.
+            "env": [{"name": "HOME", "value": SCRATCH}],
+            "volume_mounts": [{"name": "scratch", "mount_path": SCRATCH}],
+        }
+        pod: k8s.core.v1.PodSpecArgsDict = {
+            "service_account_name": SERVICE_ACCOUNT,
+            "restart_policy": "Never",
+            # The uid rotation/Dockerfile runs as, numeric so the kubelet can check runAsNonRoot.
+            "security_context": {
+                "run_as_non_root": True,
+                "run_as_user": IMAGE_UID,
+                "run_as_group": IMAGE_UID,
+                "seccomp_profile": {"type": "RuntimeDefault"},
+            },
+            "containers": [container],
+            "volumes": [{"name": "scratch", "empty_dir": {"size_limit": "64Mi"}}],
+        }
+        job: k8s.batch.v1.JobSpecArgsDict = {
+            # A failed run is not retried at once: the next schedule resumes it, and the alert says it failed.
+            "backoff_limit": 0,
+            "active_deadline_seconds": DEADLINE_SECONDS,
+            "template": {"metadata": {"labels": labels}, "spec": pod},
+        }
+        spec: k8s.batch.v1.CronJobSpecArgsDict = {
+            "schedule": settings.schedule,
+            "time_zone": "Etc/UTC",
+            "concurrency_policy": "Forbid",
+            "starting_deadline_seconds": 3600,
+            "successful_jobs_history_limit": 3,
+            "failed_jobs_history_limit": 3,
+            "job_template": {"spec": job},
+        }
+        return k8s.batch.v1.CronJob(
+            f"{name}-cron-job",
+            metadata={"name": JOB_NAME, "namespace": namespace, "labels": {"app.kubernetes.io/name": JOB_NAME}},
+            spec=spec,
+            opts=opts,
+        )

@@ -1,0 +1,210 @@
+"""The rotation's access on AKS (its Kubernetes Role, the operators' bindings), the scheduled rotation CronJob with
+its own least-privilege identity, and the key secret's expiry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components import catalog, config
+from components.aks.rotation_access import ROLE_NAME
+from components.aks.scheduled_rotation import ACCOUNT_ACTIONS, JOB_NAME, SERVICE_ACCOUNT
+from components.azure import log_tables
+from plan import offline
+from plan.azure_mocks import MOCK_NOW_UNIX
+from tests.kql_check import syntax_errors
+from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program, with_changes
+
+GROUP = "11111111-1111-1111-1111-111111111111"
+ROBOT = "22222222-2222-2222-2222-222222222222"
+PERSON = "33333333-3333-3333-3333-333333333333"
+OPERATORS = [
+    {"objectId": GROUP, "type": "Group"},
+    {"objectId": ROBOT},
+    {"objectId": PERSON, "type": "User", "userPrincipalName": "ops@contoso.com"},
+]
+IMAGE = "contoso.azurecr.io/speech-rotation:1.0"
+SCHEDULED = with_changes(
+    AKS_STACK,
+    keyVault={"rotationOperators": OPERATORS},
+    aks={**AKS_STACK["aks"], "scheduledRotation": {"schedule": "30 3 * * 1-5", "image": IMAGE}},
+    alerts={"rotationPeriodDays": 60},
+)
+
+
+@pytest.fixture(scope="module")
+def scheduled() -> offline.Plan:
+    return plan_program(SCHEDULED)
+
+
+def _api_key_secret(plan: offline.Plan) -> offline.Registration:
+    return next(s for s in plan.of_type("azure-native:keyvault:Secret") if s.get("secretName") == "speech-api-key")
+
+
+def _assignments(plan: offline.Plan, role: str) -> list[offline.Registration]:
+    return [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.get("roleDefinitionId") == role]
+
+
+def _built_in(role: catalog.Role) -> str:
+    return (
+        f"/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/{role}"
+    )
+
+
+def test_the_role_allows_exactly_the_calls_of_the_aks_rotation(scheduled: offline.Plan) -> None:
+    role = scheduled.one("kubernetes:rbac.authorization.k8s.io/v1:Role")
+    assert role.get("metadata.name") == ROLE_NAME
+    rules = {(tuple(r["apiGroups"]), tuple(r["resources"])): r for r in role.get("rules")}
+    assert set(rules) == {
+        (("apps",), ("deployments",)),
+        (("",), ("pods",)),
+        (("",), ("pods/proxy",)),
+        (("",), ("secrets",)),
+    }
+    assert rules[("apps",), ("deployments",)]["verbs"] == ["get", "list", "patch"]
+    assert rules[("",), ("pods/proxy",)]["verbs"] == ["get"]
+    secrets = rules[("",), ("secrets",)]
+    assert (secrets["verbs"], secrets["resourceNames"]) == (["get"], [catalog.AKS.credentials_secret])
+
+
+def test_operators_are_bound_by_the_names_aks_gives_them(scheduled: offline.Plan) -> None:
+    bindings = {
+        b.get("metadata.name"): b for b in scheduled.of_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
+    }
+    operators = bindings["speech-rotation-operators"]
+    assert operators.get("roleRef") == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": ROLE_NAME}
+    assert [(s["kind"], s["name"]) for s in operators.get("subjects")] == [
+        ("Group", GROUP),
+        ("User", ROBOT),  # a service principal: its object id
+        ("User", "ops@contoso.com"),  # a user: the UPN
+    ]
+
+
+def test_operators_may_fetch_a_kubeconfig_and_nothing_more_in_azure(scheduled: offline.Plan) -> None:
+    cluster = scheduled.one("azure-native:containerservice:ManagedCluster")
+    grants = _assignments(scheduled, _built_in(catalog.Role.AKS_CLUSTER_USER))
+    assert sorted((g.get("principalId"), g.get("principalType")) for g in grants) == sorted(
+        [(GROUP, "Group"), (ROBOT, "ServicePrincipal"), (PERSON, "User")]
+    )
+    assert {g.get("scope") for g in grants} == {cluster.id}
+
+
+def test_the_cron_job_rotates_due_keys_in_cluster_with_explicit_targets(scheduled: offline.Plan) -> None:
+    cron = _cron(scheduled)
+    spec = cron.get("spec")
+    assert (spec["schedule"], spec["timeZone"], spec["concurrencyPolicy"]) == ("30 3 * * 1-5", "Etc/UTC", "Forbid")
+    pod = spec["jobTemplate"]["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    assert container["image"] == IMAGE
+    account = scheduled.one("azure-native:cognitiveservices:Account")
+    args = container["args"]
+    assert args[:3] == ["rotate", "--host=aks", "--in-cluster"]
+    assert f"--account-id={account.id}" in args
+    assert f"--vault-url={scheduled.outputs['keyVaultUri']}" in args
+    assert "--if-older-than-days=60" in args  # alerts.rotationPeriodDays
+    assert "--expiry-days=90" in args  # 60 + Key Vault's 30-day SecretNearExpiry notice
+    assert pod["spec"]["serviceAccountName"] == SERVICE_ACCOUNT
+    assert pod["metadata"]["labels"]["azure.workload.identity/use"] == "true"
+    # The Speech pods' NetworkPolicy (part-of) is not for it: it calls the API server and Azure.
+    assert "app.kubernetes.io/part-of" not in pod["metadata"]["labels"]
+    security = pod["spec"]["securityContext"]
+    assert (security["runAsNonRoot"], security["runAsUser"]) == (True, 65532)
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def _cron(plan: offline.Plan) -> offline.Registration:
+    (cron,) = [c for c in plan.of_type("kubernetes:batch/v1:CronJob") if c.get("metadata.name") == JOB_NAME]
+    return cron
+
+
+def test_the_rotation_identity_has_least_privilege_and_waits_for_it(scheduled: offline.Plan) -> None:
+    identity = scheduled.named("speech-aks-scheduled-rotation-identity")
+    principal = identity.outputs["principalId"]
+    account = scheduled.one("azure-native:cognitiveservices:Account")
+    definition = scheduled.one("azure-native:authorization:RoleDefinition")
+    assert definition.get("permissions") == [{"actions": ACCOUNT_ACTIONS}]
+    assert definition.get("assignableScopes") == [account.id]
+    account_grants = _assignments(scheduled, definition.id)
+    assert [(g.get("principalId"), g.get("scope")) for g in account_grants] == [(principal, account.id)]
+    vault_grants = [
+        g
+        for g in _assignments(scheduled, _built_in(catalog.Role.KEY_VAULT_SECRETS_OFFICER))
+        if g.get("principalId") == principal
+    ]
+    assert [g.get("scope") for g in vault_grants] == [scheduled.one("azure-native:keyvault:Vault").id]
+    service_account = next(
+        s for s in scheduled.of_type("kubernetes:core/v1:ServiceAccount") if s.get("metadata.name") == SERVICE_ACCOUNT
+    )
+    assert (
+        service_account.get("metadata.annotations")["azure.workload.identity/client-id"] == identity.outputs["clientId"]
+    )
+    federation = scheduled.named("speech-aks-scheduled-rotation-federation")
+    assert federation.get("subject") == f"system:serviceaccount:speech:{SERVICE_ACCOUNT}"
+    cron = _cron(scheduled)
+    waits = [s.urn for s in scheduled.of_type("time:index/sleep:Sleep") if account_grants[0].urn in s.dependencies]
+    assert waits and waits[0] in cron.dependencies
+    assert service_account.urn in cron.dependencies
+
+
+def test_failed_scheduled_rotations_alert(scheduled: offline.Plan) -> None:
+    rotation = scheduled.named("speech-alerts-rotation")
+    assert rotation.get("displayName") == "speech: The scheduled key rotation failed"
+    query = rotation.get("criteria.allOf")[0]["query"]
+    assert f'Name startswith "{JOB_NAME}-"' in query and 'PodStatus == "Failed"' in query
+    assert syntax_errors(query) == () and log_tables.check_columns(query) == []
+
+
+def test_the_first_key_version_expires_when_the_key_is_due_plus_the_notice(scheduled: offline.Plan) -> None:
+    secret = _api_key_secret(scheduled)
+    assert secret.get("properties.attributes.expires") == MOCK_NOW_UNIX + 90 * 86_400
+    assert "properties.attributes" in secret.ignore_changes  # later expiries belong to the rotation
+    assert scheduled.outputs["apiKeyExpiryDays"] == 90
+
+
+def test_without_operators_or_schedule_only_the_role_exists(aks_plan: offline.Plan) -> None:
+    assert len(aks_plan.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role")) == 1
+    assert aks_plan.of_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding") == []
+    assert [c for c in aks_plan.of_type("kubernetes:batch/v1:CronJob") if c.get("metadata.name") == JOB_NAME] == []
+    assert aks_plan.of_type("azure-native:authorization:RoleDefinition") == []
+
+
+def test_expiry_zero_sets_none() -> None:
+    plan = plan_program(with_changes(ACI_STACK, keyVault={"apiKeyExpiryDays": 0}))
+    secret = _api_key_secret(plan)
+    assert secret.get("properties.attributes") is None
+    assert plan.of_type("time:index/offset:Offset") == []
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "fragment"),
+    [
+        (
+            with_changes(AKS_STACK, keyVault={"rotationOperators": [{"objectId": PERSON, "type": "User"}]}),
+            "keyVault.rotationOperators[0].userPrincipalName",
+            "Kubernetes RBAC names Entra users by UPN",
+        ),
+        (
+            with_changes(AKS_STACK, aks={"scheduledRotation": {"schedule": "daily", "image": IMAGE}}),
+            "aks.scheduledRotation.schedule",
+            "cron expression of five fields",
+        ),
+        (
+            with_changes(AKS_STACK, aks={"scheduledRotation": {"schedule": "0 3 * * *"}}),
+            "aks.scheduledRotation.image",
+            "is required",
+        ),
+        (with_changes(AKS_STACK, keyVault={"apiKeyExpiryDays": 4000}), "keyVault.apiKeyExpiryDays", "3650"),
+    ],
+)
+def test_bad_rotation_settings_fail_before_any_resource(values: dict[str, Any], key: str, fragment: str) -> None:
+    with pytest.raises(config.ConfigError) as caught:
+        config.parse(values)
+    assert any(p.startswith(f"{key}:") and fragment in p for p in caught.value.problems), caught.value.problems
+
+
+def test_a_user_operator_needs_no_upn_on_aci() -> None:
+    settings = config.parse(
+        with_changes(ACI_STACK, keyVault={"rotationOperators": [{"objectId": PERSON, "type": "User"}]})
+    )
+    assert settings.key_vault.rotation_operators[0].user_principal_name is None
