@@ -26,6 +26,7 @@ from components.aks_args import ScheduledRotationArgs as ScheduledRotationArgs
 from components.alert_args import AlertsArgs as AlertsArgs
 from components.alert_args import AlertThresholdsArgs as AlertThresholdsArgs
 from components.catalog import Kind
+from components.gateway_args import GatewayArgs as GatewayArgs
 from components.lockdown_args import CommitmentArgs as CommitmentArgs
 from components.lockdown_args import DisconnectedArgs as DisconnectedArgs
 from components.lockdown_args import OutputArgs as OutputArgs

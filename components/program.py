@@ -24,6 +24,7 @@ STACK_OUTPUTS = {
     "apiKeyExpiryDays": "api_key_expiry_days",
     "containers": "deployments",
     "kubernetesNamespace": "kubernetes_namespace",
+    "gatewayAddress": "gateway_address",
     "aciRolloutBatches": "aci_rollout_batches",
     "tlsCertificate": "tls_certificate",
     "preflight": "preflight",

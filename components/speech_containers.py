@@ -50,6 +50,8 @@ class SpeechContainers(pulumi.ComponentResource):
     """Days each version of the key secret lives (0: no expiry); the rotation command gives new versions as long."""
     kubernetes_namespace: pulumi.Output[Optional[str]]  # noqa: UP045 (Pulumi's schema inference reads Optional)
     """AKS: the namespace of the Speech workloads."""
+    gateway_address: pulumi.Output[Optional[str]]  # noqa: UP045
+    """AKS with a gateway: the Application Gateway for Containers frontend's FQDN (CNAME the hosts to it)."""
     aci_rollout_batches: pulumi.Output[Optional[list[list[dict[str, str]]]]]  # noqa: UP045
     """ACI: groups by replica index, `{urn, id, statusUrl}`; the rotation command re-applies one batch at a time."""
     tls_certificate: pulumi.Output[Optional[str]]  # noqa: UP045
@@ -179,6 +181,7 @@ class SpeechContainers(pulumi.ComponentResource):
             "billing_endpoint_secret_name": pulumi.Output.from_input(vault.ref.billing_endpoint_secret_name),
             "api_key_expiry_days": pulumi.Output.from_input(settings.key_vault.api_key_expiry_days),
             "kubernetes_namespace": None,
+            "gateway_address": None,
             "aci_rollout_batches": None,
             "tls_certificate": None,
             "preflight": None,
@@ -202,6 +205,7 @@ class SpeechContainers(pulumi.ComponentResource):
             observe(name, settings, group_name, logs.workspace, vault.ref, tags, aks, self._child)
             outputs["deployments"] = aks.endpoints
             outputs["kubernetes_namespace"] = aks.namespace
+            outputs["gateway_address"] = aks.gateway_address
             if settings.preflight and settings.containers:
                 outputs["preflight"] = pulumi.Output.from_input(
                     "gated: pulumi up waits for Job speech-preflight and fails with it"

@@ -38,6 +38,7 @@ _PROVIDERS = {
     "monitor": "Microsoft.Insights",
     "authorization": "Microsoft.Authorization",
     "resources": "Microsoft.Resources",
+    "servicenetworking": "Microsoft.ServiceNetworking",
 }
 
 
@@ -93,6 +94,9 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
         },
     },
     "azure-native:operationalinsights:Workspace": lambda i, n: {"customerId": _guid(n)},
+    "azure-native:servicenetworking:FrontendsInterface": lambda i, n: {
+        "fqdn": f"{_guid('frontend' + n)[:16]}.{_guid('agc' + n)[:8]}.alb.azure.com"
+    },
     "azure-native:managedidentity:UserAssignedIdentity": lambda i, n: {
         "principalId": _guid("principal" + n),
         "clientId": _guid("client" + n),
@@ -101,6 +105,7 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "azure-native:containerservice:ManagedCluster": lambda i, n: {
         "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://oidc.example.invalid/{n}/"},
         "fqdn": f"{n}.hcp.eastus.azmk8s.io",
+        "nodeResourceGroup": f"MC_{reveal(i).get('resourceGroupName', 'rg')}_{n}_eastus",
         "addonProfiles": {
             "azureKeyvaultSecretsProvider": {
                 **reveal(i).get("addonProfiles", {}).get("azureKeyvaultSecretsProvider", {}),
@@ -191,6 +196,9 @@ class AzureMocks(pulumi_mocks.Mocks):
         ):
             value = base64.b64encode(MOCK_KUBECONFIG.encode()).decode()
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
+        if token == "azure-native:network:getSubnet":
+            # An existing delegated subnet: the range a stack's own /24 would have.
+            return {"addressPrefix": "10.225.0.0/24", "name": args.args.get("subnetName", "subnet")}, []
         if token == "azure-native:containerservice:getManagedCluster":
             name = args.args.get("resourceName", "cluster")
             return _COMPUTED["azure-native:containerservice:ManagedCluster"]({}, name) | {

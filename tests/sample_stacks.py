@@ -45,6 +45,28 @@ AKS_INGRESS_STACK: dict[str, Any] = {
 }
 
 
+#: AKS behind Application Gateway for Containers: the stack creates the delegated subnet in the cluster's VNet and a
+#: CNAME per host in the contoso.com zone.
+GATEWAY_VNET = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network"
+    "/virtualNetworks/vnet-speech"
+)
+AKS_GATEWAY_STACK: dict[str, Any] = {
+    **AKS_STACK,
+    "aks": {
+        **AKS_STACK["aks"],
+        "cluster": {"vnetSubnetId": f"{GATEWAY_VNET}/subnets/aks-nodes"},
+        "gateway": {
+            "domain": "speech.contoso.com",
+            "certificateName": "speech-wildcard",
+            "subnetPrefix": "10.225.0.0/24",
+            "dnsZoneId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dns/providers/"
+            "Microsoft.Network/dnszones/contoso.com",
+        },
+    },
+}
+
+
 def namespaced(values: dict[str, Any]) -> dict[str, Any]:
     return {f"{NAMESPACE}:{key}": value for key, value in values.items()}
 

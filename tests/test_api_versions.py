@@ -42,6 +42,11 @@ PREVIEW_EXCEPTIONS = {
         "the registry's cache rules for MCR; GA 2023-07-01 and 2025-04-01 exist only through a generated local "
         "package; to do with the registry",
     ),
+    "azure-native:dns:RecordSet": (
+        "2023-07-01-preview",
+        "the gateway's optional CNAMEs (aks.gateway.dnsZoneId); GA 2018-05-01 exists only through a generated local "
+        "package (pulumi package add azure-native dns 2018-05-01); to do with the above",
+    ),
     "azure-native:monitor:ActionGroup": (
         "2024-10-01-preview",
         "the alerts' receivers; GA 2023-01-01 exists only through a generated local package; to do with the above",

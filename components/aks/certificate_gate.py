@@ -44,6 +44,7 @@ def certificate_gate(
     credentials: SpeechCredentials,
     provider: k8s.Provider,
     parent: pulumi.Resource,
+    job_name: str = JOB_NAME,
 ) -> k8s.batch.v1.Job:
     """The Job that fails unless `certificate` is in the vault; depend on it to use the certificate."""
     container = vault_cli_container(
@@ -51,9 +52,9 @@ def certificate_gate(
     )
     return one_shot_job(
         f"{name}-certificate-check",
-        JOB_NAME,
+        job_name,
         namespace,
-        vault_cli_labels(JOB_NAME),
+        vault_cli_labels(job_name),
         speech_pod(pool, credentials.service_account_name, [], container),
         DEADLINE_SECONDS,
         1,

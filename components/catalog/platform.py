@@ -62,6 +62,11 @@ class Role(StrEnum):
     AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
     #: Pull images from a container registry (the AKS kubelet identity, the ACI groups' pull identity).
     ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+    #: The ALB controller's roles for Application Gateway for Containers (catalog.gateway: configures the
+    #: traffic controller, joins its subnet, reads the cluster's node resource group).
+    APPGW_FOR_CONTAINERS_CONFIGURATION_MANAGER = "fbc52c3f-28ad-4303-a892-8a056630b8f1"
+    NETWORK_CONTRIBUTOR = "4d97b98b-1d4d-4787-a291-c67834d212e7"
+    READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 
 
 # --- AKS: Kubernetes names the rotation command relies on, and AKS facts ----------------------------------------

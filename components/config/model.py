@@ -11,6 +11,7 @@ import pulumi
 from components import catalog
 from components.args import ClusterSkuTier, DayOfWeek, Host, KeyName, PrincipalType, RestartPolicy, SpeechSku, TlsMode
 from components.catalog import ContainerSpec, Kind, Size, VmSize
+from components.config.gateway import GatewayConfig
 from components.config.lockdown import DisconnectedConfig, OutputConfig, ProxyConfig, RegistryConfig, pulled
 
 
@@ -250,6 +251,8 @@ class AksConfig:
     pool: NodePoolConfig
     namespace: str
     ingress: IngressConfig | None
+    #: Application Gateway for Containers in front (components/aks/gateway.py).
+    gateway: GatewayConfig | None = None
     #: Host-based encryption on every pool (subscription feature Microsoft.Compute/EncryptionAtHost).
     encryption_at_host: bool = False
     scale_down: ScaleDown = ScaleDown()

@@ -45,6 +45,8 @@ GUID: Final = r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 ARM_ID: Final = r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+"
 SUBNET_ID: Final = ARM_ID + r"/subnets/[^/]+"
 DNS_ZONE_ID: Final = ARM_ID + r"/privateDnsZones/[^/]+"
+PUBLIC_DNS_ZONE_ID: Final = ARM_ID + r"/[dD]ns[zZ]ones/[^/]+"
+DOMAIN: Final = r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
 #: Deployment names and DNS label prefixes: lowercase DNS labels (they name groups, Services and hosts).
 DNS_LABEL: Final = r"[a-z][a-z0-9-]{1,40}[a-z0-9]"
 DNS_LABEL_MAX: Final = 63
@@ -204,11 +206,17 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "split": Rule(default=False),
     },
     args.IngressArgs: {
-        "domain": Rule(
-            pattern=r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}", hint="a DNS domain like speech.contoso.com"
-        ),
+        "domain": Rule(pattern=DOMAIN, hint="a DNS domain like speech.contoso.com"),
         "certificate_name": Rule(pattern=SECRET_NAME, hint="a Key Vault certificate name"),
         "internal": Rule(default=False),
+    },
+    args.GatewayArgs: {
+        "domain": Rule(pattern=DOMAIN, hint="a DNS domain like speech.contoso.com"),
+        "certificate_name": Rule(pattern=SECRET_NAME, hint="a Key Vault certificate name"),
+        "subnet_id": Rule(pattern=SUBNET_ID, hint="a subnet resource id"),
+        "subnet_prefix": Rule(ipv4="any"),
+        "dns_zone_id": Rule(pattern=PUBLIC_DNS_ZONE_ID, hint="an Azure DNS zone resource id"),
+        "dns_ttl_seconds": Rule(default=300, low=1, high=86400, unit="seconds"),
     },
     args.AksArgs: {
         "existing_cluster": Rule(),
@@ -216,6 +224,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "pool": Rule(default={}),
         "namespace": Rule(default="speech", pattern=K8S_NAME, hint="a Kubernetes namespace name"),
         "ingress": Rule(),
+        "gateway": Rule(),
         "encryption_at_host": Rule(default=False),
         "scale_down": Rule(default={}),
         "maintenance": Rule(default={}),
