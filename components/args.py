@@ -27,6 +27,13 @@ from components.alert_args import AlertsArgs as AlertsArgs
 from components.alert_args import AlertThresholdsArgs as AlertThresholdsArgs
 from components.catalog import Kind
 from components.gateway_args import GatewayArgs as GatewayArgs
+from components.lockdown_args import CommitmentArgs as CommitmentArgs
+from components.lockdown_args import DisconnectedArgs as DisconnectedArgs
+from components.lockdown_args import OutputArgs as OutputArgs
+from components.lockdown_args import ProxyArgs as ProxyArgs
+from components.lockdown_args import RegistryArgs as RegistryArgs
+from components.lockdown_args import RegistryFill as RegistryFill
+from components.lockdown_args import RegistrySku as RegistrySku
 
 
 class Host(StrEnum):
@@ -43,6 +50,8 @@ class SpeechSku(StrEnum):
 
     S0 = "S0"
     F0 = "F0"
+    DC0 = "DC0"
+    """Commitment tier disconnected containers: set by `disconnected`, not by itself."""
 
 
 class KeyName(StrEnum):
@@ -262,6 +271,10 @@ class SpeechContainersArgs(TypedDict, total=False):
     aci: AciArgs
     aks: AksArgs
     alerts: AlertsArgs
+    output: OutputArgs
+    proxy: ProxyArgs
+    registry: RegistryArgs
+    disconnected: DisconnectedArgs
 
 
 class DeploymentOutput(TypedDict, total=False):

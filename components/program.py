@@ -28,6 +28,7 @@ STACK_OUTPUTS = {
     "aciRolloutBatches": "aci_rollout_batches",
     "tlsCertificate": "tls_certificate",
     "preflight": "preflight",
+    "disconnectedLicense": "disconnected_license",
 }
 
 

@@ -16,11 +16,14 @@ import pulumi_azure_native.resources as resources
 from components import config
 from components.args import DeploymentOutput, Host, SpeechContainersArgs
 from components.azure.account import SpeechAccount
+from components.azure.disconnected import DisconnectedPlan
 from components.azure.monitoring import LogAnalytics
 from components.azure.private_link import PrivateLink
+from components.azure.registry import SpeechRegistry
 from components.azure.vault import SpeechKeyVault
 from components.config.model import StackConfig
 from components.hosting import HostInputs
+from components.lockdown import stack_images
 from components.observability import observe
 
 TYPE_TOKEN = "speech-containers:index:SpeechContainers"
@@ -55,6 +58,8 @@ class SpeechContainers(pulumi.ComponentResource):
     """ACI with self-signed TLS: the certificate clients pin."""
     preflight: pulumi.Output[Optional[str]]  # noqa: UP045
     """The billing preflight's verdict: on AKS it gates `pulumi up` itself; on ACI read it here after a refresh."""
+    disconnected_license: pulumi.Output[Optional[dict[str, str]]]  # noqa: UP045
+    """Disconnected mode: when the licenses were downloaded, when `pulumi up` downloads them again, the records."""
 
     def __init__(
         self,
@@ -123,6 +128,26 @@ class SpeechContainers(pulumi.ComponentResource):
                     self._child(),
                 )
                 network_ready.append(link.ready)
+        registry = (
+            SpeechRegistry(
+                f"{name}-registry",
+                settings.registry,
+                stack_images(settings),
+                group_name,
+                settings.location,
+                tags,
+                self._child(),
+            )
+            if settings.registry is not None
+            else None
+        )
+        offline = (
+            DisconnectedPlan(
+                f"{name}-disconnected", settings.disconnected, account.name, group_name, tags, self._child()
+            )
+            if settings.disconnected is not None
+            else None
+        )
         inputs = HostInputs(
             resource_group_name=group_name,
             location=settings.location,
@@ -139,6 +164,11 @@ class SpeechContainers(pulumi.ComponentResource):
             speech_account_id=account.id,
             rotation_operators=settings.key_vault.rotation_operators,
             api_key_expiry_days=settings.key_vault.api_key_expiry_days,
+            proxy=settings.proxy,
+            registry=settings.registry,
+            registry_id=registry.id if registry else None,
+            registry_ready=tuple(registry.rules) if registry else (),
+            license_round=offline.round if offline else None,
         )
         outputs: dict[str, Any] = {
             "host": pulumi.Output.from_input(settings.host.value),
@@ -155,6 +185,7 @@ class SpeechContainers(pulumi.ComponentResource):
             "aci_rollout_batches": None,
             "tls_certificate": None,
             "preflight": None,
+            "disconnected_license": offline.license if offline else None,
         }
         if settings.host is Host.ACI:
             from components.aci.host import AciHost

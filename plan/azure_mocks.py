@@ -77,6 +77,12 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
         }
     },
     "azure-native:containerinstance:ContainerGroup": lambda i, n: {
+        # ARM answers user-assigned identities as a map by id (the request takes a list of ids).
+        **(
+            {"identity": {**identity, "userAssignedIdentities": {u: {} for u in identity["userAssignedIdentities"]}}}
+            if (identity := reveal(i).get("identity")) and "userAssignedIdentities" in identity
+            else {}
+        ),
         "ipAddress": {
             **reveal(i).get("ipAddress", {}),
             "ip": "10.1.0.4" if i.get("subnetIds") else "20.1.2.3",
@@ -85,7 +91,7 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
                 if (dns := reveal(i).get("ipAddress", {}).get("dnsNameLabel"))
                 else {}
             ),
-        }
+        },
     },
     "azure-native:operationalinsights:Workspace": lambda i, n: {"customerId": _guid(n)},
     "azure-native:servicenetworking:FrontendsInterface": lambda i, n: {
@@ -125,6 +131,8 @@ _TLS_OUTPUTS: dict[str, dict[str, Any]] = {
     "tls:index/selfSignedCert:SelfSignedCert": {
         "certPem": "-----BEGIN CERTIFICATE-----\nmock-self-signed-certificate\n-----END CERTIFICATE-----\n",
     },
+    # The time provider's rotation: created now, due after its rotation period.
+    "time:index/rotating:Rotating": {"rfc3339": "2026-12-02T00:00:00Z", "rotationRfc3339": "2027-01-01T00:00:00Z"},
 }
 
 

@@ -81,21 +81,22 @@ def share_plans(directory: Path) -> None:
     _shared[:] = [directory]
 
 
-def plan_program(values: dict[str, Any], stack: str = "test") -> offline.Plan:
-    """Run the whole program offline with these `speech-containers` values (memoized: plans are read-only)."""
-    return _plan_cached(json.dumps(values, sort_keys=True), stack)
+def plan_program(values: dict[str, Any], stack: str = "test", secret: tuple[str, ...] = ()) -> offline.Plan:
+    """Run the whole program offline with these `speech-containers` values (memoized: plans are read-only);
+    `secret`: the top-level keys set as secrets."""
+    return _plan_cached(json.dumps(values, sort_keys=True), stack, secret)
 
 
 @functools.cache
-def _plan_cached(values_json: str, stack: str) -> offline.Plan:
+def _plan_cached(values_json: str, stack: str, secret: tuple[str, ...] = ()) -> offline.Plan:
     """The plan, from the other worker's copy when it made it first; a worker that makes one leaves a copy."""
-    path = (
-        _shared[0] / f"{hashlib.sha256(f'{stack}:{values_json}'.encode()).hexdigest()[:24]}.pickle" if _shared else None
-    )
+    key = f"{stack}:{values_json}" + (f":{','.join(secret)}" if secret else "")
+    path = _shared[0] / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.pickle" if _shared else None
     if path is not None and path.is_file():
         shared: offline.Plan = pickle.loads(path.read_bytes())
         return shared
-    plan = offline.run(program.main, namespaced(json.loads(values_json)), stack=stack)
+    secret_keys = tuple(f"{NAMESPACE}:{k}" for k in secret)
+    plan = offline.run(program.main, namespaced(json.loads(values_json)), stack=stack, secret_keys=secret_keys)
     if path is not None:
         partial = path.with_suffix(f".{os.getpid()}.partial")
         partial.write_bytes(pickle.dumps(plan))

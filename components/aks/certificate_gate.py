@@ -47,7 +47,9 @@ def certificate_gate(
     job_name: str = JOB_NAME,
 ) -> k8s.batch.v1.Job:
     """The Job that fails unless `certificate` is in the vault; depend on it to use the certificate."""
-    container = vault_cli_container("certificate-check", check_script(certificate), vault)
+    container = vault_cli_container(
+        "certificate-check", check_script(certificate), vault, credentials.azure_cli_image, credentials.proxy
+    )
     return one_shot_job(
         f"{name}-certificate-check",
         job_name,

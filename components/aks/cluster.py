@@ -81,6 +81,7 @@ class AksCluster(pulumi.ComponentResource):
             self.resource_group_name = pulumi.Output.from_input(settings.existing_cluster.resource_group_name)
             issuer = existing.oidc_issuer_profile
             ingress_profile = existing.ingress_profile
+            identities = existing.identity_profile
             node_group = existing.node_resource_group
         else:
             assert settings.new_cluster is not None
@@ -90,6 +91,7 @@ class AksCluster(pulumi.ComponentResource):
             self.resource_group_name = inputs.resource_group_name
             issuer = cluster.oidc_issuer_profile
             ingress_profile = cluster.ingress_profile
+            identities = cluster.identity_profile
             node_group = cluster.node_resource_group
             # Azure RBAC for AKS answers 403 until the deployer's new role propagates.
             self.access.append(propagated(f"{name}-rbac-propagation", [self._grant_deployer(name, cluster)], self))
@@ -99,6 +101,10 @@ class AksCluster(pulumi.ComponentResource):
                 self._maintenance_windows(name, cluster, settings.maintenance)
         self.ingress_identity = ingress_profile.apply(
             lambda p: (p.web_app_routing.identity.object_id if p and p.web_app_routing else None) or ""
+        )
+        #: Object id of the kubelet identity, which pulls the nodes' images (AcrPull on a private registry).
+        self.kubelet_object_id = identities.apply(
+            lambda p: (p["kubeletidentity"].object_id if p and "kubeletidentity" in p else None) or ""
         )
         self.oidc_issuer_url = issuer.apply(lambda p: (p.issuer_url if p else None) or "")
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))

@@ -71,6 +71,10 @@ class SpeechCredentials(pulumi.ComponentResource):
     ) -> None:
         super().__init__("speech-containers:aks:SpeechCredentials", name, None, opts)
         self.service_account_name = SERVICE_ACCOUNT
+        #: The Azure CLI image of the checks that run with these credentials (the preflight, the certificate gate,
+        #: the key-age report), from the stack's private registry when it has one, and the proxy they go through.
+        self.azure_cli_image = inputs.pull(catalog.PREFLIGHT.image)
+        self.proxy = inputs.proxy
         identity, federation = federated_identity(
             name,
             inputs.resource_group_name,

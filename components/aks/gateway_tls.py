@@ -112,7 +112,7 @@ class GatewayTls(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[federation, readable])),
         )
         self.ready = self._holder(
-            name, namespace, certificate, pool, [account, provider_class, certificate_ready], k8s_opts
+            name, namespace, certificate, pool, [account, provider_class, certificate_ready], k8s_opts, inputs
         )
         self.register_outputs({"secretName": TLS_SECRET, "identityClientId": identity.client_id})
 
@@ -124,6 +124,7 @@ class GatewayTls(pulumi.ComponentResource):
         pool: SpeechNodePool,
         prerequisites: list[pulumi.Resource],
         k8s_opts: pulumi.ResourceOptions,
+        inputs: HostInputs,
     ) -> k8s.apps.v1.Deployment:
         """The pods that mount the certificate, so the driver keeps the Secret; never all gone at once."""
         selector = {"app.kubernetes.io/name": TLS_SECRET}
@@ -131,7 +132,8 @@ class GatewayTls(pulumi.ComponentResource):
         mounted: k8s.core.v1.ProbeArgsDict = {"exec_": {"command": ["test", "-s", f"{MOUNT_PATH}/{certificate}"]}}
         container: k8s.core.v1.ContainerArgsDict = {
             "name": "hold",
-            "image": catalog.BUSYBOX_IMAGE,
+            # From the stack's private registry, if any (busybox is among its cached repositories).
+            "image": inputs.pull(catalog.BUSYBOX_IMAGE),
             "command": HOLD_COMMAND,
             "resources": resources(SIZE),
             "volume_mounts": [{"name": "tls", "mount_path": MOUNT_PATH, "read_only": True}],

@@ -29,10 +29,14 @@ from components.aks.ingress import SpeechIngress
 from components.aks.log_collection import container_log_v2
 from components.aks.network_policy import SpeechNetworkPolicy
 from components.aks.preflight import PreflightJob
+from components.aks.proxy import proxy_secret
 from components.aks.rotation_access import RotationAccess
 from components.aks.scheduled_rotation import ScheduledKeyRotation
 from components.aks.workload import SpeechWorkload
 from components.args import DeploymentOutput
+from components.azure.propagation import propagated
+from components.azure.roles import grant
+from components.catalog import Role
 from components.config.gateway import GatewayConfig
 from components.config.model import AksConfig
 from components.hosting import HostInputs, endpoint
@@ -134,6 +138,23 @@ class AksHost(pulumi.ComponentResource):
             provider,
             pulumi.ResourceOptions(parent=self),
         )
+        if inputs.registry_id is not None:
+            # Nodes pull every image from the private registry: AcrPull for the kubelet identity, propagated (and
+            # the registry's cache rules in place) before any pod starts.
+            pull = grant(
+                f"{name}-acr-pull",
+                Role.ACR_PULL,
+                cluster.kubelet_object_id,
+                "ServicePrincipal",
+                inputs.registry_id,
+                self,
+            )
+            credentials.pod_prerequisites.append(propagated(f"{name}-acr-pull-propagation", [pull], self))
+            credentials.pod_prerequisites.extend(inputs.registry_ready)
+        proxy = proxy_secret(name, self.namespace, inputs.proxy, provider, self)
+        if proxy is not None:
+            # Every Speech pod reads the proxy's credentials: they wait for it as for the key.
+            credentials.pod_prerequisites.append(proxy)
         #: What more Speech-pool pods need (the alerts' key-age reporter): the provider, pool and credentials.
         self.provider, self.pool, self.credentials = provider, pool, credentials
         hosts = {
@@ -147,13 +168,20 @@ class AksHost(pulumi.ComponentResource):
                 settings,
                 inputs.stream_budget_seconds,
                 pulumi.ResourceOptions(parent=self),
+                license_round=inputs.license_round,
             ).host
             for container in inputs.containers
         }
         self._rotation(name, inputs, settings, cluster, provider)
         if inputs.preflight:
             PreflightJob(
-                f"{name}-preflight", self.namespace, pool, credentials, provider, pulumi.ResourceOptions(parent=self)
+                f"{name}-preflight",
+                self.namespace,
+                pool,
+                credentials,
+                provider,
+                pulumi.ResourceOptions(parent=self),
+                proxy=inputs.proxy,
             )
         checks = self._certificate_checks(name, inputs, settings, pool, credentials, provider)
         if settings.ingress is not None:
@@ -178,7 +206,12 @@ class AksHost(pulumi.ComponentResource):
             hosts = {deployment: pulumi.Output.from_input(host) for deployment, host in gateway.hosts.items()}
             gateway_range, self.gateway_address = gateway.source_range, gateway.address
         SpeechNetworkPolicy(
-            f"{name}-network-policy", self.namespace, provider, pulumi.ResourceOptions(parent=self), gateway_range
+            f"{name}-network-policy",
+            self.namespace,
+            provider,
+            pulumi.ResourceOptions(parent=self),
+            gateway_range,
+            proxy_port=inputs.proxy.port if inputs.proxy else None,
         )
         secure = settings.ingress is not None or settings.gateway is not None
         by_name = {c.name: c for c in inputs.containers}

@@ -28,6 +28,7 @@ class SpeechNetworkPolicy(pulumi.ComponentResource):
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
         gateway_range: pulumi.Input[str] | None = None,
+        proxy_port: int | None = None,
     ) -> None:
         super().__init__("speech-containers:aks:SpeechNetworkPolicy", name, None, opts)
         part_of = {"app.kubernetes.io/part-of": catalog.AKS.part_of}
@@ -40,19 +41,18 @@ class SpeechNetworkPolicy(pulumi.ComponentResource):
         if gateway_range is not None:
             # Application Gateway for Containers connects from its association subnet, outside the cluster.
             ingress.append({"from_": [{"ip_block": {"cidr": gateway_range}}], "ports": ports})
+        egress: list[k8s.networking.v1.NetworkPolicyEgressRuleArgsDict] = [
+            {"ports": [{"protocol": "UDP", "port": DNS_PORT}, {"protocol": "TCP", "port": DNS_PORT}]},
+            {"ports": [{"protocol": "TCP", "port": catalog.TLS_PORT}]},
+        ]
+        if proxy_port is not None and proxy_port != catalog.TLS_PORT:
+            # Billing and the preflight go through the proxy: its port, wherever it runs.
+            egress.append({"ports": [{"protocol": "TCP", "port": proxy_port}]})
         spec: k8s.networking.v1.NetworkPolicySpecArgsDict = {
             "pod_selector": {"match_labels": part_of},
             "policy_types": ["Ingress", "Egress"],
             "ingress": ingress,
-            "egress": [
-                {
-                    "ports": [
-                        {"protocol": "UDP", "port": DNS_PORT},
-                        {"protocol": "TCP", "port": DNS_PORT},
-                    ]
-                },
-                {"ports": [{"protocol": "TCP", "port": catalog.TLS_PORT}]},
-            ],
+            "egress": egress,
         }
         k8s.networking.v1.NetworkPolicy(
             f"{name}-policy",

@@ -61,6 +61,10 @@ VERSION: Final = r"[0-9]+\.[0-9]+\.[0-9]+"
 TAG_NAME: Final = r"[^<>%&\\?/]{1,512}"
 #: Email addresses (ASCII, as action groups take them).
 EMAIL: Final = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+#: A proxy URL: http or https, a host and a port, no user info (credentials go in `proxy.credentials`).
+PROXY_URL: Final = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})/?"
+#: One NO_PROXY entry: a host name, a `.domain` suffix, an IPv4 address or CIDR range.
+NO_PROXY_ENTRY: Final = r"\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(/[0-9]{1,2})?"
 ACTION_GROUP_ID: Final = ARM_ID + r"/[aA]ction[gG]roups/[^/]+"
 #: Five cron fields (minute hour day month weekday) of numbers, `*`, ranges, lists and steps.
 CRON: Final = r"[0-9*,/-]+( [0-9*,/-]+){4}"
@@ -93,6 +97,10 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "aci": Rule(default={}),
         "aks": Rule(default={}),
         "alerts": Rule(default={}),
+        "output": Rule(),
+        "proxy": Rule(),
+        "registry": Rule(),
+        "disconnected": Rule(),
     },
     args.SpeechArgs: {
         "sku": Rule(default=args.SpeechSku.S0),
@@ -254,6 +262,40 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "unready_minutes": Rule(low=5, high=24 * 60, unit="minutes"),
         "at_max_minutes": Rule(default=30, low=5, high=24 * 60, unit="minutes"),
         "certificate_days": Rule(default=30, low=1, high=365, unit="days"),
+    },
+    # Locked-down environments (components/lockdown_args.py, components/config/lockdown.py).
+    args.OutputArgs: {
+        "enabled": Rule(default=True),
+        "storage_gb": Rule(default=16, low=1, high=1024, unit="GB"),
+        "disk_logs": Rule(default=True),
+        "max_file_size_mb": Rule(low=1, high=1024, unit="MB"),
+    },
+    args.ProxyArgs: {
+        # Never echoed: a URL with credentials in it is a mistake this rule catches.
+        "url": Rule(pattern=PROXY_URL, hint="http(s)://host:port, without credentials", secret=True, max_length=2048),
+        "credentials": Rule(pattern=r"[^:\s]+:\S+", hint="user:password", secret=True, max_length=1024),
+        "no_proxy": Rule(default=[], pattern=NO_PROXY_ENTRY, hint="a host, .domain, IP address or CIDR range"),
+    },
+    args.RegistryArgs: {
+        "name": Rule(pattern=r"[a-zA-Z0-9]{5,50}", hint="5-50 letters and digits, globally unique"),
+        "existing_id": Rule(
+            pattern=r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[mM]icrosoft\.[cC]ontainer[rR]egistry"
+            r"/registries/[a-zA-Z0-9]{5,50}",
+            hint="a container registry resource id",
+        ),
+        "fill": Rule(default=args.RegistryFill.CACHE),
+        "sku": Rule(default=args.RegistrySku.PREMIUM),
+        "public_network_access": Rule(default=True),
+    },
+    args.CommitmentArgs: {
+        "plan_type": Rule(pattern=r"[A-Za-z0-9_.-]{1,64}", hint="a planType from the commitment tier list"),
+        "tier": Rule(pattern=r"[A-Za-z0-9_.-]{1,64}", hint="a tier from the commitment tier list"),
+        "count": Rule(default=1, low=1, high=1000),
+        "auto_renew": Rule(default=False),
+    },
+    args.DisconnectedArgs: {
+        "commitment": Rule(),
+        "renew_days": Rule(default=30, low=1, high=365, unit="days"),
     },
 }
 
