@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -32,6 +33,8 @@ from rotation.waiting import Waits
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PAUSED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DEFAULT_SECRET_NAME = "speech-api-key"
+#: The API server as pods reach it.
+IN_CLUSTER_API_HOST = "kubernetes.default.svc"
 #: The most days --if-older-than-days and --expiry-days take (ten years).
 MAX_DAYS = 3650
 
@@ -188,6 +191,9 @@ def _aks_host(args: argparse.Namespace, namespace: str, waits: Waits) -> machine
         if args.in_cluster:
             configuration = Configuration()
             load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+            # The service's DNS name rather than its IP: behind an HTTP proxy, NO_PROXY names in-cluster hosts
+            # (`.svc`), never the service IP, and the API server's certificate names both.
+            configuration.host = f"https://{IN_CLUSTER_API_HOST}:{os.environ.get('KUBERNETES_SERVICE_PORT', '443')}"
             api_client = ApiClient(configuration)
         else:
             api_client = new_client_from_config(  # type: ignore[no-untyped-call]

@@ -31,8 +31,10 @@ ACI_LOCKED = with_changes(
     disconnected={"commitment": {"planType": "STT", "tier": "T1"}, "renewDays": 14},
     containers={**ACI_STACK["containers"], "speech-to-text": {"locale": "en-us", "digest": DIGEST}},
 )
+ROTATION_IMAGE = "contosospeech.azurecr.io/speech-rotation:1.0"
 AKS_LOCKED = with_changes(
     AKS_STACK,
+    aks={**AKS_STACK["aks"], "scheduledRotation": {"schedule": "0 3 * * *", "image": ROTATION_IMAGE}},
     output=OUTPUT,
     proxy=PROXY,
     registry=REGISTRY,
@@ -357,7 +359,7 @@ def test_the_registry_resources_api_versions_are_listed_exceptions() -> None:
 
 def test_the_vault_checks_sign_in_through_the_proxy_with_its_credentials() -> None:
     plan = locked_plan("aks")
-    cron = plan.one("kubernetes:batch/v1:CronJob")
+    (cron,) = [c for c in plan.of_type("kubernetes:batch/v1:CronJob") if c.get("metadata.name") == "speech-key-age"]
     container = cron.get("spec.jobTemplate.spec.template.spec.containers.0")
     settings = pod_env(container)
     assert settings["HTTPS_PROXY"] == "http://proxy.contoso.com:3128"
@@ -378,3 +380,19 @@ def test_the_proxy_url_gets_the_credentials_only_at_run_time() -> None:
     ran = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
     assert ran.stdout.strip() == "http://u:p@proxy:3128 http://u:p@proxy:3128"
     assert through_proxy(["/bin/sh", "-c", "true"], None) == ["/bin/sh", "-c", "true"]
+
+
+def test_the_scheduled_rotation_goes_through_the_proxy_with_its_credentials_from_the_secret() -> None:
+    plan = locked_plan("aks")
+    (cron,) = [
+        c for c in plan.of_type("kubernetes:batch/v1:CronJob") if c.get("metadata.name") == "speech-key-rotation"
+    ]
+    (container,) = cron.get("spec.jobTemplate.spec.template.spec.containers")
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+    assert env["HTTPS_PROXY"] == "http://proxy.contoso.com:3128"
+    assert env["HTTP_PROXY_CREDS"] == {"secretKeyRef": {"name": "speech-proxy", "key": "credentials"}}
+    assert "kubernetes.default.svc" in env["NO_PROXY"].split(",")  # where the command reaches the API server
+    shell, flag, script = container["command"]
+    assert (shell, flag) == ("/bin/sh", "-c") and "$HTTP_PROXY_CREDS@" in script and "hunter2" not in script
+    assert script.endswith('exec python3 -m rotation "$@"')
+    assert container["args"][:3] == ["rotation", "rotate", "--host=aks"]

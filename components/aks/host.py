@@ -172,7 +172,7 @@ class AksHost(pulumi.ComponentResource):
             ).host
             for container in inputs.containers
         }
-        self._rotation(name, inputs, settings, cluster, provider)
+        self._rotation(name, inputs, settings, cluster, provider, credentials.pod_prerequisites)
         if inputs.preflight:
             PreflightJob(
                 f"{name}-preflight",
@@ -285,9 +285,16 @@ class AksHost(pulumi.ComponentResource):
         )
 
     def _rotation(
-        self, name: str, inputs: HostInputs, settings: AksConfig, cluster: AksCluster, provider: k8s.Provider
+        self,
+        name: str,
+        inputs: HostInputs,
+        settings: AksConfig,
+        cluster: AksCluster,
+        provider: k8s.Provider,
+        pod_prerequisites: list[pulumi.Resource],
     ) -> None:
-        """What the rotation command may do here, for its operators and, when scheduled, for its CronJob."""
+        """What the rotation command may do here, for its operators and, when scheduled, for its CronJob (whose pods
+        also need what every pod here waits for: the image pull role, the private DNS records)."""
         access = RotationAccess(
             f"{name}-rotation-access",
             self.namespace,
@@ -306,6 +313,7 @@ class AksHost(pulumi.ComponentResource):
                 access,
                 provider,
                 pulumi.ResourceOptions(parent=self),
+                pod_prerequisites,
             )
 
     def _warn(self, inputs: HostInputs, settings: AksConfig) -> None:

@@ -19,12 +19,14 @@ rotation_access.py allows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks.pods import CONTAINER_SECURITY, resources
+from components.aks.pods import CONTAINER_SECURITY, resources, variables
 from components.aks.rotation_access import RotationAccess
 from components.aks.vault_cli import WORKLOAD_IDENTITY_LABEL
 from components.aks.workload_identity import federated_identity, identity_service_account, service_account_subject
@@ -33,6 +35,7 @@ from components.azure.alert_rules import ROTATION_JOB
 from components.azure.propagation import propagated
 from components.config.model import ScheduledRotation
 from components.hosting import HostInputs
+from components.lockdown import proxy_settings, through_proxy
 
 JOB_NAME = ROTATION_JOB
 SERVICE_ACCOUNT = "speech-rotation"
@@ -87,6 +90,7 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
         access: RotationAccess,
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
+        pod_prerequisites: Sequence[pulumi.Resource] = (),
     ) -> None:
         super().__init__("speech-containers:aks:ScheduledKeyRotation", name, None, opts)
         assert inputs.speech_account_id is not None
@@ -129,7 +133,7 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
             SERVICE_ACCOUNT,
             [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": namespace}],
         )
-        after = pulumi.ResourceOptions(depends_on=[service_account, binding, federation, usable])
+        after = pulumi.ResourceOptions(depends_on=[service_account, binding, federation, usable, *pod_prerequisites])
         self.cron_job = self._cron_job(name, settings, inputs, namespace, pulumi.ResourceOptions.merge(k8s_opts, after))
         self.register_outputs({"identityClientId": identity.client_id, "schedule": settings.schedule})
 
@@ -146,13 +150,20 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
         container: k8s.core.v1.ContainerArgsDict = {
             "name": "rotation",
             "image": settings.image,
-            "args": rotation_args(settings, inputs, namespace),
             "resources": resources(catalog.PREFLIGHT.size),
             "security_context": {**CONTAINER_SECURITY, "read_only_root_filesystem": True},
-            # The root filesystem is read-only: whatever the SDKs write goes to /tmp.
-            "env": [{"name": "HOME", "value": SCRATCH}],
+            # The root filesystem is read-only: whatever the SDKs write goes to /tmp. Behind the stack's proxy, the
+            # Azure SDKs (requests) read HTTPS_PROXY and NO_PROXY; the API server is reached in-cluster.
+            "env": [{"name": "HOME", "value": SCRATCH}, *variables(proxy_settings(inputs.proxy))],
             "volume_mounts": [{"name": "scratch", "mount_path": SCRATCH}],
         }
+        arguments = rotation_args(settings, inputs, namespace)
+        if inputs.proxy is not None and inputs.proxy.credentials is not None:
+            # requests takes proxy credentials only in the proxy URL: the shell puts them there as it starts.
+            container["command"] = through_proxy(["/bin/sh", "-c", 'exec python3 -m rotation "$@"'], inputs.proxy)
+            container["args"] = arguments.apply(lambda found: ["rotation", *found])
+        else:
+            container["args"] = arguments
         pod: k8s.core.v1.PodSpecArgsDict = {
             "service_account_name": SERVICE_ACCOUNT,
             "restart_policy": "Never",

@@ -4,6 +4,7 @@ and gives every new secret version an expiry (the CronJob's flags, components/ak
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,21 @@ def test_bad_day_counts_are_usage_errors(aks: Rotator, value: str) -> None:
 
     assert outcome.code == 2
     assert "whole number of days from 0 to 3650" in outcome.stderr
+
+
+def test_in_cluster_the_api_server_is_reached_by_its_service_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind the stack's proxy, NO_PROXY names in-cluster hosts (`kubernetes.default.svc`), not the service IP
+    that the in-cluster config would use."""
+    import kubernetes.config
+
+    from rotation.cli import _aks_host, build_parser
+    from rotation.waiting import Waits
+
+    def in_cluster(client_configuration: Any) -> None:
+        client_configuration.host = "https://10.0.0.1:443"
+
+    monkeypatch.setattr(kubernetes.config, "load_incluster_config", in_cluster)
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    args = build_parser().parse_args(["rotate", "--in-cluster", "--host", "aks", "--namespace", "speech"])
+    host = _aks_host(args, "speech", Waits())
+    assert host.api.host == "https://kubernetes.default.svc:443"  # type: ignore[attr-defined]
