@@ -25,6 +25,7 @@ STACK_OUTPUTS = {
     "containers": "deployments",
     "kubernetesNamespace": "kubernetes_namespace",
     "aciRolloutBatches": "aci_rollout_batches",
+    "aciFront": "aci_front",
     "tlsCertificate": "tls_certificate",
     "preflight": "preflight",
 }

@@ -20,6 +20,7 @@ from components.azure.monitoring import LogAnalytics
 from components.azure.private_link import PrivateLink
 from components.azure.vault import SpeechKeyVault
 from components.config.model import StackConfig
+from components.front_args import FrontOutput
 from components.hosting import HostInputs
 from components.observability import observe
 
@@ -49,6 +50,8 @@ class SpeechContainers(pulumi.ComponentResource):
     """AKS: the namespace of the Speech workloads."""
     aci_rollout_batches: pulumi.Output[Optional[list[list[dict[str, str]]]]]  # noqa: UP045
     """ACI: groups by replica index, `{urn, id, statusUrl}`; the rotation command re-applies one batch at a time."""
+    aci_front: pulumi.Output[Optional[FrontOutput]]  # noqa: UP045
+    """ACI with aci.front: the gateway's id, drain time and pool per deployment; rotation drains batches there."""
     tls_certificate: pulumi.Output[Optional[str]]  # noqa: UP045
     """ACI with self-signed TLS: the certificate clients pin."""
     preflight: pulumi.Output[Optional[str]]  # noqa: UP045
@@ -150,6 +153,7 @@ class SpeechContainers(pulumi.ComponentResource):
             "api_key_expiry_days": pulumi.Output.from_input(settings.key_vault.api_key_expiry_days),
             "kubernetes_namespace": None,
             "aci_rollout_batches": None,
+            "aci_front": None,
             "tls_certificate": None,
             "preflight": None,
         }
@@ -161,6 +165,7 @@ class SpeechContainers(pulumi.ComponentResource):
             observe(name, settings, group_name, logs.workspace, vault.ref, tags, aci, self._child)
             outputs["deployments"] = aci.endpoints
             outputs["aci_rollout_batches"] = aci.rollout_batches
+            outputs["aci_front"] = aci.front_rotation
             outputs["tls_certificate"] = aci.self_signed_certificate
             outputs["preflight"] = aci.preflight_verdict
         else:

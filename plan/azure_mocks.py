@@ -14,6 +14,11 @@ from plan.values import reveal
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
+#: Vault secrets that do not exist, and secrets' content types other than a certificate's (tests set them).
+MISSING_SECRETS: set[str] = set()
+SECRET_CONTENT_TYPES: dict[str, str] = {}
+#: Vaults (by name) in another tenant than TENANT_ID (tests set them).
+VAULT_TENANTS: dict[str, str] = {}
 DEPLOYER_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
 MOCK_KEYS = {"key1": "mock-speech-key-1", "key2": "mock-speech-key-2"}
 MOCK_KUBECONFIG = """apiVersion: v1
@@ -87,6 +92,7 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
         }
     },
     "azure-native:operationalinsights:Workspace": lambda i, n: {"customerId": _guid(n)},
+    "azure-native:network:PublicIPAddress": lambda i, n: {"ipAddress": "20.50.60.70"},
     "azure-native:managedidentity:UserAssignedIdentity": lambda i, n: {
         "principalId": _guid("principal" + n),
         "clientId": _guid("client" + n),
@@ -160,6 +166,13 @@ class AzureMocks(pulumi_mocks.Mocks):
         compute = _COMPUTED.get(args.typ)
         computed = compute(inputs, azure_name) if compute else {}
         state = {**inputs, "name": azure_name, **computed}
+        identity = inputs.get("identity")
+        if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+            # ARM takes a list of identity ids and answers a map of id -> {principalId, clientId}.
+            state["identity"] = {
+                **identity,
+                "userAssignedIdentities": {i: {} for i in identity["userAssignedIdentities"]},
+            }
         return _arm_id(args.typ, azure_name, reveal(inputs)), state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -183,6 +196,31 @@ class AzureMocks(pulumi_mocks.Mocks):
         ):
             value = base64.b64encode(MOCK_KUBECONFIG.encode()).decode()
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
+        if token == "azure-native:keyvault:getSecret":
+            # A certificate's backing secret (metadata only, as ARM returns it), unless named in MISSING_SECRETS.
+            name = args.args.get("secretName", "secret")
+            if name in MISSING_SECRETS:
+                raise Exception(f"Secret {name} was not found")  # noqa: TRY002 (what a failed invoke raises)
+            content = SECRET_CONTENT_TYPES.get(name, "application/x-pkcs12")
+            return {
+                "name": name,
+                "properties": {
+                    "contentType": content,
+                    "secretUri": f"https://{args.args.get('vaultName')}.vault.azure.net/secrets/{name}",
+                    "secretUriWithVersion": f"https://{args.args.get('vaultName')}.vault.azure.net/secrets/{name}/1",
+                },
+            }, []
+        if token == "azure-native:keyvault:getVault":
+            name = args.args.get("vaultName", "vault")
+            return {
+                "name": name,
+                "location": "eastus",
+                "properties": {
+                    "tenantId": VAULT_TENANTS.get(name, TENANT_ID),
+                    "vaultUri": f"https://{name}.vault.azure.net/",
+                    "sku": {"family": "A", "name": "standard"},
+                },
+            }, []
         if token == "azure-native:containerservice:getManagedCluster":
             name = args.args.get("resourceName", "cluster")
             return _COMPUTED["azure-native:containerservice:ManagedCluster"]({}, name) | {

@@ -13,6 +13,7 @@ import pulumi_azure_native.containerinstance as aci
 import pulumi_azure_native.storage as storage
 
 from components import catalog
+from components.aci.front import AciFront
 from components.aci.tls_proxy import TLS_DIR, TlsMaterial
 from components.args import DeploymentOutput, TlsMode
 from components.azure.naming import unique_name
@@ -118,9 +119,23 @@ class AciHost(pulumi.ComponentResource):
         #: The preflight's verdict from its group's instance view (None without a preflight).
         self.preflight_verdict = self._preflight() if inputs.preflight and inputs.containers else None
         by_name = {c.name: c for c in inputs.containers}
-        self.endpoints = pulumi.Output.all(**per_deployment).apply(
-            lambda hosts: {name: endpoint(by_name[name], h, secure) for name, h in hosts.items()}
+        #: The load-balanced front (None without aci.front): its URL is each deployment's `url`.
+        self.front = (
+            AciFront(f"{name}-front", inputs, settings.front, self.groups, pulumi.ResourceOptions(parent=self))
+            if settings.front and self.groups
+            else None
         )
+        front = self.front
+        self.endpoints = pulumi.Output.all(**per_deployment).apply(
+            lambda hosts: {
+                name: front.endpoint(name, endpoint(by_name[name], h, secure))
+                if front
+                else endpoint(by_name[name], h, secure)
+                for name, h in hosts.items()
+            }
+        )
+        #: What the rotation command needs to drain a batch at the gateway (None without a front).
+        self.front_rotation = front.rotation if front else None
         self.register_outputs({"endpoints": self.endpoints, "rolloutBatches": self.rollout_batches})
 
     def _rollout_entry(

@@ -5,6 +5,7 @@ Config validation and every component read facts from here; nothing else hard-co
 
 from components.catalog.containers import *  # noqa: F403
 from components.catalog.daemonsets import *  # noqa: F403
+from components.catalog.gateway import *  # noqa: F403
 from components.catalog.platform import *  # noqa: F403
 from components.catalog.prices import *  # noqa: F403
 from components.catalog.vm_sizes import *  # noqa: F403

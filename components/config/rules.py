@@ -42,6 +42,8 @@ class Rule:
 
 
 GUID: Final = r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
+#: A DNS domain like speech.contoso.com.
+DOMAIN: Final = r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
 ARM_ID: Final = r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+"
 SUBNET_ID: Final = ARM_ID + r"/subnets/[^/]+"
 DNS_ZONE_ID: Final = ARM_ID + r"/privateDnsZones/[^/]+"
@@ -65,6 +67,28 @@ CRON: Final = r"[0-9*,/-]+( [0-9*,/-]+){4}"
 IMAGE: Final = r"[\w.\-/:@]+"
 
 _SECRET_NAME_HINT: Final = "letters, digits and hyphens, up to 127"
+
+#: `aci.front` (components/front_args.py, components/aci/front.py).
+FRONT_RULES: Final[dict[type, dict[str, Rule]]] = {
+    args.AciFrontArgs: {
+        "subnet_id": Rule(pattern=SUBNET_ID, hint="a subnet resource id"),
+        "subnet_prefix": Rule(
+            pattern=r"([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])", hint="a CIDR prefix like 10.0.4.0/24"
+        ),
+        "domain": Rule(pattern=DOMAIN, hint="a DNS domain like speech.contoso.com", max_length=200),
+        "certificate": Rule(),
+        "waf": Rule(default=False),
+        "dns_zone_id": Rule(pattern=ARM_ID + r"/[dD]ns[zZ]ones/[^/]+", hint="an Azure DNS zone resource id"),
+        "min_capacity": Rule(default=1, low=0, high=catalog.GATEWAY.max_instances),
+        "max_capacity": Rule(default=10, low=catalog.GATEWAY.min_max_capacity, high=catalog.GATEWAY.max_instances),
+    },
+    args.FrontCertificateArgs: {
+        "name": Rule(pattern=SECRET_NAME, hint="a Key Vault certificate name"),
+        "key_vault_id": Rule(pattern=ARM_ID + r"/[vV]aults/[^/]+", hint="a Key Vault resource id"),
+        "create": Rule(default=args.CertificateCreate.NONE),
+        "issuer": Rule(pattern=r"[0-9a-zA-Z-]{1,127}", hint="a Key Vault certificate issuer name"),
+    },
+}
 
 RULES: Final[dict[type, dict[str, Rule]]] = {
     args.SpeechContainersArgs: {
@@ -167,7 +191,9 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "avx2_check_image": Rule(default=catalog.BUSYBOX_IMAGE, pattern=IMAGE, hint="an image reference"),
         "vcpu_hour_price": Rule(low=0.0001, high=100, unit="USD"),
         "memory_gb_hour_price": Rule(low=0.00001, high=100, unit="USD"),
+        "front": Rule(),
     },
+    **FRONT_RULES,
     args.ExistingClusterArgs: {
         "name": Rule(pattern=r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}", hint="an AKS cluster name"),
         "resource_group_name": Rule(pattern=RESOURCE_GROUP, hint="a resource group name", max_length=90),
@@ -196,9 +222,7 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "split": Rule(default=False),
     },
     args.IngressArgs: {
-        "domain": Rule(
-            pattern=r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}", hint="a DNS domain like speech.contoso.com"
-        ),
+        "domain": Rule(pattern=DOMAIN, hint="a DNS domain like speech.contoso.com"),
         "certificate_name": Rule(pattern=SECRET_NAME, hint="a Key Vault certificate name"),
         "internal": Rule(default=False),
     },
