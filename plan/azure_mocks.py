@@ -200,7 +200,7 @@ class AzureMocks(pulumi_mocks.Mocks):
             # A certificate's backing secret (metadata only, as ARM returns it), unless named in MISSING_SECRETS.
             name = args.args.get("secretName", "secret")
             if name in MISSING_SECRETS:
-                raise Exception(f"Secret {name} was not found")  # noqa: TRY002 (what a failed invoke raises)
+                raise Exception(f"Secret {name} was not found")
             content = SECRET_CONTENT_TYPES.get(name, "application/x-pkcs12")
             return {
                 "name": name,

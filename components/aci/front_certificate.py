@@ -72,11 +72,11 @@ def check_foreign_vault(certificate: FrontCertificate) -> str | None:
     return str(vault.properties.vault_uri)
 
 
-def _certificate_checked(props: keyvault.outputs.SecretPropertiesResponse, name: str, vault: str) -> str:
-    if props.content_type != PKCS12:
+def _certificate_checked(content_type: str | None, name: str, vault: str) -> str:
+    if content_type != PKCS12:
         raise FrontCertificateError(
             f"aci.front.certificate.name: {name} in vault {vault} is a plain secret (content type "
-            f"{props.content_type!r}), not a certificate; import the PFX with `az keyvault certificate import`"
+            f"{content_type!r}), not a certificate; import the PFX with `az keyvault certificate import`"
         )
     return name
 
@@ -124,7 +124,7 @@ class FrontTls:
                 secret_name=certificate.name,
                 opts=pulumi.InvokeOutputOptions(parent=parent),
             )
-            checked = pulumi.Output.all(found.properties, vault).apply(
+            checked = pulumi.Output.all(found.properties.content_type, vault).apply(
                 lambda args: _certificate_checked(args[0], certificate.name, args[1])
             )
         else:
