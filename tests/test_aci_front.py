@@ -48,7 +48,7 @@ def test_one_listener_pool_probe_and_settings_per_deployment(front_plan: offline
     gw = gateway(front_plan)
     assert gw.get("sku") == {"name": "WAF_v2", "tier": "WAF_v2"}
     listeners = by_name(gw.get("httpListeners"))
-    assert {n: (l["protocol"], l["hostName"]) for n, l in listeners.items()} == {
+    assert {n: (x["protocol"], x["hostName"]) for n, x in listeners.items()} == {
         "https-stt-en-us": ("Https", "stt-en-us.speech.contoso.com"),
         "https-language-identification": ("Https", "language-identification.speech.contoso.com"),
         "https-tts-jenny": ("Https", "tts-jenny.speech.contoso.com"),
