@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+
 from components.catalog import KEY_NAME_TAG
 from rotation.aci_outputs import ROLLOUT_BATCHES_OUTPUT, Batch, Group, Instance, instances, rollout_batches, stack_trust
 from rotation.container_groups import ContainerGroupKeys
 from rotation.errors import ActionRequiredError, RotationError
+from rotation.gateway import FRONT_OUTPUT, Front, GatewayPools
 from rotation.keys import KeyName
 from rotation.machine import Done, Step
 from rotation.stack import ACTIVE_KEY_OUTPUT, PulumiStack
@@ -43,6 +46,8 @@ class AciHost:
     apply: bool
     waits: Waits
     status_ca: StatusTrust | None = None
+    #: ARM, for draining batches at the front's gateway (stack output aciFront), when the stack has one.
+    arm_client: CognitiveServicesManagementClient | None = None
     #: Each group's tag as last read in this run, by group name; forgotten when a `pulumi up` of ours may change it.
     _read_tags: dict[str, KeyName | None] = field(default_factory=dict, init=False, repr=False)
 
@@ -114,24 +119,39 @@ class AciHost:
         `pulumi up` injects the account's current one). Either way it waits until the batch is ready and reports
         the key valid, since an interrupted run may have left the batch loading."""
         endpoints = self._endpoints(batch.instances)
+        pools = self._front_pools()
         if self._groups_off(state.active_key, batch.groups, reread=False):
-            action = self._restart(batch, commands, f"`pulumi up --target` restarted batch {batch.number}")
+            action = self._restart(batch, commands, f"`pulumi up --target` restarted batch {batch.number}", pools)
         elif rejecting := [endpoint.label for endpoint in endpoints if endpoint.rejects_key()]:
             action = self._restart(
                 batch,
                 commands,
                 f"`pulumi up --target` restarted batch {batch.number}, whose "
                 f"{', '.join(rejecting)} rejected the key it held",
+                pools,
             )
         else:
             action = f"every group of batch {batch.number} is tagged {state.active_key} already"
-        return Done(state, f"{action}; {wait_until_valid(lambda: endpoints, self.waits)}")
+        waited = wait_until_valid(lambda: endpoints, self.waits)
+        # Always, so a run interrupted between the drain and this point leaves no group out of its pool.
+        restored = f"; {pools.restore(batch.groups)}" if pools else ""
+        return Done(state, f"{action}; {waited}{restored}")
 
-    def _restart(self, batch: Batch, commands: Sequence[Sequence[str]], action: str) -> str:
+    def _restart(self, batch: Batch, commands: Sequence[Sequence[str]], action: str, pools: GatewayPools | None) -> str:
+        """Drains the batch at the front first (if any): new streams go to the other replicas, open ones finish."""
         self._require_apply(commands)
         self._forget_tags(batch.groups)
+        drained = f"{pools.drain(batch.groups)}; " if pools else ""
         self.stack.up(batch.urns)
-        return action
+        return f"{drained}{action}"
+
+    def _front_pools(self) -> GatewayPools | None:
+        front = Front.parse(self.stack.outputs())
+        if front is None:
+            return None
+        if self.arm_client is None:
+            raise RotationError(f"stack output {FRONT_OUTPUT} names a gateway, but no ARM client was given")
+        return GatewayPools(self.arm_client, front, self.waits)
 
     def _deploy_stack(self, groups: Sequence[Group], commands: Sequence[Sequence[str]], state: RotationState) -> Done:
         """Skipped only when output activeKey and every group's tag name the key. The tags are not read again

@@ -41,6 +41,9 @@ from tests.rotation.rotation_fake_cloud import (
 )
 
 STACK = "prod"
+GATEWAY_ID = ACI_GROUP_PREFIX.replace(
+    "Microsoft.ContainerInstance/containerGroups", "Microsoft.Network/applicationGateways/front"
+)
 FAST_WAITS = ("--poll-interval", "0.001", "--timeout", "2")
 #: The real `pulumi` process runner, with short graces so a test of a hanging `pulumi` takes a fraction of a second.
 PULUMI_PROCESS = ProcessRunner(cancel_grace=0.3, stop_grace=0.1)
@@ -201,6 +204,17 @@ class Rotator:
         stack["outputs"].pop("tlsCertificate", None)
         if tls_certificate is not None:
             stack["outputs"]["tlsCertificate"] = tls_certificate
+        self.write_stack(stack)
+
+    def enable_front(self, drain_seconds: float = 0.05) -> None:
+        """Puts the ACI groups behind a gateway (stack output aciFront), each in its deployment's pool."""
+        self.world.enable_front(drain_seconds)
+        stack = self.stack()
+        stack["outputs"]["aciFront"] = {
+            "id": GATEWAY_ID,
+            "drainSeconds": drain_seconds,
+            "pools": {name: f"pool-{name}" for name in self.world.aci_instances},
+        }
         self.write_stack(stack)
 
     def stack(self) -> dict[str, Any]:
