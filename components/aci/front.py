@@ -106,7 +106,7 @@ class AciFront(pulumi.ComponentResource):
                 min_capacity=settings.min_capacity, max_capacity=settings.max_capacity
             ),
             identity=network.ManagedServiceIdentityArgs(
-                type="UserAssigned", user_assigned_identities=[tls.identity.id]
+                type=network.ResourceIdentityType.USER_ASSIGNED, user_assigned_identities=[tls.identity.id]
             ),
             gateway_ip_configurations=[
                 network.ApplicationGatewayIPConfigurationArgs(
