@@ -14,11 +14,9 @@ from plan.values import reveal
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
-#: Vault secrets that do not exist, and secrets' content types other than a certificate's (tests set them).
-MISSING_SECRETS: set[str] = set()
-SECRET_CONTENT_TYPES: dict[str, str] = {}
-#: Vaults (by name) in another tenant than TENANT_ID (tests set them).
-VAULT_TENANTS: dict[str, str] = {}
+#: Vault secrets named `missing-*` do not exist, `plain-*` ones are not certificates; vaults named `foreign-*` are
+#: in this other tenant (for the ACI front's certificate checks).
+OTHER_TENANT_ID = "22222222-2222-2222-2222-222222222222"
 DEPLOYER_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
 MOCK_KEYS = {"key1": "mock-speech-key-1", "key2": "mock-speech-key-2"}
 MOCK_KUBECONFIG = """apiVersion: v1
@@ -197,11 +195,11 @@ class AzureMocks(pulumi_mocks.Mocks):
             value = base64.b64encode(MOCK_KUBECONFIG.encode()).decode()
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
         if token == "azure-native:keyvault:getSecret":
-            # A certificate's backing secret (metadata only, as ARM returns it), unless named in MISSING_SECRETS.
+            # A certificate's backing secret (metadata only, as ARM returns it).
             name = args.args.get("secretName", "secret")
-            if name in MISSING_SECRETS:
-                raise Exception(f"Secret {name} was not found")
-            content = SECRET_CONTENT_TYPES.get(name, "application/x-pkcs12")
+            if name.startswith("missing-"):
+                raise Exception(f"Secret {name} was not found")  # what ARM's 404 makes of the invoke
+            content = "text/plain" if name.startswith("plain-") else "application/x-pkcs12"
             return {
                 "name": name,
                 "properties": {
@@ -216,7 +214,7 @@ class AzureMocks(pulumi_mocks.Mocks):
                 "name": name,
                 "location": "eastus",
                 "properties": {
-                    "tenantId": VAULT_TENANTS.get(name, TENANT_ID),
+                    "tenantId": OTHER_TENANT_ID if name.startswith("foreign-") else TENANT_ID,
                     "vaultUri": f"https://{name}.vault.azure.net/",
                     "sku": {"family": "A", "name": "standard"},
                 },

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -151,14 +150,6 @@ def test_waf_turns_off_only_the_rules_speech_requests_trip(front_plan: offline.P
     assert gateway(front_plan).get("firewallPolicy") == {"id": policy.id}
 
 
-def test_waf_keeps_the_xss_rules_without_text_to_speech() -> None:
-    values = front_stack(waf=True)
-    values["containers"] = {"speech-to-text": {"locale": "en-us"}}
-    plan = plan_program(values)
-    (rule_set,) = plan.one("azure-native:network:WebApplicationFirewallPolicy").get("managedRules")["managedRuleSets"]
-    assert [g["ruleGroupName"] for g in rule_set["ruleGroupOverrides"]] == ["PROTOCOL-ENFORCEMENT"]
-
-
 def test_dns_alias_records_per_deployment(front_plan: offline.Plan) -> None:
     records = {r.get("relativeRecordSetName"): r for r in front_plan.of_type("azure-native:dns:RecordSet")}
     assert set(records) == {"stt-en-us", "language-identification", "tts-jenny"}
@@ -176,14 +167,6 @@ def test_containers_output_gives_the_front_url_and_keeps_the_replicas(front_plan
     )
     assert out["language-identification"]["statusUrls"] == ["http://10.1.0.4:5003/status"] * 2
     assert out["stt-en-us"]["instances"] == ["ws://10.1.0.4:5000"] * 2
-
-
-def test_an_existing_subnet_is_used_as_given() -> None:
-    subnet = ACI_SUBNET.replace("/aci", "/gateway")
-    plan = plan_program(front_stack(subnetPrefix=None, subnetId=subnet))
-    assert plan.of_type("azure-native:network:Subnet") == []
-    assert gateway(plan).get("gatewayIPConfigurations")[0]["subnet"] == {"id": subnet}
-    assert plan.of_type("azure-native:resources:AzureCliScript") == []  # create: none -> checked, not created
 
 
 def test_stacks_without_a_front_register_none_of_it(aci_plan: offline.Plan) -> None:
@@ -253,51 +236,52 @@ def test_tls_sidecars_do_not_go_behind_the_front() -> None:
     assert any(p.startswith("aci.tls.mode: is self-signed, but with aci.front") for p in problems_of(values))
 
 
-@pytest.fixture
-def mock_vaults() -> Iterator[None]:
-    yield
-    azure_mocks.MISSING_SECRETS.clear()
-    azure_mocks.SECRET_CONTENT_TYPES.clear()
-    azure_mocks.VAULT_TENANTS.clear()
-
-
 OTHER_VAULT = (
     f"/subscriptions/{azure_mocks.SUBSCRIPTION_ID}/resourceGroups/certs/providers/Microsoft.KeyVault/vaults/certs"
 )
 
 
-def test_a_certificate_in_another_tenants_vault_is_refused(mock_vaults: None) -> None:
-    azure_mocks.VAULT_TENANTS["certs"] = "22222222-2222-2222-2222-222222222222"
-    with pytest.raises(Exception, match=r"keyVaultId: vault certs belongs to tenant 2222.*not 1111"):
-        run(front_stack(certificate={"name": "c", "keyVaultId": OTHER_VAULT}))
+def test_an_existing_subnet_and_a_vault_of_this_tenant_as_given_and_waf_without_tts() -> None:
+    subnet = ACI_SUBNET.replace("/aci", "/gateway")
+    values = front_stack(
+        subnetPrefix=None, subnetId=subnet, waf=True, certificate={"name": "c", "keyVaultId": OTHER_VAULT}
+    )
+    values["containers"] = {"speech-to-text": {"locale": "en-us"}}
+    plan = plan_program(values)
+    assert plan.of_type("azure-native:network:Subnet") == []
+    assert plan.of_type("azure-native:network:NetworkSecurityGroup") == []  # the user's subnet keeps its own NSG
+    assert gateway(plan).get("gatewayIPConfigurations")[0]["subnet"] == {"id": subnet}
+    assert plan.of_type("azure-native:resources:AzureCliScript") == []  # create: none -> checked, not created
+    assert plan.named("speech-aci-front-certificate-reader").get("scope") == OTHER_VAULT
+    (certificate,) = gateway(plan).get("sslCertificates")
+    assert certificate["keyVaultSecretId"] == "https://certs.vault.azure.net/secrets/c/"
+    # Without neural TTS no SSML reaches the gateway: the XSS rules stay on.
+    (rule_set,) = plan.one("azure-native:network:WebApplicationFirewallPolicy").get("managedRules")["managedRuleSets"]
+    assert [g["ruleGroupName"] for g in rule_set["ruleGroupOverrides"]] == ["PROTOCOL-ENFORCEMENT"]
 
 
-def test_a_certificate_in_another_subscriptions_vault_is_refused(mock_vaults: None) -> None:
+def test_a_certificate_in_another_tenants_vault_is_refused() -> None:
+    vault = OTHER_VAULT.replace("vaults/certs", "vaults/foreign-certs")  # the mocks put foreign-* in another tenant
+    with pytest.raises(
+        Exception, match=rf"keyVaultId: vault foreign-certs belongs to tenant {azure_mocks.OTHER_TENANT_ID}"
+    ):
+        run(front_stack(certificate={"name": "c", "keyVaultId": vault}))
+
+
+def test_a_certificate_in_another_subscriptions_vault_is_refused() -> None:
     vault = OTHER_VAULT.replace(azure_mocks.SUBSCRIPTION_ID, "33333333-3333-3333-3333-333333333333")
     with pytest.raises(Exception, match="reads certificates only from vaults in its own subscription"):
         run(front_stack(certificate={"name": "c", "keyVaultId": vault}))
 
 
-def test_a_vault_of_this_tenant_is_granted_to_the_gateway(mock_vaults: None) -> None:
-    plan = run(front_stack(certificate={"name": "c", "keyVaultId": OTHER_VAULT}))
-    assert plan.named("speech-aci-front-certificate-reader").get("scope") == OTHER_VAULT
-    (certificate,) = gateway(plan).get("sslCertificates")
-    assert certificate["keyVaultSecretId"] == "https://certs.vault.azure.net/secrets/c/"
-
-
 @pytest.mark.parametrize(
-    ("missing", "content_type", "expected"),
+    ("name", "expected"),
     [
-        (True, None, "Secret speech-front was not found"),
-        (False, "text/plain", "speech-front in vault .* is a plain secret"),
+        ("missing-front", "Secret missing-front was not found"),  # the mocks answer 404 for missing-*
+        ("plain-front", r"plain-front in vault .* is a plain secret"),  # and a text/plain secret for plain-*
     ],
 )
-def test_a_missing_or_plain_secret_is_a_clear_error(
-    mock_vaults: None, missing: bool, content_type: str | None, expected: str
-) -> None:
-    if missing:
-        azure_mocks.MISSING_SECRETS.add("speech-front")
-    if content_type:
-        azure_mocks.SECRET_CONTENT_TYPES["speech-front"] = content_type
+def test_a_missing_or_plain_secret_fails_the_update(name: str, expected: str) -> None:
+    """Never a silent fallback: the gateway is not updated with a certificate that is not there."""
     with pytest.raises(Exception, match=expected):
-        run(front_stack())
+        run(front_stack(certificate={"name": name}))
