@@ -19,6 +19,7 @@ from components import config, program
 from components.config.model import StackConfig
 from plan import cost, offline
 from plan.alerts import alert_rows
+from plan.front import FRONT_HEADERS, front_rows
 from plan.offline import Plan, Registration
 
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
@@ -176,6 +177,9 @@ def render(stack: str, settings: StackConfig, plan: Plan, seconds: float) -> str
             [[k, e["kind"], e["url"], e["statusUrl"], e.get("voice", "-")] for k, e in endpoints.items()],
         )
     )
+    gateway = front_rows(plan)
+    if gateway:
+        sections.append("FRONT (Application Gateway v2)\n" + table(FRONT_HEADERS, gateway))
     scalar = {k: v for k, v in plan.outputs.items() if k != "containers"}
     sections.append("OUTPUTS\n" + table(["NAME", "VALUE"], [[k, _shown_output(k, v, plan)] for k, v in scalar.items()]))
     alerts = alert_rows(plan)

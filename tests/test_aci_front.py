@@ -9,7 +9,7 @@ import pytest
 
 from components import catalog, config, program
 from components.aci.front_certificate import PKCS12
-from plan import azure_mocks, offline
+from plan import azure_mocks, command, offline
 from plan.command import own_values, read_stack
 from tests.sample_stacks import ACI_STACK, namespaced, plan_program, with_changes
 
@@ -285,3 +285,59 @@ def test_a_missing_or_plain_secret_fails_the_update(name: str, expected: str) ->
     """Never a silent fallback: the gateway is not updated with a certificate that is not there."""
     with pytest.raises(Exception, match=expected):
         run(front_stack(certificate={"name": name}))
+
+
+def test_the_offline_plan_shows_the_front(front_plan: offline.Plan) -> None:
+    values, _ = read_stack("aci-front")
+    rendered = command.render("aci-front", config.parse(own_values(values)), front_plan, 0.0)
+    rows = rendered.split("FRONT (Application Gateway v2)\n", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    assert sorted(row.split() for row in rows) == sorted(
+        [
+            [
+                "stt-en-us",
+                "https://stt-en-us.speech.contoso.com",
+                "2",
+                "5000",
+                "/ready",
+                "every",
+                "15s",
+                "3600s",
+                "3600s",
+            ],
+            [
+                "language-identification",
+                "https://language-identification.speech.contoso.com",
+                "2",
+                "5003",
+                "/ready",
+                "every",
+                "15s",
+                "3600s",
+                "3600s",
+            ],
+            [
+                "tts-jenny",
+                "https://tts-jenny.speech.contoso.com",
+                "2",
+                "5000",
+                "/synthesize/health",
+                "every",
+                "15s",
+                "3600s",
+                "3600s",
+            ],
+        ]
+    )
+    assert "FRONT" not in command.render("dev", config.parse(ACI_STACK), plan_program(ACI_STACK), 0.0)
+
+
+def test_several_replicas_without_a_front_suggest_one(front_plan: offline.Plan) -> None:
+    """The front is opt-in; with several replicas and no front the plan says what clients are left with."""
+    several = plan_program(
+        with_changes(ACI_STACK, containers={"speech-to-text": {"replicas": 2}, "language-identification": {}})
+    )  # the same plan as tests/test_aci.py's
+    assert [w for w in several.warnings if "aci.front" in w] == [
+        "containers.speech-to-text: each replica has its own URL and clients must fail over between them; aci.front "
+        "puts one load-balanced https/wss endpoint per deployment in front (VNet groups)"
+    ]
+    assert not [w for w in front_plan.warnings if "aci.front" in w]

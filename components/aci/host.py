@@ -126,6 +126,7 @@ class AciHost(pulumi.ComponentResource):
             else None
         )
         front = self.front
+        self._suggest_front()
         self.endpoints = pulumi.Output.all(**per_deployment).apply(
             lambda hosts: {
                 name: front.endpoint(name, endpoint(by_name[name], h, secure))
@@ -137,6 +138,17 @@ class AciHost(pulumi.ComponentResource):
         #: What the rotation command needs to drain a batch at the gateway (None without a front).
         self.front_rotation = front.rotation if front else None
         self.register_outputs({"endpoints": self.endpoints, "rolloutBatches": self.rollout_batches})
+
+    def _suggest_front(self) -> None:
+        """A front is opt-in (it needs a VNet, a domain and a certificate the stack cannot make up, and a gateway
+        costs by the hour); with several replicas and none, clients juggle one URL per replica."""
+        several = [c.name for c in self._inputs.containers if c.replicas > 1]
+        if several and self.front is None:
+            pulumi.log.warn(
+                f"containers.{', '.join(several)}: each replica has its own URL and clients must fail over between "
+                "them; aci.front puts one load-balanced https/wss endpoint per deployment in front (VNet groups)",
+                self,
+            )
 
     def _rollout_entry(
         self, group: aci.ContainerGroup, container: ContainerConfig, secure: bool
