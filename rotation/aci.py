@@ -91,10 +91,17 @@ class AciHost:
 
     def _batch_step(self, state: RotationState, batch: Batch, count: int, commands: Sequence[Sequence[str]]) -> Step:
         command = shlex.join(self.stack.up_command(batch.urns))
+        front = Front.parse(self.stack.outputs())
+        drain = (
+            f"take them out of gateway {front.name}'s pools and wait {front.drain_seconds:g} s for their streams, "
+            if front
+            else ""
+        )
+        back = ", then put them back in the pools" if front else ""
         return Step(
             f"roll-batch-{batch.number}",
-            f"batch {batch.number} of {count}: restart {batch.labels} with `{command}`, "
-            f"then wait until their /status reports {state.active_key} valid",
+            f"batch {batch.number} of {count}: {drain}restart {batch.labels} with `{command}`, "
+            f"then wait until their /status reports {state.active_key} valid{back}",
             partial(self._roll_batch, batch, commands),
             batch.single_replica_warning(),
         )

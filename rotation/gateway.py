@@ -40,6 +40,10 @@ class Front:
     drain_seconds: float
     pools: Mapping[str, str]
 
+    @property
+    def name(self) -> str:
+        return self.gateway_id.rsplit("/", 1)[-1]
+
     @classmethod
     def parse(cls, outputs: Mapping[str, Any]) -> Front | None:
         found = outputs.get(FRONT_OUTPUT)
@@ -106,7 +110,7 @@ class GatewayPools:
         return ip
 
     def _edit(self, verb: str, groups: Sequence[Group], change: Any, addresses: dict[str, set[str]]) -> None:
-        action = f"{verb} {', '.join(g.id.name for g in groups)} at gateway {self.front.gateway_id.rsplit('/', 1)[-1]}"
+        action = f"{verb} {', '.join(g.id.name for g in groups)} at gateway {self.front.name}"
         for attempt in range(1, ATTEMPTS + 1):
             gateway, etag = self._get(action)
             pools = {p.get("name"): p for p in gateway.get("properties", {}).get("backendAddressPools", [])}
@@ -133,7 +137,11 @@ class GatewayPools:
 
     def _get(self, action: str) -> tuple[dict[str, Any], str | None]:
         request = HttpRequest("GET", self.front.gateway_id, params={"api-version": GATEWAY_API_VERSION})
-        with azure_errors(action, {403: "grant Network Contributor on the gateway (the rotation edits its pools)"}):
+        advice = {
+            403: "grant Network Contributor on the gateway's resource group and its subnet's VNet, and Managed "
+            "Identity Operator on its identity (the rotation edits its pools: a PUT of the whole gateway)"
+        }
+        with azure_errors(action, advice):
             response = self.client._send_request(request)
             response.raise_for_status()
             document = response.json()

@@ -39,6 +39,13 @@ INFRASTRUCTURE_SOURCE: Final = Source(f"{_APPGW}/configuration-infrastructure#ne
 #: version-less secret id is polled every four hours for a renewed version; "only Key Vault accounts in the same
 #: subscription as the Application Gateway resource"; trusted-service bypass for firewalled vaults.
 KEY_VAULT_SOURCE: Final = Source(f"{_APPGW}/key-vault-certs", "same subscription; Key Vault Secrets User; 4 h poll")
+#: Key Vault publicNetworkAccess "Disabled": "all traffic except private endpoint traffic and that that originates from
+#: trusted services will be blocked" (the gateway is a trusted service through its user-assigned identity, with the
+#: vault's bypass AzureServices; a deployment script is not).
+VAULT_TRUSTED_SERVICES_SOURCE: Final = Source(
+    "https://learn.microsoft.com/dotnet/api/azure.provisioning.keyvault.keyvaultproperties.publicnetworkaccess",
+    "disabled: private endpoints and trusted services only",
+)
 #: Health probes: HTTP/HTTPS only; "interval 30 s, timeout 30 s, unhealthy threshold 3" by default; 200-399 healthy.
 PROBE_SOURCE: Final = Source(f"{_APPGW}/application-gateway-probe-overview")
 #: Autoscaling v2: minimum 0-125 instances, maximum 2-125.

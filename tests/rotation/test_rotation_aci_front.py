@@ -71,3 +71,14 @@ def test_a_gateway_the_rotation_may_not_edit_is_a_one_line_error(aci: Rotator) -
     (line,) = [line for line in outcome.stderr.splitlines() if "gateway" in line]
     assert "Network Contributor" in line
     assert aci.world.undrained_restarts == []
+
+
+def test_dry_run_says_each_batch_is_drained_first(aci: Rotator) -> None:
+    aci.enable_front(drain_seconds=3600)
+
+    outcome = aci.run([*aci.stack_args(), "--dry-run"])
+
+    assert outcome.code == 0, outcome.text
+    assert "batch 1 of 2: take them out of gateway front's pools and wait 3600 s for their streams" in outcome.stdout
+    assert "then put them back in the pools" in outcome.stdout
+    assert aci.world.routes.count("arm.putGateway") == 0
