@@ -81,6 +81,25 @@ def _certificate_checked(content_type: str | None, name: str, vault: str) -> str
     return name
 
 
+def _identity_with_role(
+    name: str,
+    grant_name: str,
+    role: catalog.Role,
+    scope: pulumi.Input[str],
+    inputs: HostInputs,
+    parent: pulumi.Resource,
+) -> tuple[managedidentity.UserAssignedIdentity, authorization.RoleAssignment]:
+    """A user-assigned identity of the stack's group, granted `role` on `scope`."""
+    identity = managedidentity.UserAssignedIdentity(
+        name,
+        resource_group_name=inputs.resource_group_name,
+        location=inputs.location,
+        tags=inputs.tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return identity, grant(grant_name, role, identity.principal_id, "ServicePrincipal", scope, parent)
+
+
 class FrontTls:
     """The gateway's identity with read access to the certificate's vault, and the certificate's secret id."""
 
@@ -100,19 +119,12 @@ class FrontTls:
                 inputs.vault.name,
                 inputs.vault.uri,
             )
-        self.identity = managedidentity.UserAssignedIdentity(
+        self.identity, reader = _identity_with_role(
             f"{name}-identity",
-            resource_group_name=inputs.resource_group_name,
-            location=inputs.location,
-            tags=inputs.tags,
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
-        reader = grant(
             f"{name}-certificate-reader",
             catalog.Role.KEY_VAULT_SECRETS_USER,
-            self.identity.principal_id,
-            "ServicePrincipal",
             vault_id,
+            inputs,
             parent,
         )
         #: What the gateway waits for: the role reaching Key Vault, and the certificate existing.
@@ -160,19 +172,12 @@ class FrontTls:
         self, name: str, inputs: HostInputs, settings: FrontConfig, parent: pulumi.Resource
     ) -> resources.AzureCliScript:
         """A deployment script that creates the certificate in the stack's vault unless it exists."""
-        writer_identity = managedidentity.UserAssignedIdentity(
+        writer_identity, officer = _identity_with_role(
             f"{name}-certificate-writer",
-            resource_group_name=inputs.resource_group_name,
-            location=inputs.location,
-            tags=inputs.tags,
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
-        officer = grant(
             f"{name}-certificate-officer",
             catalog.Role.KEY_VAULT_CERTIFICATES_OFFICER,
-            writer_identity.principal_id,
-            "ServicePrincipal",
             inputs.vault.id,
+            inputs,
             parent,
         )
         writable = propagated(f"{name}-certificate-writer-propagation", [officer], parent)
