@@ -176,7 +176,14 @@ class AciHost:
 
     def _require_apply(self, commands: Sequence[Sequence[str]]) -> None:
         if not self.apply:
-            raise ActionRequiredError(MANUAL_REASON, [self.stack.printable(command) for command in commands])
+            front = Front.parse(self.stack.outputs())
+            reason = MANUAL_REASON + (
+                f"; behind gateway {front.name} these commands restart each batch without draining it first (its "
+                "open streams are cut): rerun with --apply to drain every batch at the gateway before its restart"
+                if front
+                else ""
+            )
+            raise ActionRequiredError(reason, [self.stack.printable(command) for command in commands])
 
     def _groups_off(self, key: KeyName, groups: Sequence[Group], reread: bool) -> dict[str, KeyName | None]:
         """The groups whose tag is not `key`, by name, with their tag (None: untagged). Without `reread`, a tag

@@ -82,3 +82,35 @@ def test_dry_run_says_each_batch_is_drained_first(aci: Rotator) -> None:
     assert "batch 1 of 2: take them out of gateway front's pools and wait 3600 s for their streams" in outcome.stdout
     assert "then put them back in the pools" in outcome.stdout
     assert aci.world.routes.count("arm.putGateway") == 0
+
+
+def test_without_apply_it_says_the_printed_commands_do_not_drain(aci: Rotator) -> None:
+    aci.enable_front()
+
+    paused = aci.run([*aci.stack_args(), "--json"])
+
+    assert paused.code == 3, paused.text
+    action = next(event for event in paused.events() if event["event"] == "action-required")
+    assert "behind gateway front these commands restart each batch without draining it first" in action["reason"]
+    assert aci.world.routes.count("arm.putGateway") == 0
+
+
+def test_a_batch_drained_before_a_failed_up_goes_back_on_the_rerun(aci: Rotator) -> None:
+    aci.enable_front()
+    stack = aci.stack()
+    stack["fail_ups"] = [1]  # the first batch's `pulumi up --target` fails, after its drain
+    aci.write_stack(stack)
+
+    failed = aci.run([*aci.stack_args(), "--apply"])
+
+    assert failed.code != 0, failed.text
+    drained = {aci.world.aci_ips[f"{name}-1"] for name in aci.world.aci_instances}
+    assert drained.isdisjoint(ip for ips in _pool_ips(aci).values() for ip in ips), "batch 1 is out of the pools"
+    resumed = aci.run([*aci.stack_args(), "--apply"])
+
+    assert resumed.code == 0, resumed.text
+    aci.assert_rotated()
+    assert aci.world.undrained_restarts == []
+    assert _pool_ips(aci) == {
+        f"pool-{name}": {aci.world.aci_ips[i] for i in instances} for name, instances in aci.world.aci_instances.items()
+    }
