@@ -48,7 +48,8 @@ VAULT_TRUSTED_SERVICES_SOURCE: Final = Source(
 )
 #: Health probes: HTTP/HTTPS only; "interval 30 s, timeout 30 s, unhealthy threshold 3" by default; 200-399 healthy.
 PROBE_SOURCE: Final = Source(f"{_APPGW}/application-gateway-probe-overview")
-#: Autoscaling v2: minimum 0-125 instances, maximum 2-125.
+#: Autoscaling v2: "The instance counts can range from 0 to 125. The default value for maximum instance count is 20";
+#: zero minimum instances "still ensures high availability"; the gateway has a fixed hourly price besides capacity.
 AUTOSCALE_SOURCE: Final = Source(f"{_APPGW}/application-gateway-autoscaling-zone-redundant")
 #: TLS policy: predefined AppGwSslPolicy20220101 (TLS 1.2 minimum, the recommended one).
 TLS_POLICY_SOURCE: Final = Source(f"{_APPGW}/application-gateway-ssl-policy-overview")
@@ -89,7 +90,7 @@ class GatewayFacts:
     probe_timeout_seconds: int = 10
     probe_unhealthy_threshold: int = 3
     probe_status_codes: tuple[str, ...] = ("200-399",)
-    #: Autoscale bounds (min 0-125, max 2-125).
+    #: Autoscale bounds (instance counts 0-125); a maximum under 2 would leave no room to scale, so it is refused.
     max_instances: int = 125
     min_max_capacity: int = 2
     #: Inbound rules the gateway subnet's NSG needs (name, priority, protocol, source tag, destination ports).
