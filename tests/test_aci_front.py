@@ -150,6 +150,13 @@ def test_waf_turns_off_only_the_rules_speech_requests_trip(front_plan: offline.P
     assert gateway(front_plan).get("firewallPolicy") == {"id": policy.id}
 
 
+def test_gateway_logs_and_metrics_go_to_the_workspace(front_plan: offline.Plan) -> None:
+    setting = front_plan.named("speech-aci-front-diagnostics")
+    assert setting.get("resourceUri") == gateway(front_plan).id
+    assert setting.get("workspaceId") == front_plan.one("azure-native:operationalinsights:Workspace").id
+    assert setting.get("logs") == [{"categoryGroup": "allLogs", "enabled": True}]
+
+
 def test_dns_alias_records_per_deployment(front_plan: offline.Plan) -> None:
     records = {r.get("relativeRecordSetName"): r for r in front_plan.of_type("azure-native:dns:RecordSet")}
     assert set(records) == {"stt-en-us", "language-identification", "tts-jenny"}

@@ -36,6 +36,7 @@ from components.aci.front_certificate import FrontTls
 from components.aci.front_network import gateway_subnet
 from components.aci.front_waf import waf_policy
 from components.args import DeploymentOutput
+from components.azure.monitoring import send_diagnostics
 from components.config.front import FrontConfig
 from components.config.model import ContainerConfig
 from components.front_args import FrontOutput
@@ -165,6 +166,9 @@ class AciFront(pulumi.ComponentResource):
             tags=inputs.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=tls.ready),
         )
+        #: Access, performance and (with a WAF) firewall logs and the gateway's metrics (unhealthy members, response
+        #: status) in the stack's workspace.
+        self.diagnostics = send_diagnostics(f"{name}-diagnostics", self.gateway.id, inputs.workspace, self)
         self.records = [self._record(d) for d in deployments] if settings.dns_zone else []
         self.urls = {d: self._urls(by_name[d]) for d in deployments}
         self.rotation = self.gateway.id.apply(

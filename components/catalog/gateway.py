@@ -46,7 +46,9 @@ VAULT_TRUSTED_SERVICES_SOURCE: Final = Source(
     "https://learn.microsoft.com/dotnet/api/azure.provisioning.keyvault.keyvaultproperties.publicnetworkaccess",
     "disabled: private endpoints and trusted services only",
 )
-#: Health probes: HTTP/HTTPS only; "interval 30 s, timeout 30 s, unhealthy threshold 3" by default; 200-399 healthy.
+#: Health probes: HTTP/HTTPS only; interval 30 s, timeout 30 s, unhealthy threshold 3 by default (v2 waits the
+#: interval between retries); "a status code between 200 and 399 is considered healthy"; probes to private members
+#: come from the gateway subnet's addresses (an NSG on the groups' subnet must let them in).
 PROBE_SOURCE: Final = Source(f"{_APPGW}/application-gateway-probe-overview")
 #: Autoscaling v2: "The instance counts can range from 0 to 125. The default value for maximum instance count is 20";
 #: zero minimum instances "still ensures high availability"; the gateway has a fixed hourly price besides capacity.
