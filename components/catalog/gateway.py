@@ -58,6 +58,14 @@ TLS_POLICY_SOURCE: Final = Source(f"{_APPGW}/application-gateway-ssl-policy-over
 #: DRS 2.1 rule 920420 "Request content type is not allowed by policy" (PROTOCOL-ENFORCEMENT); XSS rules 941100
 #: (libinjection), 941110 (script tag vector), 941160 (NoScript InjectionChecker: HTML injection).
 DRS_RULES_SOURCE: Final = Source(f"{_WAF}/application-gateway-crs-rulegroups-rules?tabs=drs21")
+#: "If the container group is stopped, started, or restarted, the container group's private IP is subject to change.
+#: If this happens, you will need to update the application gateway configuration" (ACI's own Application Gateway
+#: how-to). The rotation puts restarted groups back at their current address; `pulumi up` writes the pools from the
+#: groups' current addresses too.
+ACI_PRIVATE_IP_SOURCE: Final = Source(
+    "https://learn.microsoft.com/azure/container-instances/container-instances-application-gateway",
+    "a restarted group's private IP may change",
+)
 #: NGroups are documented as "About NGroups (Preview)", and load-balance through an Application Gateway too.
 NGROUPS_SOURCE: Final = Source(
     "https://learn.microsoft.com/azure/container-instances/container-instance-ngroups/container-instances-about-ngroups",
