@@ -107,7 +107,11 @@ class AciHost:
         )
 
     def status_endpoints(self) -> Sequence[StatusEndpoint]:
-        """Every instance of every deployment: ACI runs one container group per replica, each with its own key."""
+        """Every instance of every deployment: ACI runs one container group per replica, each with its own key.
+        Behind the front, at each group's current address (a restarted group may have moved)."""
+        pools = self._front_pools()
+        if pools is not None:
+            return self._endpoints([pools.at_current_address(group) for group in self._groups()])
         return self._endpoints(instances(self.stack.outputs(), self.stack.name))
 
     def _endpoints(self, found: Sequence[Instance]) -> list[StatusEndpoint]:
@@ -125,8 +129,14 @@ class AciHost:
         invalid (a group rolled before the key was regenerated out of band holds a dead value under the right tag;
         `pulumi up` injects the account's current one). Either way it waits until the batch is ready and reports
         the key valid, since an interrupted run may have left the batch loading."""
-        endpoints = self._endpoints(batch.instances)
         pools = self._front_pools()
+
+        def current() -> list[StatusEndpoint]:
+            """Behind the front, at each group's address now: a restarted VNet group may come back on another IP."""
+            found = [pools.at_current_address(group) for group in batch.groups] if pools else batch.instances
+            return self._endpoints(found)
+
+        endpoints = current()
         if self._groups_off(state.active_key, batch.groups, reread=False):
             action = self._restart(batch, commands, f"`pulumi up --target` restarted batch {batch.number}", pools)
         elif rejecting := [endpoint.label for endpoint in endpoints if endpoint.rejects_key()]:
@@ -139,6 +149,7 @@ class AciHost:
             )
         else:
             action = f"every group of batch {batch.number} is tagged {state.active_key} already"
+        endpoints = current() if pools else endpoints
         waited = wait_until_valid(lambda: endpoints, self.waits)
         # Always, so a run interrupted between the drain and this point leaves no group out of its pool.
         restored = f"; {pools.restore(batch.groups)}" if pools else ""

@@ -13,14 +13,17 @@ long-running: the change is in force once the gateway's provisioningState is Suc
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from azure.core.rest import HttpRequest
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
-from rotation.aci_outputs import Group
+from rotation.aci_outputs import Group, Instance
 from rotation.container_groups import CONTAINER_INSTANCE_API_VERSION
 from rotation.errors import RotationError, TransientError, azure_errors
 from rotation.waiting import Waits
@@ -87,6 +90,21 @@ class GatewayPools:
             addresses,
         )
         return f"{', '.join(g.instance.label for g in groups)} back in the gateway's pools"
+
+    def at_current_address(self, group: Group) -> Instance:
+        """The group's instance with its /status URL at the address ARM reports now, when the URL names an IP: a
+        restarted VNet group may come back on another one (catalog.ACI_PRIVATE_IP_SOURCE), and the stack outputs
+        keep the old one until an untargeted `pulumi up`."""
+        parts = urlsplit(group.instance.status_url)
+        try:
+            ipaddress.ip_address(parts.hostname or "")
+        except ValueError:
+            return group.instance
+        ip = self._ip(group)
+        if ip == parts.hostname:
+            return group.instance
+        netloc = f"{ip}:{parts.port}" if parts.port else ip
+        return dataclasses.replace(group.instance, status_url=urlunsplit(parts._replace(netloc=netloc)))
 
     def _addresses(self, groups: Sequence[Group]) -> dict[str, set[str]]:
         """Each pool's addresses of these groups, read from ARM now."""
