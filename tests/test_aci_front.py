@@ -137,7 +137,12 @@ def test_the_gateway_subnet_gets_the_nsg_rules_v2_needs(front_plan: offline.Plan
 
 def test_waf_turns_off_only_the_rules_speech_requests_trip(front_plan: offline.Plan) -> None:
     policy = front_plan.one("azure-native:network:WebApplicationFirewallPolicy")
-    assert policy.get("policySettings")["mode"] == "Prevention"
+    settings = policy.get("policySettings")
+    assert (settings["mode"], settings["requestBodyCheck"], settings["requestBodyEnforcement"]) == (
+        "Prevention",
+        True,
+        False,  # audio bodies are inspected, not refused for their size
+    )
     (rule_set,) = policy.get("managedRules")["managedRuleSets"]
     assert (rule_set["ruleSetType"], rule_set["ruleSetVersion"]) == ("Microsoft_DefaultRuleSet", "2.1")
     disabled = {

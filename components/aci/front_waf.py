@@ -4,7 +4,9 @@ speech requests trip turned off (catalog.GATEWAY.waf_overrides, catalog.DRS_RULE
 After a WebSocket upgrade the gateway passes frames through uninspected (catalog.WEBSOCKET_SOURCE), so what the WAF
 judges is the handshake and the REST calls: their bodies are audio or SSML, whose content types the rule set does
 not allow (920420) and whose markup the XSS rules read as HTML (941100, 941110, 941160; only with a neural
-text-to-speech deployment).
+text-to-speech deployment). Request bodies stay inspected but are not refused for their size
+(catalog.WAF_BODY_LIMITS_SOURCE): a short-audio recognition request posts up to a minute of audio
+(catalog.SHORT_AUDIO_SOURCE), over the body limit.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ def waf_policy(name: str, inputs: HostInputs, parent: pulumi.Resource) -> networ
         f"{name}-waf",
         resource_group_name=inputs.resource_group_name,
         location=inputs.location,
-        policy_settings=network.PolicySettingsArgs(state="Enabled", mode="Prevention", request_body_check=True),
+        policy_settings=network.PolicySettingsArgs(
+            state="Enabled", mode="Prevention", request_body_check=True, request_body_enforcement=False
+        ),
         managed_rules=network.ManagedRulesDefinitionArgs(
             managed_rule_sets=[
                 network.ManagedRuleSetArgs(

@@ -66,6 +66,14 @@ ACI_PRIVATE_IP_SOURCE: Final = Source(
     "https://learn.microsoft.com/azure/container-instances/container-instances-application-gateway",
     "a restarted group's private IP may change",
 )
+#: WAF request size limits: with request body enforcement off, a body over the maximum size is not refused; the WAF
+#: inspects it up to the body inspection limit (128 KB by default) and lets the rest through.
+WAF_BODY_LIMITS_SOURCE: Final = Source(f"{_WAF}/application-gateway-waf-request-size-limits")
+#: "Requests that use the REST API for short audio and transmit audio directly can contain no more than 60 seconds of
+#: audio": about 1.9 MB of 16 kHz 16-bit PCM, over the WAF's default body limits.
+SHORT_AUDIO_SOURCE: Final = Source(
+    "https://learn.microsoft.com/azure/ai-services/speech-service/rest-speech-to-text-short", "up to 60 s of audio"
+)
 #: NGroups are documented as "About NGroups (Preview)", and load-balance through an Application Gateway too.
 NGROUPS_SOURCE: Final = Source(
     "https://learn.microsoft.com/azure/container-instances/container-instance-ngroups/container-instances-about-ngroups",
