@@ -50,6 +50,8 @@ class AciFrontArgs(TypedDict, total=False):
     """Autoscale minimum instances (default 1)."""
     max_capacity: int
     """Autoscale maximum instances (default 10)."""
+    zones: list[str]
+    """Availability zones the gateway and its public IP span (e.g. ["1", "2", "3"]; default none)."""
 
 
 class FrontOutput(TypedDict, total=False):

@@ -155,6 +155,12 @@ def test_waf_turns_off_only_the_rules_speech_requests_trip(front_plan: offline.P
     assert gateway(front_plan).get("firewallPolicy") == {"id": policy.id}
 
 
+def test_the_gateway_and_its_address_span_the_zones(front_plan: offline.Plan) -> None:
+    assert gateway(front_plan).get("zones") == ["1", "2", "3"]
+    assert front_plan.one("azure-native:network:PublicIPAddress").get("zones") == ["1", "2", "3"]
+    assert front_plan.one("azure-native:network:PublicIPAddress").get("sku") == {"name": "Standard", "tier": "Regional"}
+
+
 def test_gateway_logs_and_metrics_go_to_the_workspace(front_plan: offline.Plan) -> None:
     setting = front_plan.named("speech-aci-front-diagnostics")
     assert setting.get("resourceUri") == gateway(front_plan).id
@@ -261,6 +267,7 @@ def test_an_existing_subnet_and_a_vault_of_this_tenant_as_given_and_waf_without_
     values["containers"] = {"speech-to-text": {"locale": "en-us"}}
     plan = plan_program(values)
     assert plan.of_type("azure-native:network:Subnet") == []
+    assert gateway(plan).get("zones") is None  # regional unless zones are given
     assert plan.of_type("azure-native:network:NetworkSecurityGroup") == []  # the user's subnet keeps its own NSG
     assert gateway(plan).get("gatewayIPConfigurations")[0]["subnet"] == {"id": subnet}
     assert plan.of_type("azure-native:resources:AzureCliScript") == []  # create: none -> checked, not created

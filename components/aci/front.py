@@ -78,6 +78,7 @@ class AciFront(pulumi.ComponentResource):
             location=inputs.location,
             sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
             public_ip_allocation_method="Static",
+            zones=list(settings.zones) or None,
             tags=inputs.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -163,6 +164,7 @@ class AciFront(pulumi.ComponentResource):
                 for i, d in enumerate(deployments)
             ],
             firewall_policy=network.SubResourceArgs(id=self.waf.id) if self.waf else None,
+            zones=list(settings.zones) or None,
             tags=inputs.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=tls.ready),
         )

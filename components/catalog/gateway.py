@@ -51,7 +51,8 @@ VAULT_TRUSTED_SERVICES_SOURCE: Final = Source(
 #: come from the gateway subnet's addresses (an NSG on the groups' subnet must let them in).
 PROBE_SOURCE: Final = Source(f"{_APPGW}/application-gateway-probe-overview")
 #: Autoscaling v2: "The instance counts can range from 0 to 125. The default value for maximum instance count is 20";
-#: zero minimum instances "still ensures high availability"; the gateway has a fixed hourly price besides capacity.
+#: zero minimum instances "still ensures high availability"; the gateway has a fixed hourly price besides capacity; a
+#: v2 gateway "can span multiple Availability Zones" where the region has them (its public IP then too).
 AUTOSCALE_SOURCE: Final = Source(f"{_APPGW}/application-gateway-autoscaling-zone-redundant")
 #: TLS policy: predefined AppGwSslPolicy20220101 (TLS 1.2 minimum, the recommended one).
 TLS_POLICY_SOURCE: Final = Source(f"{_APPGW}/application-gateway-ssl-policy-overview")

@@ -35,6 +35,8 @@ class FrontConfig:
     dns_zone_id: str | None
     min_capacity: int
     max_capacity: int
+    #: Availability zones of the gateway and its public IP (empty: regional).
+    zones: tuple[str, ...] = ()
 
     def host(self, deployment: str) -> str:
         """Where one deployment answers."""
@@ -111,6 +113,7 @@ def front(
         dns_zone_id=raw.get("dns_zone_id"),
         min_capacity=low,
         max_capacity=high,
+        zones=tuple(dict.fromkeys(raw.get("zones", ()))),
     )
     zone = config.dns_zone
     if zone is not None and not (config.domain == zone[1] or config.domain.endswith(f".{zone[1]}")):

@@ -81,6 +81,7 @@ FRONT_RULES: Final[dict[type, dict[str, Rule]]] = {
         "dns_zone_id": Rule(pattern=ARM_ID + r"/[dD]ns[zZ]ones/[^/]+", hint="an Azure DNS zone resource id"),
         "min_capacity": Rule(default=1, low=0, high=catalog.GATEWAY.max_instances),
         "max_capacity": Rule(default=10, low=catalog.GATEWAY.min_max_capacity, high=catalog.GATEWAY.max_instances),
+        "zones": Rule(default=[], pattern="[1-3]", hint="zones are 1, 2 or 3"),
     },
     args.FrontCertificateArgs: {
         "name": Rule(pattern=SECRET_NAME, hint="a Key Vault certificate name"),
