@@ -168,6 +168,20 @@ def test_gateway_logs_and_metrics_go_to_the_workspace(front_plan: offline.Plan) 
     assert setting.get("logs") == [{"categoryGroup": "allLogs", "enabled": True}]
 
 
+def test_an_unhealthy_pool_member_alerts_only_past_a_model_load(front_plan: offline.Plan) -> None:
+    alert = front_plan.named("speech-alerts-front-unhealthy")
+    assert alert.get("scopes") == [gateway(front_plan).id]
+    (criterion,) = alert.get("criteria")["allOf"]
+    assert (criterion["metricName"], criterion["timeAggregation"], criterion["operator"], criterion["threshold"]) == (
+        "UnhealthyHostCount",
+        "Minimum",  # unhealthy all along the window: a restart's model load (20 minutes) does not fire it
+        "GreaterThan",
+        0,
+    )
+    assert alert.get("windowSize") == "PT30M"
+    assert criterion["dimensions"] == [{"name": "BackendSettingsPool", "operator": "Include", "values": ["*"]}]
+
+
 def test_dns_alias_records_per_deployment(front_plan: offline.Plan) -> None:
     records = {r.get("relativeRecordSetName"): r for r in front_plan.of_type("azure-native:dns:RecordSet")}
     assert set(records) == {"stt-en-us", "language-identification", "tts-jenny"}
@@ -189,6 +203,7 @@ def test_containers_output_gives_the_front_url_and_keeps_the_replicas(front_plan
 
 def test_stacks_without_a_front_register_none_of_it(aci_plan: offline.Plan) -> None:
     assert aci_plan.of_type("azure-native:network:ApplicationGateway") == []
+    assert not [r for r in aci_plan.registrations if r.name.endswith("front-unhealthy")]
     assert "aciFront" not in aci_plan.outputs
 
 

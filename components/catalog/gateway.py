@@ -75,6 +75,11 @@ WAF_BODY_LIMITS_SOURCE: Final = Source(f"{_WAF}/application-gateway-waf-request-
 SHORT_AUDIO_SOURCE: Final = Source(
     "https://learn.microsoft.com/azure/ai-services/speech-service/rest-speech-to-text-short", "up to 60 s of audio"
 )
+#: Platform metric UnhealthyHostCount ("Unhealthy Host Count") of Microsoft.Network/applicationGateways, by dimension
+#: BackendSettingsPool.
+GATEWAY_METRICS_SOURCE: Final = Source(
+    "https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-network-applicationgateways-metrics"
+)
 #: NGroups are documented as "About NGroups (Preview)", and load-balance through an Application Gateway too.
 NGROUPS_SOURCE: Final = Source(
     "https://learn.microsoft.com/azure/container-instances/container-instance-ngroups/container-instances-about-ngroups",
