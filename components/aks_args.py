@@ -7,6 +7,8 @@ No `from __future__ import annotations` here: Pulumi's schema inference reads th
 from enum import StrEnum
 from typing import Required, TypedDict
 
+from components.gateway_args import GatewayArgs
+
 
 class ClusterSkuTier(StrEnum):
     """The AKS control plane's tier."""
@@ -135,6 +137,8 @@ class AksArgs(TypedDict, total=False):
     namespace: str
     """Namespace for the Speech workloads (default speech)."""
     ingress: IngressArgs
+    """Deprecated (managed NGINX lost Microsoft support in November 2026): use gateway; both may run together."""
+    gateway: GatewayArgs
     encryption_at_host: bool
     """Encrypt the nodes' temp disks and caches at the host (needs the subscription feature EncryptionAtHost)."""
     scale_down: ScaleDownArgs

@@ -29,6 +29,14 @@ from components.catalog import Kind
 from components.front_args import AciFrontArgs as AciFrontArgs
 from components.front_args import CertificateCreate as CertificateCreate
 from components.front_args import FrontCertificateArgs as FrontCertificateArgs
+from components.gateway_args import GatewayArgs as GatewayArgs
+from components.lockdown_args import CommitmentArgs as CommitmentArgs
+from components.lockdown_args import DisconnectedArgs as DisconnectedArgs
+from components.lockdown_args import OutputArgs as OutputArgs
+from components.lockdown_args import ProxyArgs as ProxyArgs
+from components.lockdown_args import RegistryArgs as RegistryArgs
+from components.lockdown_args import RegistryFill as RegistryFill
+from components.lockdown_args import RegistrySku as RegistrySku
 
 
 class Host(StrEnum):
@@ -45,6 +53,8 @@ class SpeechSku(StrEnum):
 
     S0 = "S0"
     F0 = "F0"
+    DC0 = "DC0"
+    """Commitment tier disconnected containers: set by `disconnected`, not by itself."""
 
 
 class KeyName(StrEnum):
@@ -266,6 +276,10 @@ class SpeechContainersArgs(TypedDict, total=False):
     aci: AciArgs
     aks: AksArgs
     alerts: AlertsArgs
+    output: OutputArgs
+    proxy: ProxyArgs
+    registry: RegistryArgs
+    disconnected: DisconnectedArgs
 
 
 class DeploymentOutput(TypedDict, total=False):

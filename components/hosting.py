@@ -8,6 +8,7 @@ import pulumi
 
 from components import catalog
 from components.args import DeploymentOutput
+from components.config.lockdown import ProxyConfig, RegistryConfig, pulled
 from components.config.model import ContainerConfig, Principal
 
 
@@ -58,6 +59,24 @@ class HostInputs:
     rotation_operators: tuple[Principal, ...] = ()
     #: Days each version of the key secret lives (0: no expiry); the scheduled rotation keeps it.
     api_key_expiry_days: int = 0
+    #: The HTTP proxy the containers and the preflight go through (None: none).
+    proxy: ProxyConfig | None = None
+    #: The private registry every image is pulled from (None: MCR), its id, and what must exist before a pull.
+    registry: RegistryConfig | None = None
+    registry_id: pulumi.Output[str] | None = None
+    registry_ready: tuple[pulumi.Resource, ...] = ()
+    #: Disconnected mode: the license renewal round (its change runs every license download again).
+    license_round: pulumi.Output[str] | None = None
+
+    def pull(self, image: str) -> str:
+        """Where the host pulls `image` from (the private registry, or MCR)."""
+        return pulled(image, self.registry)
+
+    @property
+    def preflight_command(self) -> list[str]:
+        """The preflight's check, with the proxy's credentials when it has some."""
+        facts = catalog.PREFLIGHT
+        return facts.command_with_proxy_user if self.proxy and self.proxy.credentials else facts.command
 
 
 def endpoint(container: ContainerConfig, hosts: list[str], tls: bool = False) -> DeploymentOutput:

@@ -48,13 +48,14 @@ def _targets(settings: StackConfig, vault: VaultRef, host: AciHost | AksHost) ->
         "/providers/Microsoft.ContainerService/managedClusters/",
         aks.cluster_name,
     )
-    ingress = settings.aks.ingress
+    # The certificate clients meet: the gateway's, else the (deprecated) ingress's.
+    front = settings.aks.gateway or settings.aks.ingress
     return AksTargets(
         cluster_id=cluster_id,
         namespace=settings.aks.namespace,
         pools=aks_pools(settings),
         preflight=settings.preflight and bool(settings.containers),
-        ingress_certificate=ingress.certificate_name if ingress is not None else None,
+        ingress_certificate=front.certificate_name if front is not None else None,
         vault_id=vault.id,
         scheduled_rotation=settings.aks.scheduled_rotation is not None,
     )

@@ -24,10 +24,12 @@ STACK_OUTPUTS = {
     "apiKeyExpiryDays": "api_key_expiry_days",
     "containers": "deployments",
     "kubernetesNamespace": "kubernetes_namespace",
+    "gatewayAddress": "gateway_address",
     "aciRolloutBatches": "aci_rollout_batches",
     "aciFront": "aci_front",
     "tlsCertificate": "tls_certificate",
     "preflight": "preflight",
+    "disconnectedLicense": "disconnected_license",
 }
 
 

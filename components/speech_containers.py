@@ -16,12 +16,15 @@ import pulumi_azure_native.resources as resources
 from components import config
 from components.args import DeploymentOutput, Host, SpeechContainersArgs
 from components.azure.account import SpeechAccount
+from components.azure.disconnected import DisconnectedPlan
 from components.azure.monitoring import LogAnalytics
 from components.azure.private_link import PrivateLink
+from components.azure.registry import SpeechRegistry
 from components.azure.vault import SpeechKeyVault
 from components.config.model import StackConfig
 from components.front_args import FrontOutput
 from components.hosting import HostInputs
+from components.lockdown import stack_images
 from components.observability import observe
 
 TYPE_TOKEN = "speech-containers:index:SpeechContainers"
@@ -48,6 +51,8 @@ class SpeechContainers(pulumi.ComponentResource):
     """Days each version of the key secret lives (0: no expiry); the rotation command gives new versions as long."""
     kubernetes_namespace: pulumi.Output[Optional[str]]  # noqa: UP045 (Pulumi's schema inference reads Optional)
     """AKS: the namespace of the Speech workloads."""
+    gateway_address: pulumi.Output[Optional[str]]  # noqa: UP045
+    """AKS with a gateway: the Application Gateway for Containers frontend's FQDN (CNAME the hosts to it)."""
     aci_rollout_batches: pulumi.Output[Optional[list[list[dict[str, str]]]]]  # noqa: UP045
     """ACI: groups by replica index, `{urn, id, statusUrl}`; the rotation command re-applies one batch at a time."""
     aci_front: pulumi.Output[Optional[FrontOutput]]  # noqa: UP045
@@ -56,6 +61,8 @@ class SpeechContainers(pulumi.ComponentResource):
     """ACI with self-signed TLS: the certificate clients pin."""
     preflight: pulumi.Output[Optional[str]]  # noqa: UP045
     """The billing preflight's verdict: on AKS it gates `pulumi up` itself; on ACI read it here after a refresh."""
+    disconnected_license: pulumi.Output[Optional[dict[str, str]]]  # noqa: UP045
+    """Disconnected mode: when the licenses were downloaded, when `pulumi up` downloads them again, the records."""
 
     def __init__(
         self,
@@ -124,6 +131,26 @@ class SpeechContainers(pulumi.ComponentResource):
                     self._child(),
                 )
                 network_ready.append(link.ready)
+        registry = (
+            SpeechRegistry(
+                f"{name}-registry",
+                settings.registry,
+                stack_images(settings),
+                group_name,
+                settings.location,
+                tags,
+                self._child(),
+            )
+            if settings.registry is not None
+            else None
+        )
+        offline = (
+            DisconnectedPlan(
+                f"{name}-disconnected", settings.disconnected, account.name, group_name, tags, self._child()
+            )
+            if settings.disconnected is not None
+            else None
+        )
         inputs = HostInputs(
             resource_group_name=group_name,
             location=settings.location,
@@ -140,6 +167,11 @@ class SpeechContainers(pulumi.ComponentResource):
             speech_account_id=account.id,
             rotation_operators=settings.key_vault.rotation_operators,
             api_key_expiry_days=settings.key_vault.api_key_expiry_days,
+            proxy=settings.proxy,
+            registry=settings.registry,
+            registry_id=registry.id if registry else None,
+            registry_ready=tuple(registry.rules) if registry else (),
+            license_round=offline.round if offline else None,
         )
         outputs: dict[str, Any] = {
             "host": pulumi.Output.from_input(settings.host.value),
@@ -152,10 +184,12 @@ class SpeechContainers(pulumi.ComponentResource):
             "billing_endpoint_secret_name": pulumi.Output.from_input(vault.ref.billing_endpoint_secret_name),
             "api_key_expiry_days": pulumi.Output.from_input(settings.key_vault.api_key_expiry_days),
             "kubernetes_namespace": None,
+            "gateway_address": None,
             "aci_rollout_batches": None,
             "aci_front": None,
             "tls_certificate": None,
             "preflight": None,
+            "disconnected_license": offline.license if offline else None,
         }
         if settings.host is Host.ACI:
             from components.aci.host import AciHost
@@ -176,6 +210,7 @@ class SpeechContainers(pulumi.ComponentResource):
             observe(name, settings, group_name, logs.workspace, vault.ref, tags, aks, self._child)
             outputs["deployments"] = aks.endpoints
             outputs["kubernetes_namespace"] = aks.namespace
+            outputs["gateway_address"] = aks.gateway_address
             if settings.preflight and settings.containers:
                 outputs["preflight"] = pulumi.Output.from_input(
                     "gated: pulumi up waits for Job speech-preflight and fails with it"

@@ -41,6 +41,7 @@ _PROVIDERS = {
     "monitor": "Microsoft.Insights",
     "authorization": "Microsoft.Authorization",
     "resources": "Microsoft.Resources",
+    "servicenetworking": "Microsoft.ServiceNetworking",
 }
 
 
@@ -79,6 +80,12 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
         }
     },
     "azure-native:containerinstance:ContainerGroup": lambda i, n: {
+        # ARM answers user-assigned identities as a map by id (the request takes a list of ids).
+        **(
+            {"identity": {**identity, "userAssignedIdentities": {u: {} for u in identity["userAssignedIdentities"]}}}
+            if (identity := reveal(i).get("identity")) and "userAssignedIdentities" in identity
+            else {}
+        ),
         "ipAddress": {
             **reveal(i).get("ipAddress", {}),
             "ip": "10.1.0.4" if i.get("subnetIds") else "20.1.2.3",
@@ -87,10 +94,13 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
                 if (dns := reveal(i).get("ipAddress", {}).get("dnsNameLabel"))
                 else {}
             ),
-        }
+        },
     },
     "azure-native:operationalinsights:Workspace": lambda i, n: {"customerId": _guid(n)},
     "azure-native:network:PublicIPAddress": lambda i, n: {"ipAddress": "20.50.60.70"},
+    "azure-native:servicenetworking:FrontendsInterface": lambda i, n: {
+        "fqdn": f"{_guid('frontend' + n)[:16]}.{_guid('agc' + n)[:8]}.alb.azure.com"
+    },
     "azure-native:managedidentity:UserAssignedIdentity": lambda i, n: {
         "principalId": _guid("principal" + n),
         "clientId": _guid("client" + n),
@@ -99,6 +109,7 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "azure-native:containerservice:ManagedCluster": lambda i, n: {
         "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://oidc.example.invalid/{n}/"},
         "fqdn": f"{n}.hcp.eastus.azmk8s.io",
+        "nodeResourceGroup": f"MC_{reveal(i).get('resourceGroupName', 'rg')}_{n}_eastus",
         "addonProfiles": {
             "azureKeyvaultSecretsProvider": {
                 **reveal(i).get("addonProfiles", {}).get("azureKeyvaultSecretsProvider", {}),
@@ -124,6 +135,8 @@ _TLS_OUTPUTS: dict[str, dict[str, Any]] = {
     "tls:index/selfSignedCert:SelfSignedCert": {
         "certPem": "-----BEGIN CERTIFICATE-----\nmock-self-signed-certificate\n-----END CERTIFICATE-----\n",
     },
+    # The time provider's rotation: created now, due after its rotation period.
+    "time:index/rotating:Rotating": {"rfc3339": "2026-12-02T00:00:00Z", "rotationRfc3339": "2027-01-01T00:00:00Z"},
 }
 
 
@@ -219,6 +232,9 @@ class AzureMocks(pulumi_mocks.Mocks):
                     "sku": {"family": "A", "name": "standard"},
                 },
             }, []
+        if token == "azure-native:network:getSubnet":
+            # An existing delegated subnet: the range a stack's own /24 would have.
+            return {"addressPrefix": "10.225.0.0/24", "name": args.args.get("subnetName", "subnet")}, []
         if token == "azure-native:containerservice:getManagedCluster":
             name = args.args.get("resourceName", "cluster")
             return _COMPUTED["azure-native:containerservice:ManagedCluster"]({}, name) | {

@@ -20,6 +20,7 @@ from components.config.model import StackConfig
 from plan import cost, offline
 from plan.alerts import alert_rows
 from plan.front import FRONT_HEADERS, front_rows
+from plan.gateway import gateway_rows
 from plan.offline import Plan, Registration
 
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
@@ -180,6 +181,9 @@ def render(stack: str, settings: StackConfig, plan: Plan, seconds: float) -> str
     gateway = front_rows(plan)
     if gateway:
         sections.append("FRONT (Application Gateway v2)\n" + table(FRONT_HEADERS, gateway))
+    routes = gateway_rows(plan)
+    if routes:
+        sections.append("GATEWAY\n" + table(["HOST", "BACKEND", "REQUEST TIMEOUT", "HEALTH PROBE", "DNS"], routes))
     scalar = {k: v for k, v in plan.outputs.items() if k != "containers"}
     sections.append("OUTPUTS\n" + table(["NAME", "VALUE"], [[k, _shown_output(k, v, plan)] for k, v in scalar.items()]))
     alerts = alert_rows(plan)

@@ -45,6 +45,28 @@ AKS_INGRESS_STACK: dict[str, Any] = {
 }
 
 
+#: AKS behind Application Gateway for Containers: the stack creates the delegated subnet in the cluster's VNet and a
+#: CNAME per host in the contoso.com zone.
+GATEWAY_VNET = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-network/providers/Microsoft.Network"
+    "/virtualNetworks/vnet-speech"
+)
+AKS_GATEWAY_STACK: dict[str, Any] = {
+    **AKS_STACK,
+    "aks": {
+        **AKS_STACK["aks"],
+        "cluster": {"vnetSubnetId": f"{GATEWAY_VNET}/subnets/aks-nodes"},
+        "gateway": {
+            "domain": "speech.contoso.com",
+            "certificateName": "speech-wildcard",
+            "subnetPrefix": "10.225.0.0/24",
+            "dnsZoneId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dns/providers/"
+            "Microsoft.Network/dnszones/contoso.com",
+        },
+    },
+}
+
+
 def namespaced(values: dict[str, Any]) -> dict[str, Any]:
     return {f"{NAMESPACE}:{key}": value for key, value in values.items()}
 
@@ -59,21 +81,22 @@ def share_plans(directory: Path) -> None:
     _shared[:] = [directory]
 
 
-def plan_program(values: dict[str, Any], stack: str = "test") -> offline.Plan:
-    """Run the whole program offline with these `speech-containers` values (memoized: plans are read-only)."""
-    return _plan_cached(json.dumps(values, sort_keys=True), stack)
+def plan_program(values: dict[str, Any], stack: str = "test", secret: tuple[str, ...] = ()) -> offline.Plan:
+    """Run the whole program offline with these `speech-containers` values (memoized: plans are read-only);
+    `secret`: the top-level keys set as secrets."""
+    return _plan_cached(json.dumps(values, sort_keys=True), stack, secret)
 
 
 @functools.cache
-def _plan_cached(values_json: str, stack: str) -> offline.Plan:
+def _plan_cached(values_json: str, stack: str, secret: tuple[str, ...] = ()) -> offline.Plan:
     """The plan, from the other worker's copy when it made it first; a worker that makes one leaves a copy."""
-    path = (
-        _shared[0] / f"{hashlib.sha256(f'{stack}:{values_json}'.encode()).hexdigest()[:24]}.pickle" if _shared else None
-    )
+    key = f"{stack}:{values_json}" + (f":{','.join(secret)}" if secret else "")
+    path = _shared[0] / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.pickle" if _shared else None
     if path is not None and path.is_file():
         shared: offline.Plan = pickle.loads(path.read_bytes())
         return shared
-    plan = offline.run(program.main, namespaced(json.loads(values_json)), stack=stack)
+    secret_keys = tuple(f"{NAMESPACE}:{k}" for k in secret)
+    plan = offline.run(program.main, namespaced(json.loads(values_json)), stack=stack, secret_keys=secret_keys)
     if path is not None:
         partial = path.with_suffix(f".{os.getpid()}.partial")
         partial.write_bytes(pickle.dumps(plan))

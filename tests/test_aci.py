@@ -320,17 +320,17 @@ def test_each_group_is_tagged_with_the_key_it_runs_with() -> None:
 
 
 def test_env_values_from_secret_config_become_secure_values() -> None:
-    values = with_changes(ACI_STACK, containers={"speech-to-text": {"env": {"HTTP_PROXY_CREDS": "user:hunter2"}}})
+    values = with_changes(ACI_STACK, containers={"speech-to-text": {"env": {"APP_TOKEN": "user:hunter2"}}})
     secret = offline.run(program.main, namespaced(values), secret_keys=(f"{NAMESPACE}:containers",))
     variables = offline.reveal(groups(secret)["speech-aci-speech-to-text-0"].raw("containers"))[0][
         "environmentVariables"
     ]
-    assert {"name": "HTTP_PROXY_CREDS", "secureValue": "user:hunter2"} in variables
+    assert {"name": "APP_TOKEN", "secureValue": "user:hunter2"} in variables
     plain = plan_program(values)
     variables = offline.reveal(groups(plain)["speech-aci-speech-to-text-0"].raw("containers"))[0][
         "environmentVariables"
     ]
-    assert {"name": "HTTP_PROXY_CREDS", "value": "user:hunter2"} in variables
+    assert {"name": "APP_TOKEN", "value": "user:hunter2"} in variables
 
 
 def test_language_identification_is_served_on_5003_everywhere(

@@ -202,19 +202,19 @@ def test_pods_wait_for_their_service_account(aks_plan: offline.Plan) -> None:
 
 
 def test_env_values_from_secret_config_live_in_a_secret_not_the_pod_spec() -> None:
-    values = with_changes(AKS_STACK, containers={"speech-to-text": {"env": {"HTTP_PROXY_CREDS": "user:hunter2"}}})
+    values = with_changes(AKS_STACK, containers={"speech-to-text": {"env": {"APP_TOKEN": "user:hunter2"}}})
     plan = offline.run(program.main, namespaced(values), secret_keys=(f"{NAMESPACE}:containers",))
     secret = plan.one("kubernetes:core/v1:Secret")
     assert secret.get("metadata.name") == "speech-to-text-settings"
     assert isinstance(secret.raw("stringData"), offline.Secret)
-    assert secret.get("stringData") == {"HTTP_PROXY_CREDS": "user:hunter2"}
+    assert secret.get("stringData") == {"APP_TOKEN": "user:hunter2"}
     deployment = next(
         d for d in plan.of_type("kubernetes:apps/v1:Deployment") if d.get("metadata.name") == "speech-to-text"
     )
     env = {e["name"]: e for e in deployment.get("spec.template.spec.containers.0.env")}
-    assert env["HTTP_PROXY_CREDS"] == {
-        "name": "HTTP_PROXY_CREDS",
-        "valueFrom": {"secretKeyRef": {"name": "speech-to-text-settings", "key": "HTTP_PROXY_CREDS"}},
+    assert env["APP_TOKEN"] == {
+        "name": "APP_TOKEN",
+        "valueFrom": {"secretKeyRef": {"name": "speech-to-text-settings", "key": "APP_TOKEN"}},
     }
     assert "hunter2" not in str(deployment.inputs)
     assert secret.urn in deployment.dependencies

@@ -34,10 +34,21 @@ PREVIEW_EXCEPTIONS = {
         "the log search alerts; GA 2021-08-01 and 2023-12-01 exist only through a generated local package "
         "(pulumi package add azure-native monitor 2023-12-01); to do when the CLI is available",
     ),
+    "azure-native:containerregistry:Registry": (
+        "2023-01-01-preview",
+        "the private registry (`registry`); GA 2023-07-01 and 2025-04-01 exist only through a generated local "
+        "package (pulumi package add azure-native containerregistry 2025-04-01); to do when the CLI is available",
+    ),
+    "azure-native:containerregistry:CacheRule": (
+        "2024-11-01-preview",
+        "the registry's cache rules for MCR; GA 2023-07-01 and 2025-04-01 exist only through a generated local "
+        "package; to do with the registry",
+    ),
     "azure-native:dns:RecordSet": (
         "2023-07-01-preview",
-        "the ACI front's optional alias records; GA 2018-05-01 exists only through a generated local package "
-        "(pulumi package add azure-native dns 2018-05-01); to do with the above",
+        "the gateway's optional CNAMEs (aks.gateway.dnsZoneId) and the ACI front's alias records; GA 2018-05-01 "
+        "exists only through a generated local package (pulumi package add azure-native dns 2018-05-01); to do with "
+        "the above",
     ),
     "azure-native:monitor:ActionGroup": (
         "2024-10-01-preview",

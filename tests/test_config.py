@@ -261,7 +261,7 @@ def test_account_name_with_its_own_subdomain_may_use_underscores() -> None:
 
 
 def test_load_knows_which_keys_are_secret() -> None:
-    values = with_changes(ACI_STACK, containers={"speech-to-text": {"env": {"HTTP_PROXY_CREDS": "u:p"}}})
+    values = with_changes(ACI_STACK, containers={"speech-to-text": {"env": {"APP_TOKEN": "u:p"}}})
 
     def read(expected: bool) -> None:
         assert config.from_args(config.load()).containers[0].env_secret is expected

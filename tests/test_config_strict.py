@@ -222,7 +222,7 @@ def test_unambiguous_strings_are_read_as_what_they_mean(values: dict[str, Any], 
 
 def test_values_of_secret_keys_are_never_echoed() -> None:
     leaked = "hunter2-not-a-number"
-    problems = problems_of(deployment(cpu=leaked, env={"HTTP_PROXY_CREDS": 7.5}), frozenset({"containers"}))
+    problems = problems_of(deployment(cpu=leaked, env={"APP_TOKEN": 7.5}), frozenset({"containers"}))
     assert leaked not in "\n".join(problems)
     assert any(p.startswith(f"{STT}.cpu: must be a number") and "(a secret value, not shown)" in p for p in problems)
     tls = {"tls": {"mode": "certificate", "certificate": "-----BEGIN CERTIFICATE-----", "privateKey": leaked}}

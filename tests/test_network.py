@@ -67,8 +67,14 @@ def test_public_access_off_means_deny_by_default(private_plan: offline.Plan) -> 
     assert vault.get("properties.networkAcls.bypass") == "AzureServices"
 
 
+#: Private endpoints without DNS zones, and encryption at host: independent, in one plan.
+ZONELESS_ENCRYPTED = with_changes(
+    AKS_STACK, privateEndpoints={"subnetId": SUBNET}, aks={**AKS_STACK["aks"], "encryptionAtHost": True}
+)
+
+
 def test_endpoints_without_dns_zones_create_no_zone_groups() -> None:
-    plan = plan_program(with_changes(AKS_STACK, privateEndpoints={"subnetId": SUBNET}))
+    plan = plan_program(ZONELESS_ENCRYPTED)
     assert len(plan.of_type("azure-native:network:PrivateEndpoint")) == 2
     assert plan.of_type("azure-native:network:PrivateDnsZoneGroup") == []
 
@@ -142,7 +148,7 @@ def config_problems(values: dict[str, object]) -> list[str]:
 
 
 def test_encryption_at_host_covers_every_pool() -> None:
-    plan = plan_program(with_changes(AKS_STACK, aks={**AKS_STACK["aks"], "encryptionAtHost": True}))
+    plan = plan_program(ZONELESS_ENCRYPTED)
     (system,) = plan.one("azure-native:containerservice:ManagedCluster").get("agentPoolProfiles")
     assert system["enableEncryptionAtHost"] is True
     assert plan.one("azure-native:containerservice:AgentPool").get("enableEncryptionAtHost") is True

@@ -110,7 +110,7 @@ def test_plan_runs_as_a_module_the_way_the_readme_says() -> None:
 def test_secure_values_make_their_key_secret(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.s.yaml").write_text(
         "config:\n  speech-containers:host: aci\n  speech-containers:containers:\n    speech-to-text:\n"
-        "      env:\n        HTTP_PROXY_CREDS:\n          secure: v1:abc\n"
+        "      env:\n        APP_TOKEN:\n          secure: v1:abc\n"
     )
     _, secret_keys = plan.read_stack("s", tmp_path)
     assert secret_keys == {"speech-containers:containers"}

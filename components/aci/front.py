@@ -97,7 +97,7 @@ class AciFront(pulumi.ComponentResource):
             return network.SubResourceArgs(id=base.apply(lambda b: f"{b}/{kind}/{item}"))
 
         deployments = list(groups)
-        sku = catalog.GATEWAY.waf_sku if settings.waf else catalog.GATEWAY.sku
+        sku = catalog.APP_GATEWAY.waf_sku if settings.waf else catalog.APP_GATEWAY.sku
         self.gateway = network.ApplicationGateway(
             f"{name}-gateway",
             application_gateway_name=gateway_name,
@@ -125,7 +125,7 @@ class AciFront(pulumi.ComponentResource):
                 network.ApplicationGatewaySslCertificateArgs(name=CERTIFICATE, key_vault_secret_id=tls.secret_id)
             ],
             ssl_policy=network.ApplicationGatewaySslPolicyArgs(
-                policy_type="Predefined", policy_name=catalog.GATEWAY.tls_policy
+                policy_type="Predefined", policy_name=catalog.APP_GATEWAY.tls_policy
             ),
             backend_address_pools=[
                 network.ApplicationGatewayBackendAddressPoolArgs(
@@ -192,7 +192,7 @@ class AciFront(pulumi.ComponentResource):
         return {**per_replica, "url": url, "statusUrl": status}
 
     def _probe(self, container: ContainerConfig) -> network.ApplicationGatewayProbeArgs:
-        facts = catalog.GATEWAY
+        facts = catalog.APP_GATEWAY
         return network.ApplicationGatewayProbeArgs(
             name=f"probe-{container.name}",
             protocol="Http",

@@ -15,7 +15,7 @@ from components.hosting import HostInputs
 
 
 def security_rules() -> list[network.SecurityRuleArgs]:
-    """The inbound rules of catalog.GATEWAY.nsg_rules."""
+    """The inbound rules of catalog.APP_GATEWAY.nsg_rules."""
     return [
         network.SecurityRuleArgs(
             name=name,
@@ -28,7 +28,7 @@ def security_rules() -> list[network.SecurityRuleArgs]:
             destination_address_prefix="*",
             destination_port_range=ports,
         )
-        for name, priority, protocol, source, ports in catalog.GATEWAY.nsg_rules
+        for name, priority, protocol, source, ports in catalog.APP_GATEWAY.nsg_rules
     ]
 
 

@@ -1,5 +1,5 @@
 """The front's optional WAF policy: Microsoft_DefaultRuleSet 2.1 in Prevention mode, with the rules legitimate
-speech requests trip turned off (catalog.GATEWAY.waf_overrides, catalog.DRS_RULES_SOURCE).
+speech requests trip turned off (catalog.APP_GATEWAY.waf_overrides, catalog.DRS_RULES_SOURCE).
 
 After a WebSocket upgrade the gateway passes frames through uninspected (catalog.WEBSOCKET_SOURCE), so what the WAF
 judges is the handshake and the REST calls: their bodies are audio or SSML, whose content types the rule set does
@@ -23,7 +23,7 @@ def waf_overrides(inputs: HostInputs) -> list[network.ManagedRuleGroupOverrideAr
     """The disabled rules, grouped as the policy takes them."""
     tts = any(c.kind is Kind.NEURAL_TEXT_TO_SPEECH for c in inputs.containers)
     groups: dict[str, list[str]] = {}
-    for override in catalog.GATEWAY.waf_overrides:
+    for override in catalog.APP_GATEWAY.waf_overrides:
         if tts or not override.tts_only:
             groups.setdefault(override.group, []).append(override.rule_id)
     return [
@@ -36,7 +36,7 @@ def waf_overrides(inputs: HostInputs) -> list[network.ManagedRuleGroupOverrideAr
 
 
 def waf_policy(name: str, inputs: HostInputs, parent: pulumi.Resource) -> network.WebApplicationFirewallPolicy:
-    facts = catalog.GATEWAY
+    facts = catalog.APP_GATEWAY
     return network.WebApplicationFirewallPolicy(
         f"{name}-waf",
         resource_group_name=inputs.resource_group_name,

@@ -6,21 +6,24 @@ address, and liveness waits out the model-loading budget before it starts checki
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 import pulumi_azure_native.containerinstance as aci
-import pulumi_azure_native.storage as storage
 
 from components import catalog
+from components.aci.files import FilesAccount, output_volume
 from components.aci.front import AciFront
+from components.aci.pull import pull_settings
 from components.aci.tls_proxy import TLS_DIR, TlsMaterial
 from components.args import DeploymentOutput, TlsMode
-from components.azure.naming import unique_name
 from components.config.model import AciConfig, ContainerConfig
 from components.hosting import HostInputs, endpoint
+from components.lockdown import Setting, container_settings, license_settings, proxy_settings
 
 MODEL_VOLUME = "model"
+LICENSE_VOLUME = "license"
 TLS_VOLUME = "tls"
 
 
@@ -60,8 +63,12 @@ def billing_settings(
 def environment(
     container: ContainerConfig, billing_endpoint: pulumi.Input[str], api_key: pulumi.Input[str]
 ) -> list[aci.EnvironmentVariableArgs]:
-    """The billing settings, then the container's own."""
-    settings = billing_settings(billing_endpoint, api_key)
+    """The billing settings (disconnected: the license's instead), then the container's own."""
+    settings = (
+        [aci.EnvironmentVariableArgs(name="Eula", value="accept"), *variables(license_settings())]
+        if container.disconnected
+        else billing_settings(billing_endpoint, api_key)
+    )
     if container.model_id:
         settings.append(aci.EnvironmentVariableArgs(name="ModelId", value=container.model_id))
     if container.decoder_max_count:
@@ -72,7 +79,17 @@ def environment(
         ]
     else:
         settings += [aci.EnvironmentVariableArgs(name=k, value=v) for k, v in container.env]
-    return settings
+    return settings + variables(container_settings(container))
+
+
+def variables(settings: list[Setting]) -> list[aci.EnvironmentVariableArgs]:
+    """Settings as environment variables, the secret ones as secure values."""
+    return [
+        aci.EnvironmentVariableArgs(name=s.name, secure_value=s.value)
+        if s.secret
+        else aci.EnvironmentVariableArgs(name=s.name, value=s.value)
+        for s in settings
+    ]
 
 
 class AciHost(pulumi.ComponentResource):
@@ -96,7 +113,13 @@ class AciHost(pulumi.ComponentResource):
         )
         self.self_signed_certificate = self._tls.certificate if self._tls and self._tls.self_signed else None
         needs_models = any(c.spec.needs_model_id for c in inputs.containers)
-        self._model_store = self._model_storage() if needs_models else None
+        self._pull, self._pull_ready = pull_settings(name, inputs, self)
+        self._model_store = FilesAccount(name, "models", inputs, self) if needs_models else None
+        output = next((c.output for c in inputs.containers if c.output), None)
+        self._output_store = FilesAccount(name, "output", inputs, self) if output else None
+        offline = any(c.disconnected for c in inputs.containers)
+        self._license_store = FilesAccount(name, "licenses", inputs, self) if offline else None
+        self._licenses: dict[str, tuple[aci.VolumeArgs, aci.VolumeMountArgs, aci.ContainerGroup]] = {}
         per_deployment: dict[str, pulumi.Output[list[str]]] = {}
         by_replica: dict[int, list[pulumi.Output[dict[str, str]]]] = {}
         secure = self._tls is not None
@@ -175,45 +198,14 @@ class AciHost(pulumi.ComponentResource):
                 self,
             )
 
-    def _model_storage(self) -> tuple[storage.StorageAccount, pulumi.Output[str]]:
-        """Azure Files for custom models, so a restarted group does not download its model again."""
-        account = storage.StorageAccount(
-            f"{self._name}-models",
-            account_name=unique_name("models", self._inputs.resource_group_name, 24).apply(
-                lambda n: n.replace("-", "")
-            ),
-            resource_group_name=self._inputs.resource_group_name,
-            location=self._inputs.location,
-            kind="StorageV2",
-            sku=storage.SkuArgs(name="Standard_LRS"),
-            minimum_tls_version="TLS1_2",
-            allow_blob_public_access=False,
-            enable_https_traffic_only=True,
-            tags=self._inputs.tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        keys = storage.list_storage_account_keys_output(
-            account_name=account.name, resource_group_name=self._inputs.resource_group_name
-        )
-        return account, pulumi.Output.secret(keys.keys[0].value)
-
     def _model_volume(self, container: ContainerConfig, replica: int) -> aci.VolumeArgs:
         """The replica's own share (no two groups download into one), named after the model id."""
         assert self._model_store is not None
-        account, key = self._model_store
-        share = storage.FileShare(
-            f"{self._name}-{container.name}-{replica}-model",
-            share_name=container.model_storage_name(replica),
-            account_name=account.name,
-            resource_group_name=self._inputs.resource_group_name,
-            share_quota=container.model_storage_gb,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return aci.VolumeArgs(
-            name=MODEL_VOLUME,
-            azure_file=aci.AzureFileVolumeArgs(
-                share_name=share.name, storage_account_name=account.name, storage_account_key=key
-            ),
+        return self._model_store.volume(
+            MODEL_VOLUME,
+            f"{container.name}-{replica}-model",
+            container.model_storage_name(replica),
+            container.model_storage_gb,
         )
 
     def _preflight(self) -> pulumi.Output[str]:
@@ -233,12 +225,14 @@ class AciHost(pulumi.ComponentResource):
             containers=[
                 aci.ContainerArgs(
                     name="preflight",
-                    image=facts.image,
-                    command=facts.command,
+                    image=inputs.pull(facts.image),
+                    command=inputs.preflight_command,
                     resources=aci.ResourceRequirementsArgs(
                         requests=aci.ResourceRequestsArgs(cpu=facts.size.cpu, memory_in_gb=facts.size.memory_gb)
                     ),
-                    environment_variables=billing_settings(inputs.billing_endpoint, inputs.api_key),
+                    # Through the containers' proxy, if any: the same path as their usage reports.
+                    environment_variables=billing_settings(inputs.billing_endpoint, inputs.api_key)
+                    + variables(proxy_settings(inputs.proxy)),
                 )
             ],
         )
@@ -246,7 +240,9 @@ class AciHost(pulumi.ComponentResource):
         # The containers property is secret (it holds the key); the verdict holds nothing of it.
         return pulumi.Output.unsecret(group.containers.apply(lambda cs: preflight_verdict(cs[0].instance_view)))
 
-    def _container_group(self, name: str, tags: dict[str, str], **specifics: Any) -> aci.ContainerGroup:
+    def _container_group(
+        self, name: str, tags: dict[str, str], after: Sequence[pulumi.Resource] = (), **specifics: Any
+    ) -> aci.ContainerGroup:
         """A Linux group of this host: its region, network (the VNet subnet, if any) and logs, plus `specifics`."""
         subnet = self._settings.subnet_id
         return aci.ContainerGroup(
@@ -258,8 +254,12 @@ class AciHost(pulumi.ComponentResource):
             subnet_ids=[aci.ContainerGroupSubnetIdArgs(id=subnet)] if subnet else None,
             diagnostics=self._diagnostics(),
             tags={**self._inputs.tags, **tags},
-            # Containers call billing (and the preflight checks it) at once: the private DNS records come first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self._inputs.network_ready)),
+            # Containers call billing (and the preflight checks it) at once: the private DNS records come first;
+            # with a private registry, its pull role and cache rules too.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*self._inputs.network_ready, *self._pull_ready, *after]
+            ),
+            **self._pull,
             **specifics,
         )
 
@@ -282,7 +282,7 @@ class AciHost(pulumi.ComponentResource):
         size = catalog.TLS_PROXY_SIZE
         proxy = aci.ContainerArgs(
             name="tls-proxy",
-            image=self._settings.tls.proxy_image,
+            image=self._inputs.pull(self._settings.tls.proxy_image),
             command=["nginx", "-c", f"{TLS_DIR}/nginx.conf", "-g", "daemon off;"],
             resources=aci.ResourceRequirementsArgs(
                 requests=aci.ResourceRequestsArgs(cpu=size.cpu, memory_in_gb=size.memory_gb)
@@ -311,6 +311,13 @@ class AciHost(pulumi.ComponentResource):
         group_name = f"{container.name}-{replica}"
         volumes = [self._model_volume(container, replica)] if spec.needs_model_id else []
         mounts = [aci.VolumeMountArgs(name=MODEL_VOLUME, mount_path=catalog.MODEL_MOUNT_PATH)] if volumes else []
+        if self._output_store is not None and container.output is not None:
+            volume, mount = output_volume(self._output_store, container.name, replica, container.output.storage_gb)
+            volumes, mounts = [*volumes, volume], [*mounts, mount]
+        after: list[pulumi.Resource] = []
+        if container.disconnected:
+            volume, mount, download = self._license(container)
+            volumes, mounts, after = [*volumes, volume], [*mounts, mount], [download]
         sidecars, tls_volumes = self._tls_proxy(spec.port)
         size = container.size
         # The key-name tag is set in the same PUT as ApiKey, so the group says which key it runs with (rotation
@@ -321,7 +328,9 @@ class AciHost(pulumi.ComponentResource):
             restart_policy=self._settings.restart_policy,
             init_containers=[
                 aci.InitContainerDefinitionArgs(
-                    name="avx2-check", image=self._settings.avx2_check_image, command=list(catalog.AVX2_CHECK_COMMAND)
+                    name="avx2-check",
+                    image=inputs.pull(self._settings.avx2_check_image),
+                    command=list(catalog.AVX2_CHECK_COMMAND),
                 )
             ],
             containers=[
@@ -345,4 +354,39 @@ class AciHost(pulumi.ComponentResource):
             ],
             ip_address=self._address(container, replica),
             volumes=volumes + tls_volumes,
+            after=after,
         )
+
+    def _license(self, container: ContainerConfig) -> tuple[aci.VolumeArgs, aci.VolumeMountArgs, aci.ContainerGroup]:
+        """A disconnected deployment's license share, and the one-shot group that downloads its license into it
+        (connected: Billing and ApiKey, through the proxy if any). It runs again when its image or the renewal round
+        changes (components/azure/disconnected.py). ACI does not wait for it: a replica started before the license
+        is there fails and restarts until it is (`az container logs -g <group> -n <deployment>-license`)."""
+        if container.name not in self._licenses:
+            assert self._license_store is not None and self._inputs.license_round is not None
+            inputs = self._inputs
+            volume = self._license_store.volume(
+                LICENSE_VOLUME, f"{container.name}-license-share", f"{container.name}-license", 1
+            )
+            mount = aci.VolumeMountArgs(name=LICENSE_VOLUME, mount_path=catalog.DISCONNECTED.license_mount_path)
+            size = container.size
+            download = self._container_group(
+                f"{container.name}-license",
+                {"speech-container": "license-download"},
+                restart_policy="Never",
+                containers=[
+                    aci.ContainerArgs(
+                        name="license",
+                        image=container.image,
+                        resources=aci.ResourceRequirementsArgs(
+                            requests=aci.ResourceRequestsArgs(cpu=size.cpu, memory_in_gb=size.memory_gb)
+                        ),
+                        environment_variables=billing_settings(inputs.billing_endpoint, inputs.api_key)
+                        + variables([*license_settings(inputs.license_round), *proxy_settings(inputs.proxy)]),
+                        volume_mounts=[mount],
+                    )
+                ],
+                volumes=[volume],
+            )
+            self._licenses[container.name] = (volume, mount, download)
+        return self._licenses[container.name]

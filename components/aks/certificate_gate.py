@@ -44,14 +44,17 @@ def certificate_gate(
     credentials: SpeechCredentials,
     provider: k8s.Provider,
     parent: pulumi.Resource,
+    job_name: str = JOB_NAME,
 ) -> k8s.batch.v1.Job:
     """The Job that fails unless `certificate` is in the vault; depend on it to use the certificate."""
-    container = vault_cli_container("certificate-check", check_script(certificate), vault)
+    container = vault_cli_container(
+        "certificate-check", check_script(certificate), vault, credentials.azure_cli_image, credentials.proxy
+    )
     return one_shot_job(
         f"{name}-certificate-check",
-        JOB_NAME,
+        job_name,
         namespace,
-        vault_cli_labels(JOB_NAME),
+        vault_cli_labels(job_name),
         speech_pod(pool, credentials.service_account_name, [], container),
         DEADLINE_SECONDS,
         1,

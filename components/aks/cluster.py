@@ -35,6 +35,8 @@ KUBELOGIN_MODE = "azurecli"
 SECRETS_ADDON = "azureKeyvaultSecretsProvider"
 MONITORING_ADDON = "omsagent"
 SYSTEM_POOL = "system"
+#: Keeps application pods off the system pool; cluster add-ons (the gateway's ALB controller) tolerate it.
+SYSTEM_POOL_TAINT = ("CriticalAddonsOnly", "true", "NoSchedule")
 
 
 def non_interactive_kubeconfig(encoded: str) -> str:
@@ -79,6 +81,8 @@ class AksCluster(pulumi.ComponentResource):
             self.resource_group_name = pulumi.Output.from_input(settings.existing_cluster.resource_group_name)
             issuer = existing.oidc_issuer_profile
             ingress_profile = existing.ingress_profile
+            identities = existing.identity_profile
+            node_group = existing.node_resource_group
         else:
             assert settings.new_cluster is not None
             cluster = self._create(name, inputs, settings)
@@ -87,6 +91,8 @@ class AksCluster(pulumi.ComponentResource):
             self.resource_group_name = inputs.resource_group_name
             issuer = cluster.oidc_issuer_profile
             ingress_profile = cluster.ingress_profile
+            identities = cluster.identity_profile
+            node_group = cluster.node_resource_group
             # Azure RBAC for AKS answers 403 until the deployer's new role propagates.
             self.access.append(propagated(f"{name}-rbac-propagation", [self._grant_deployer(name, cluster)], self))
             # kube-audit-admin: the audit of changes; the full kube-audit (every read) is very costly to ingest.
@@ -96,7 +102,16 @@ class AksCluster(pulumi.ComponentResource):
         self.ingress_identity = ingress_profile.apply(
             lambda p: (p.web_app_routing.identity.object_id if p and p.web_app_routing else None) or ""
         )
+        #: Object id of the kubelet identity, which pulls the nodes' images (AcrPull on a private registry).
+        self.kubelet_object_id = identities.apply(
+            lambda p: (p["kubeletidentity"].object_id if p and "kubeletidentity" in p else None) or ""
+        )
         self.oidc_issuer_url = issuer.apply(lambda p: (p.issuer_url if p else None) or "")
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        #: The node resource group (MC_...) AKS manages, as a resource id.
+        self.node_resource_group_id = pulumi.Output.concat(
+            "/subscriptions/", client.subscription_id, "/resourceGroups/", node_group.apply(lambda g: g or "")
+        )
         credentials = containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=self.resource_group_name,
             resource_name=self.name,
@@ -175,7 +190,7 @@ class AksCluster(pulumi.ComponentResource):
                     vnet_subnet_id=cluster.vnet_subnet_id,
                     enable_encryption_at_host=settings.encryption_at_host or None,
                     # Keep application pods off the system pool.
-                    node_taints=["CriticalAddonsOnly=true:NoSchedule"],
+                    node_taints=["{}={}:{}".format(*SYSTEM_POOL_TAINT)],
                 )
             ],
             opts=pulumi.ResourceOptions(parent=self),

@@ -10,11 +10,13 @@ updates the Secret; pods pick it up on restart (rotation patches the restart ann
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
-import pulumi_azure_native.managedidentity as managedidentity
 import pulumi_kubernetes as k8s
 
 from components import catalog
+from components.aks.workload_identity import federated_identity, identity_service_account, service_account_subject
 from components.azure import roles
 from components.azure.propagation import propagated
 from components.hosting import HostInputs, VaultRef
@@ -24,7 +26,6 @@ SECRET_PROVIDER_CLASS = "speech-key-vault"
 #: Where the CSI volume shows the secrets as files (the containers use the synced Secret instead).
 MOUNT_PATH = "/mnt/secrets-store"
 SECRET_PROVIDER_API = "secrets-store.csi.x-k8s.io/v1"
-WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id"
 
 
 def secret_objects(vault: VaultRef) -> str:
@@ -41,51 +42,16 @@ def secret_objects(vault: VaultRef) -> str:
     return f"array:\n{items}"
 
 
-def federated_identity(
-    name: str,
-    inputs: HostInputs,
-    namespace: pulumi.Input[str],
-    oidc_issuer_url: pulumi.Input[str],
-    service_account: str,
-    parent: pulumi.Resource,
-) -> tuple[managedidentity.UserAssignedIdentity, managedidentity.FederatedIdentityCredential]:
-    """A user-assigned identity that pods of `service_account` in `namespace` sign in as (workload identity)."""
-    identity = managedidentity.UserAssignedIdentity(
-        f"{name}-identity",
-        resource_group_name=inputs.resource_group_name,
-        location=inputs.location,
-        tags=inputs.tags,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    federation = managedidentity.FederatedIdentityCredential(
-        f"{name}-federation",
-        resource_group_name=inputs.resource_group_name,
-        resource_name_=identity.name,
-        issuer=oidc_issuer_url,
-        subject=pulumi.Output.concat("system:serviceaccount:", namespace, ":", service_account),
-        audiences=[catalog.AKS.token_exchange_audience],
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    return identity, federation
-
-
-def identity_service_account(
-    name: str,
-    service_account: str,
-    namespace: pulumi.Input[str],
-    identity: managedidentity.UserAssignedIdentity,
-    opts: pulumi.ResourceOptions,
-) -> k8s.core.v1.ServiceAccount:
-    """The service account whose pods sign in as `identity`."""
-    return k8s.core.v1.ServiceAccount(
-        f"{name}-service-account",
-        metadata={
-            "name": service_account,
-            "namespace": namespace,
-            "annotations": {WORKLOAD_IDENTITY_CLIENT_ID: identity.client_id},
-        },
-        opts=opts,
-    )
+def azure_provider_parameters(client_id: pulumi.Input[str], vault: VaultRef, objects: str) -> dict[str, Any]:
+    """A SecretProviderClass's `parameters` for the Azure provider: these vault `objects`, read with workload
+    identity as `client_id`."""
+    return {
+        "usePodIdentity": "false",
+        "clientID": client_id,
+        "keyvaultName": vault.name,
+        "tenantId": vault.tenant_id,
+        "objects": objects,
+    }
 
 
 class SpeechCredentials(pulumi.ComponentResource):
@@ -105,7 +71,19 @@ class SpeechCredentials(pulumi.ComponentResource):
     ) -> None:
         super().__init__("speech-containers:aks:SpeechCredentials", name, None, opts)
         self.service_account_name = SERVICE_ACCOUNT
-        identity, federation = federated_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
+        #: The Azure CLI image of the checks that run with these credentials (the preflight, the certificate gate,
+        #: the key-age report), from the stack's private registry when it has one, and the proxy they go through.
+        self.azure_cli_image = inputs.pull(catalog.PREFLIGHT.image)
+        self.proxy = inputs.proxy
+        identity, federation = federated_identity(
+            name,
+            inputs.resource_group_name,
+            inputs.location,
+            inputs.tags,
+            oidc_issuer_url,
+            service_account_subject(namespace, SERVICE_ACCOUNT),
+            self,
+        )
         reader = roles.grant(
             f"{name}-vault-reader",
             catalog.Role.KEY_VAULT_SECRETS_USER,
@@ -126,13 +104,7 @@ class SpeechCredentials(pulumi.ComponentResource):
             metadata={"name": SECRET_PROVIDER_CLASS, "namespace": namespace},
             spec={
                 "provider": "azure",
-                "parameters": {
-                    "usePodIdentity": "false",
-                    "clientID": identity.client_id,
-                    "keyvaultName": inputs.vault.name,
-                    "tenantId": inputs.vault.tenant_id,
-                    "objects": secret_objects(inputs.vault),
-                },
+                "parameters": azure_provider_parameters(identity.client_id, inputs.vault, secret_objects(inputs.vault)),
                 "secretObjects": [
                     {
                         "secretName": facts.credentials_secret,

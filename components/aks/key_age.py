@@ -50,7 +50,9 @@ def key_age_reporter(
     parent: pulumi.Resource,
 ) -> k8s.batch.v1.CronJob:
     """The CronJob that reports the key's age (never two at once; one finished Job kept for `kubectl logs`)."""
-    container = vault_cli_container(CONTAINER, report_script(vault.api_key_secret_name), vault)
+    container = vault_cli_container(
+        CONTAINER, report_script(vault.api_key_secret_name), vault, credentials.azure_cli_image, credentials.proxy
+    )
     labels = vault_cli_labels(JOB_NAME)
     pod: k8s.core.v1.PodSpecArgsDict = {
         **speech_pod(pool, credentials.service_account_name, [], container),

@@ -51,7 +51,7 @@ def model_download_job(
     }
     waiter: k8s.core.v1.ContainerArgsDict = {
         "name": "wait-for-model",
-        "image": catalog.BUSYBOX_IMAGE,
+        "image": container.pull(catalog.BUSYBOX_IMAGE),
         "command": wait_command(container),
         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "32Mi"}},
     }

@@ -18,6 +18,7 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.catalog import Size
 from components.config.model import ContainerConfig
+from components.lockdown import Setting, container_settings, license_settings
 
 if TYPE_CHECKING:  # the pool's module builds pools, whose drain settings come from drain.py, which uses this one
     from components.aks.cluster import SpeechNodePool
@@ -26,6 +27,13 @@ PORT_NAME = catalog.AKS.service_port_name
 #: Group that owns mounted volumes (the distroless `nonroot` gid); any gid works since the pod joins it.
 VOLUME_GROUP_ID = 65532
 MODEL_VOLUME = "models"
+OUTPUT_VOLUME = "output"
+LICENSE_VOLUME = "license"
+#: The Secret holding the proxy's credentials (`HTTP_PROXY_CREDS`), created by the host (components/aks/proxy.py).
+PROXY_SECRET = "speech-proxy"
+PROXY_SECRET_KEY = "credentials"
+#: The pod's own name, for the output volume's per-pod folder (`subPathExpr: $(POD_NAME)`).
+POD_NAME_VARIABLE = "POD_NAME"
 #: What every container of ours may do: nothing more than it needs.
 CONTAINER_SECURITY: k8s.core.v1.SecurityContextArgsDict = {
     "allow_privilege_escalation": False,
@@ -70,19 +78,60 @@ def settings_secret_name(container: ContainerConfig) -> str:
 def environment(container: ContainerConfig) -> list[k8s.core.v1.EnvVarArgsDict]:
     """The container's settings (secret ones by reference), then the credentials from the synced Secret."""
     plain: list[tuple[str, pulumi.Input[str]]] = [("Eula", "accept")]
+    # The output volume's folder is named after the pod.
+    settings: list[k8s.core.v1.EnvVarArgsDict] = [pod_name_env()] if container.output else []
     if container.model_id:
         plain.append(("ModelId", container.model_id))
     if container.decoder_max_count:
         plain.append(("DECODER_MAX_COUNT", str(container.decoder_max_count)))
     if not container.env_secret:
         plain += container.env
-    settings: list[k8s.core.v1.EnvVarArgsDict] = [{"name": k, "value": v} for k, v in plain]
+    settings += [{"name": k, "value": v} for k, v in plain]
     if container.env_secret:
         secret = settings_secret_name(container)
         settings += [
             {"name": k, "value_from": {"secret_key_ref": {"name": secret, "key": k}}} for k, _ in container.env
         ]
-    return [*settings, *credential_env()]
+    if container.disconnected:
+        # On its license: no Billing or ApiKey (catalog.LICENSE_DOWNLOAD).
+        return [*settings, *variables(license_settings()), *variables(container_settings(container))]
+    return [*settings, *variables(container_settings(container)), *credential_env()]
+
+
+def variables(settings: list[Setting]) -> list[k8s.core.v1.EnvVarArgsDict]:
+    """Settings as environment variables; the one secret (the proxy's credentials) from the host's Secret."""
+    return [
+        {"name": s.name, "value_from": {"secret_key_ref": {"name": PROXY_SECRET, "key": PROXY_SECRET_KEY}}}
+        if s.secret
+        else {"name": s.name, "value": s.value}
+        for s in settings
+    ]
+
+
+def claim_volume(
+    volume: str, claim: str, mount_path: str, sub_path_expr: str | None = None
+) -> tuple[k8s.core.v1.VolumeArgsDict, k8s.core.v1.VolumeMountArgsDict]:
+    """A persistent volume claim as a pod volume `volume`, and its mount at `mount_path` (optionally a subfolder)."""
+    mount: k8s.core.v1.VolumeMountArgsDict = {"name": volume, "mount_path": mount_path}
+    if sub_path_expr is not None:
+        mount["sub_path_expr"] = sub_path_expr
+    return {"name": volume, "persistent_volume_claim": {"claim_name": claim}}, mount
+
+
+def output_volume(container: ContainerConfig) -> tuple[k8s.core.v1.VolumeArgsDict, k8s.core.v1.VolumeMountArgsDict]:
+    """The deployment's output claim (`<deployment>-output`), mounted at `Mounts:Output` in a folder per pod, so
+    replicas never write into one another's files; `POD_NAME` (pod_name_env) names the folder."""
+    return claim_volume(
+        OUTPUT_VOLUME, output_claim_name(container), catalog.OUTPUT.mount_path, f"$({POD_NAME_VARIABLE})"
+    )
+
+
+def output_claim_name(container: ContainerConfig) -> str:
+    return f"{container.name}-output"
+
+
+def pod_name_env() -> k8s.core.v1.EnvVarArgsDict:
+    return {"name": POD_NAME_VARIABLE, "value_from": {"field_ref": {"field_path": "metadata.name"}}}
 
 
 def _probe(path: str, period: int, failures: int) -> k8s.core.v1.ProbeArgsDict:

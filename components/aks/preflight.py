@@ -15,7 +15,9 @@ import pulumi_kubernetes as k8s
 from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
-from components.aks.pods import credential_env, one_shot_job, resources, speech_pod
+from components.aks.pods import credential_env, one_shot_job, resources, speech_pod, variables
+from components.config.lockdown import ProxyConfig
+from components.lockdown import proxy_settings
 
 JOB_NAME = "speech-preflight"
 
@@ -31,15 +33,17 @@ class PreflightJob(pulumi.ComponentResource):
         credentials: SpeechCredentials,
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
+        proxy: ProxyConfig | None = None,
     ) -> None:
         super().__init__("speech-containers:aks:PreflightJob", name, None, opts)
         facts = catalog.PREFLIGHT
         container: k8s.core.v1.ContainerArgsDict = {
             "name": "preflight",
-            "image": facts.image,
+            "image": credentials.azure_cli_image,
             # The shell reads the key from the environment (the synced Secret), so it never appears in the spec.
-            "command": facts.command,
-            "env": credential_env(),
+            "command": facts.command_with_proxy_user if proxy and proxy.credentials else facts.command,
+            # Through the containers' proxy, if any: the path their usage reports take.
+            "env": [*credential_env(), *variables(proxy_settings(proxy))],
             "resources": resources(facts.size),
             "volume_mounts": [credentials.volume_mount()],
         }

@@ -24,10 +24,10 @@ import pulumi_azure_native.authorization as authorization
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks.credentials import federated_identity, identity_service_account
 from components.aks.pods import CONTAINER_SECURITY, resources
 from components.aks.rotation_access import RotationAccess
 from components.aks.vault_cli import WORKLOAD_IDENTITY_LABEL
+from components.aks.workload_identity import federated_identity, identity_service_account, service_account_subject
 from components.azure import roles
 from components.azure.alert_rules import ROTATION_JOB
 from components.azure.propagation import propagated
@@ -90,7 +90,15 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
     ) -> None:
         super().__init__("speech-containers:aks:ScheduledKeyRotation", name, None, opts)
         assert inputs.speech_account_id is not None
-        identity, federation = federated_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
+        identity, federation = federated_identity(
+            name,
+            inputs.resource_group_name,
+            inputs.location,
+            inputs.tags,
+            oidc_issuer_url,
+            service_account_subject(namespace, SERVICE_ACCOUNT),
+            self,
+        )
         rotator = authorization.RoleDefinition(
             f"{name}-account-rotator",
             scope=inputs.speech_account_id,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Final
 
-import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks.pods import resources
+from components.aks.pods import resources, variables
+from components.config.lockdown import ProxyConfig
 from components.hosting import VaultRef
+from components.lockdown import proxy_settings, through_proxy
 
 #: The Azure Workload Identity webhook injects the federated token and client id into pods with this label.
 WORKLOAD_IDENTITY_LABEL: Final = "azure.workload.identity/use"
@@ -21,20 +22,27 @@ AZ_LOGIN: Final = (
 )
 
 
-def vault_cli_container(name: str, script: str, vault: VaultRef) -> k8s.core.v1.ContainerArgsDict:
+def vault_cli_container(
+    name: str,
+    script: str,
+    vault: VaultRef,
+    image: str = catalog.PREFLIGHT.image,
+    proxy: ProxyConfig | None = None,
+) -> k8s.core.v1.ContainerArgsDict:
     """A container that signs in, then runs `script` with `$VAULT` set to the vault's name (the billing
-    preflight's Azure CLI image and size)."""
-    facts = catalog.PREFLIGHT
+    preflight's Azure CLI image, from the stack's registry if any, and size). Behind a proxy it has the proxy's
+    settings: the CLI reads HTTPS_PROXY and NO_PROXY, and takes credentials only in the proxy URL, which the shell
+    builds from HTTP_PROXY_CREDS as it starts (components/lockdown.py `through_proxy`)."""
     return {
         "name": name,
-        "image": facts.image,
-        "command": ["/bin/sh", "-c", f"{AZ_LOGIN} && {script}"],
-        "env": [{"name": "VAULT", "value": vault.name}],
-        "resources": resources(facts.size),
+        "image": image,
+        "command": through_proxy(["/bin/sh", "-c", f"{AZ_LOGIN} && {script}"], proxy),
+        "env": [{"name": "VAULT", "value": vault.name}, *variables(proxy_settings(proxy))],
+        "resources": resources(catalog.PREFLIGHT.size),
     }
 
 
-def vault_cli_labels(job_name: str) -> dict[str, pulumi.Input[str]]:
+def vault_cli_labels(job_name: str) -> dict[str, str]:
     """The labels of such a pod: part of speech-containers (its network policy) and signed in by the webhook."""
     return {
         "app.kubernetes.io/name": job_name,

@@ -30,11 +30,14 @@ from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SpeechCredentials
 from components.aks.drain import drain_sidecar, grace_period_seconds, pre_stop
+from components.aks.license import license_claim_name, license_download_job, license_volume
 from components.aks.model_download import model_download_job
 from components.aks.pods import (
     MODEL_VOLUME,
     PORT_NAME,
     labels,
+    output_claim_name,
+    output_volume,
     selector_labels,
     settings_secret_name,
     speech_container,
@@ -45,6 +48,7 @@ from components.config.model import AksConfig, ContainerConfig
 CPU_TARGET_PERCENT = 70
 ROLLOUT_MARGIN_SECONDS = 10 * 60
 PULUMI_TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
+LICENSE_ROUND_ANNOTATION = "speech-containers.io/license-round"
 ZONE_KEY = "topology.kubernetes.io/zone"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 
@@ -66,6 +70,7 @@ class SpeechWorkload(pulumi.ComponentResource):
         settings: AksConfig,
         stream_budget_seconds: int,
         opts: pulumi.ResourceOptions | None = None,
+        license_round: pulumi.Input[str] | None = None,
     ) -> None:
         super().__init__("speech-containers:aks:SpeechWorkload", name, None, opts)
         self._container = container
@@ -78,6 +83,30 @@ class SpeechWorkload(pulumi.ComponentResource):
         prerequisites: list[pulumi.Resource] = [*credentials.pod_prerequisites, pool.agent_pool]
         if container.env_secret:
             prerequisites.append(self._settings_secret(name))
+        if container.output is not None:
+            # Before the model download, whose Speech container writes its logs there too.
+            self._output_claim(name, container.output.storage_gb)
+            volume, mount = output_volume(container)
+            volumes.append(volume)
+            mounts.append(mount)
+        if container.disconnected is not None:
+            assert license_round is not None
+            self._claim(f"{name}-license", license_claim_name(container), catalog.OUTPUT.aks_storage_class, 1)
+            volume, mount = license_volume(container)
+            volumes.append(volume)
+            mounts.append(mount)
+            download_license = license_download_job(
+                name,
+                container,
+                namespace,
+                pool,
+                credentials.service_account_name,
+                [credentials.volume(), volume],
+                [credentials.volume_mount(), mount],
+                license_round,
+                pulumi.ResourceOptions.merge(self._opts, pulumi.ResourceOptions(depends_on=prerequisites)),
+            )
+            prerequisites = [*prerequisites, download_license]
         if container.spec.needs_model_id:
             claim = self._model_claim(name)
             volumes.append({"name": MODEL_VOLUME, "persistent_volume_claim": {"claim_name": claim.metadata.name}})
@@ -111,7 +140,7 @@ class SpeechWorkload(pulumi.ComponentResource):
                 "progress_deadline_seconds": container.spec.startup_budget_seconds + ROLLOUT_MARGIN_SECONDS,
                 "strategy": {"type": "RollingUpdate", "rolling_update": {"max_surge": 1, "max_unavailable": 0}},
                 "template": {
-                    "metadata": {"labels": labels(container)},
+                    "metadata": self._template_metadata(license_round),
                     "spec": self._pod(pool, credentials.service_account_name, volumes, mounts),
                 },
             },
@@ -185,6 +214,15 @@ class SpeechWorkload(pulumi.ComponentResource):
             meta["annotations"] = annotations
         return meta
 
+    def _template_metadata(self, license_round: pulumi.Input[str] | None) -> k8s.meta.v1.ObjectMetaArgsDict:
+        """The pods' labels; disconnected, also the license round, so a renewed license (downloaded by the Job
+        the Deployment waits for) rolls the pods onto it, one at a time, instead of waiting for the old one to
+        expire in memory."""
+        metadata: k8s.meta.v1.ObjectMetaArgsDict = {"labels": labels(self._container)}
+        if self._container.disconnected is not None and license_round is not None:
+            metadata["annotations"] = {LICENSE_ROUND_ANNOTATION: license_round}
+        return metadata
+
     def _settings_secret(self, name: str) -> k8s.core.v1.Secret:
         """The `env` values from secret config, in a Secret (encrypted in state) instead of the pod spec."""
         metadata = self._metadata()
@@ -198,15 +236,30 @@ class SpeechWorkload(pulumi.ComponentResource):
         )
 
     def _model_claim(self, name: str) -> k8s.core.v1.PersistentVolumeClaim:
-        metadata = self._metadata()
-        metadata["name"] = self._container.model_storage_name()
-        return k8s.core.v1.PersistentVolumeClaim(
+        return self._claim(
             f"{name}-models",
+            self._container.model_storage_name(),
+            catalog.AKS.model_storage_class,
+            self._container.model_storage_gb,
+        )
+
+    def _output_claim(self, name: str, storage_gb: int) -> k8s.core.v1.PersistentVolumeClaim:
+        """Standard Azure Files, ReadWriteMany: every replica (and a rollout's new pod) writes its own folder."""
+        claim = output_claim_name(self._container)
+        return self._claim(f"{name}-output", claim, catalog.OUTPUT.aks_storage_class, storage_gb)
+
+    def _claim(
+        self, resource: str, claim: str, storage_class: str, storage_gb: int
+    ) -> k8s.core.v1.PersistentVolumeClaim:
+        metadata = self._metadata()
+        metadata["name"] = claim
+        return k8s.core.v1.PersistentVolumeClaim(
+            resource,
             metadata=metadata,
             spec={
                 "access_modes": ["ReadWriteMany"],
-                "storage_class_name": catalog.AKS.model_storage_class,
-                "resources": {"requests": {"storage": f"{self._container.model_storage_gb}Gi"}},
+                "storage_class_name": storage_class,
+                "resources": {"requests": {"storage": f"{storage_gb}Gi"}},
             },
             opts=self._opts,
         )
@@ -221,7 +274,9 @@ class SpeechWorkload(pulumi.ComponentResource):
         container, budget = self._container, self._stream_budget_seconds
         speech: k8s.core.v1.ContainerArgsDict = {**speech_container(container, mounts), "lifecycle": pre_stop()}
         spec = speech_pod(pool, service_account, volumes, speech)
-        spec["init_containers"] = [drain_sidecar(container.spec.port, budget)]
+        spec["init_containers"] = [
+            {**drain_sidecar(container.spec.port, budget), "image": container.pull(catalog.BUSYBOX_IMAGE)}
+        ]
         spec["termination_grace_period_seconds"] = grace_period_seconds(budget)
         # Replicas on different nodes, and across the pool's zones: a node or zone lost keeps the rest serving.
         # Explicit constraints replace the scheduler's default spreading, so both are spelled out.

@@ -1,6 +1,7 @@
-"""Facts about Azure Application Gateway v2, the load-balanced HTTPS/WSS front of ACI groups (components/aci/front.py).
+"""Application Gateway for Containers (AGC) and the Gateway API, as the AKS host's gateway uses them.
 
-Each fact carries the page it comes from, read on 2026-12-02.
+Why AGC and not the application routing add-on's Gateway API implementation (approuting-istio): see
+components/aks/gateway.py. Every fact below was read on 2026-12-02 from the page its `Source` names.
 """
 
 from __future__ import annotations
@@ -10,134 +11,132 @@ from typing import Final
 
 from components.catalog.containers import Source
 
-_APPGW: Final = "https://learn.microsoft.com/azure/application-gateway"
-_WAF: Final = "https://learn.microsoft.com/azure/web-application-firewall/ag"
+_AGC: Final = "https://learn.microsoft.com/azure/application-gateway/for-containers"
 
-#: "Application Gateway provides native support for WebSocket across all gateway sizes. There is no
-#: user-configurable setting to selectively enable or disable WebSocket support." Once upgraded, "WAF can't parse
-#: any content and doesn't perform any inspection" of the frames: only the HTTP handshake is inspected.
-WEBSOCKET_SOURCE: Final = Source(f"{_APPGW}/application-gateway-websocket", "native WebSocket; WAF sees the handshake")
-#: requestTimeout: "Acceptable values are from 1 second to 86400 seconds" (ApplicationGatewayBackendHttpSettings).
-REQUEST_TIMEOUT_SOURCE: Final = Source(
-    "https://learn.microsoft.com/javascript/api/@azure-rest/arm-network/applicationgatewaybackendhttpsettingspropertiesformat",
-    "requestTimeout 1-86400 s",
+#: Components page: frontends, associations, delegation, the ALB controller, the request timeouts table.
+AGC_COMPONENTS: Final = Source(
+    f"{_AGC}/application-gateway-for-containers-components",
+    "Private IP addresses aren't currently supported [for frontends]; each association should assume at least 256"
+    " addresses (a minimum /24); Request Timeout 60 seconds; HTTP Idle Timeout 5 minutes; Stream Idle Timeout 5"
+    " minutes; request timeout: consider increasing the request timeout value or setting it to 0",
 )
-#: connectionDraining.drainTimeoutInSec: "Acceptable values are from 1 second to 3600 seconds"; draining keeps
-#: open connections to a member removed from the pool (or unhealthy) alive that long, and sends it no new request.
-DRAINING_SOURCE: Final = Source(
-    "https://learn.microsoft.com/javascript/api/@azure/arm-network/applicationgatewayconnectiondraining",
-    "drainTimeoutInSec 1-3600 s",
+#: WebSocket: no configuration needed, Gateway API only; a HealthCheckPolicy so the backend is seen healthy.
+AGC_WEBSOCKETS: Final = Source(
+    f"{_AGC}/websockets",
+    "No configuration is required to leverage a WebSocket request ... WebSockets are only supported when using"
+    " Gateway API",
 )
-#: Overview: connection draining applies to members "explicitly removed from the backend pool" and to unhealthy ones.
-DRAINING_BEHAVIOUR_SOURCE: Final = Source(f"{_APPGW}/features#connection-draining")
-#: "TCP ports 65200-65535 for the v2 SKU with the destination subnet as Any and source as GatewayManager service
-#: tag"; "outbound Internet connectivity can't be blocked"; traffic from the AzureLoadBalancer tag must be allowed.
-#: A v2 gateway "can support up to 125 instances ... a subnet size of /24 is recommended", and the subnet holds
-#: only application gateways.
-INFRASTRUCTURE_SOURCE: Final = Source(f"{_APPGW}/configuration-infrastructure#network-security-groups")
-#: Key Vault certificates: v2 SKU only; a user-assigned identity with Key Vault Secrets User (RBAC vaults); a
-#: version-less secret id is polled every four hours for a renewed version; "only Key Vault accounts in the same
-#: subscription as the Application Gateway resource"; trusted-service bypass for firewalled vaults.
-KEY_VAULT_SOURCE: Final = Source(f"{_APPGW}/key-vault-certs", "same subscription; Key Vault Secrets User; 4 h poll")
-#: Key Vault publicNetworkAccess "Disabled": "all traffic except private endpoint traffic and that that originates from
-#: trusted services will be blocked" (the gateway is a trusted service through its user-assigned identity, with the
-#: vault's bypass AzureServices; a deployment script is not).
-VAULT_TRUSTED_SERVICES_SOURCE: Final = Source(
-    "https://learn.microsoft.com/dotnet/api/azure.provisioning.keyvault.keyvaultproperties.publicnetworkaccess",
-    "disabled: private endpoints and trusted services only",
+#: The ALB controller's Helm install: chart, version, identity, federation subject, Reader on the node group.
+AGC_CONTROLLER_HELM: Final = Source(
+    f"{_AGC}/quickstart-deploy-application-gateway-for-containers-alb-controller-helm",
+    "helm install alb-controller oci://mcr.microsoft.com/application-lb/charts/alb-controller --version ..."
+    " --set albController.namespace=azure-alb-system --set albController.podIdentity.clientID=...; subject"
+    " system:serviceaccount:azure-alb-system:alb-controller-sa; Reader on the node resource group; AKS cluster"
+    " should use Azure CNI or Azure CNI Overlay",
 )
-#: Health probes: HTTP/HTTPS only; interval 30 s, timeout 30 s, unhealthy threshold 3 by default (v2 waits the
-#: interval between retries); "a status code between 200 and 399 is considered healthy"; probes to private members
-#: come from the gateway subnet's addresses (an NSG on the groups' subnet must let them in).
-PROBE_SOURCE: Final = Source(f"{_APPGW}/application-gateway-probe-overview")
-#: Autoscaling v2: "The instance counts can range from 0 to 125. The default value for maximum instance count is 20";
-#: zero minimum instances "still ensures high availability"; the gateway has a fixed hourly price besides capacity; a
-#: v2 gateway "can span multiple Availability Zones" where the region has them (its public IP then too).
-AUTOSCALE_SOURCE: Final = Source(f"{_APPGW}/application-gateway-autoscaling-zone-redundant")
-#: TLS policy: predefined AppGwSslPolicy20220101 (TLS 1.2 minimum, the recommended one).
-TLS_POLICY_SOURCE: Final = Source(f"{_APPGW}/application-gateway-ssl-policy-overview")
-#: DRS 2.1 rule 920420 "Request content type is not allowed by policy" (PROTOCOL-ENFORCEMENT); XSS rules 941100
-#: (libinjection), 941110 (script tag vector), 941160 (NoScript InjectionChecker: HTML injection).
-DRS_RULES_SOURCE: Final = Source(f"{_WAF}/application-gateway-crs-rulegroups-rules?tabs=drs21")
-#: "If the container group is stopped, started, or restarted, the container group's private IP is subject to change.
-#: If this happens, you will need to update the application gateway configuration" (ACI's own Application Gateway
-#: how-to). The rotation puts restarted groups back at their current address; `pulumi up` writes the pools from the
-#: groups' current addresses too.
-ACI_PRIVATE_IP_SOURCE: Final = Source(
-    "https://learn.microsoft.com/azure/container-instances/container-instances-application-gateway",
-    "a restarted group's private IP may change",
+#: AGC and the cluster's network: Azure CNI Overlay (the stack's clusters) support, its status and its subnet rule.
+AGC_NETWORKING: Final = Source(
+    f"{_AGC}/container-networking",
+    "Application Gateway for Containers with CNI Overlay is in PREVIEW; the Application Gateway for Containers subnet"
+    " must be a /24 prefix ... A larger or smaller prefix isn't supported; supports ... Cilium Kubernetes network"
+    " policies; VNet peering between the AGC and cluster VNets isn't supported",
 )
-#: WAF request size limits: with request body enforcement off, a body over the maximum size is not refused; the WAF
-#: inspects it up to the body inspection limit (128 KB by default) and lets the rest through.
-WAF_BODY_LIMITS_SOURCE: Final = Source(f"{_WAF}/application-gateway-waf-request-size-limits")
-#: "Requests that use the REST API for short audio and transmit audio directly can contain no more than 60 seconds of
-#: audio": about 1.9 MB of 16 kHz 16-bit PCM, over the WAF's default body limits.
-SHORT_AUDIO_SOURCE: Final = Source(
-    "https://learn.microsoft.com/azure/ai-services/speech-service/rest-speech-to-text-short", "up to 60 s of audio"
+#: The chart's values: albController.controller.tolerations, albController.installGatewayApiCRDs (default true).
+AGC_HELM_VALUES: Final = Source(
+    f"{_AGC}/alb-controller-helm-chart",
+    "albController.controller.tolerations: Tolerations for alb-controller; albController.installGatewayApiCRDs: true",
 )
-#: Platform metric UnhealthyHostCount ("Unhealthy Host Count") of Microsoft.Network/applicationGateways, by dimension
-#: BackendSettingsPool.
-GATEWAY_METRICS_SOURCE: Final = Source(
-    "https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-network-applicationgateways-metrics"
+#: Bring-your-own deployment: the stack creates the AGC resource, frontend and association; roles for the controller.
+AGC_BYO: Final = Source(
+    f"{_AGC}/quickstart-create-application-gateway-for-containers-byo-deployment",
+    "delegate the AppGw for Containers Configuration Manager role ... and the Network Contributor role to the"
+    " subnet used by the association; subnet delegated to Microsoft.ServiceNetworking/trafficControllers",
 )
-#: NGroups are documented as "About NGroups (Preview)", and load-balance through an Application Gateway too.
-NGROUPS_SOURCE: Final = Source(
-    "https://learn.microsoft.com/azure/container-instances/container-instance-ngroups/container-instances-about-ngroups",
-    "preview",
+#: The Gateway for a BYO deployment: class, alb-id annotation, frontend address, TLS listener with a Secret.
+AGC_TLS_OFFLOAD: Final = Source(
+    f"{_AGC}/how-to-ssl-offloading-gateway-api",
+    "gatewayClassName: azure-alb-external; annotation alb.networking.azure.io/alb-id; addresses type"
+    " alb.networking.azure.io/alb-frontend; listener tls mode Terminate, certificateRefs kind Secret",
 )
-
-
-@dataclass(frozen=True)
-class WafOverride:
-    """A managed rule the speech traffic trips, turned off, and why."""
-
-    group: str
-    rule_id: str
-    why: str
-    #: Only with a neural text-to-speech deployment (SSML bodies).
-    tts_only: bool = False
+#: The alb.networking.azure.io/v1 API: HealthCheckPolicy (port, protocol, interval, timeout, thresholds, http).
+AGC_API: Final = Source(f"{_AGC}/api-specification-kubernetes", "HealthCheckPolicyConfig")
+#: Long-lived responses: the request timeout set on the HTTPRoute rule, 5-minute idle, connections dropped on scale-in.
+AGC_SSE: Final = Source(
+    f"{_AGC}/server-sent-events",
+    "In Gateway API, define a timeouts.request value ... on the HTTPRouteRule; [it] is preferred over the RoutePolicy"
+    " timeout; When Application Gateway for Containers scales in, ongoing connections that aren't drained after 5"
+    " minutes are dropped; The idle timeout ... is currently set to 5 minutes",
+)
+#: ALB controller releases: the latest Helm release and the Gateway API version each implements.
+AGC_RELEASES: Final = Source(
+    f"{_AGC}/alb-controller-release-notes",
+    "Latest Helm Release 1.12.1, Gateway API v1.5.1, minimum Kubernetes v1.32; 1.11.1: Gateway API HTTPRoute"
+    " timeouts (succeed RoutePolicy timeouts)",
+)
+#: The Gateway API release whose v1 Gateway and HTTPRoute schemas the stack writes (pinned in the tests): the one the
+#: pinned ALB controller implements.
+GATEWAY_API: Final = Source(
+    "https://github.com/kubernetes-sigs/gateway-api/releases/tag/v1.5.1",
+    "standard channel CRDs gateway.networking.k8s.io_gateways.yaml and _httproutes.yaml",
+)
+#: Syncing a Key Vault certificate into a kubernetes.io/tls Secret for a Gateway listener with the CSI driver.
+GATEWAY_TLS_FROM_VAULT: Final = Source(
+    "https://learn.microsoft.com/azure/aks/app-routing-gateway-api-tls",
+    "a SecretProviderClass, a pod that mounts it, and the listener's certificateRefs naming the synced Secret",
+)
 
 
 @dataclass(frozen=True)
 class GatewayFacts:
-    """Application Gateway v2 facts the front relies on."""
+    """What the Gateway, its routes and policies, and the ALB controller need to be named and sized."""
 
-    #: SKUs (name == tier): Standard_v2, or WAF_v2 for a WAF policy.
-    sku: str = "Standard_v2"
-    waf_sku: str = "WAF_v2"
-    #: The longest drain (connectionDraining.drainTimeoutInSec): a stream budget above it cannot be drained.
-    max_drain_seconds: int = 3600
-    #: The longest request timeout (requestTimeout).
-    max_request_timeout_seconds: int = 86400
-    #: Probes: every 15 s (default 30), 10 s timeout, unhealthy after 3 failures; 200-399 is healthy.
-    probe_interval_seconds: int = 15
-    probe_timeout_seconds: int = 10
-    probe_unhealthy_threshold: int = 3
-    probe_status_codes: tuple[str, ...] = ("200-399",)
-    #: Autoscale bounds (instance counts 0-125); a maximum under 2 would leave no room to scale, so it is refused.
-    max_instances: int = 125
-    min_max_capacity: int = 2
-    #: Inbound rules the gateway subnet's NSG needs (name, priority, protocol, source tag, destination ports).
-    nsg_rules: tuple[tuple[str, int, str, str, str], ...] = (
-        ("allow-gateway-manager", 100, "Tcp", "GatewayManager", "65200-65535"),
-        ("allow-azure-load-balancer", 110, "*", "AzureLoadBalancer", "*"),
-        ("allow-https", 120, "Tcp", "Internet", "443"),
-    )
-    #: The smallest subnet that holds a gateway at full scale (125 instances + 5 reserved by Azure).
-    recommended_prefix_length: int = 24
-    tls_policy: str = "AppGwSslPolicy20220101"
-    #: The WAF's managed rule set.
-    rule_set_type: str = "Microsoft_DefaultRuleSet"
-    rule_set_version: str = "2.1"
-    #: Rules legitimate Speech requests trip. The Speech SDK's and REST calls' bodies are audio
-    #: (`audio/wav; codecs=audio/pcm`) or SSML (`application/ssml+xml`), neither among the rule set's allowed
-    #: content types; SSML is XML markup (`<speak>`, `<voice>`), which the XSS rules read as HTML injection.
-    waf_overrides: tuple[WafOverride, ...] = field(
+    gateway_class: str = "azure-alb-external"
+    alb_id_annotation: str = "alb.networking.azure.io/alb-id"
+    frontend_address_type: str = "alb.networking.azure.io/alb-frontend"
+    policy_api_version: str = "alb.networking.azure.io/v1"
+    gateway_api_version: str = "gateway.networking.k8s.io/v1"
+    #: The subnet delegation an association needs.
+    subnet_delegation: str = "Microsoft.ServiceNetworking/trafficControllers"
+    #: "A minimum /24 subnet mask for each deployment" (AGC_COMPONENTS); with CNI Overlay exactly a /24
+    #: (AGC_NETWORKING).
+    subnet_prefix_length: int = 24
+    #: Fixed by the service (no setting changes them): a stream that sends nothing this long is closed.
+    http_idle_timeout_seconds: int = 300
+    stream_idle_timeout_seconds: int = 300
+    #: The default request timeout (an HTTPRoute rule's timeouts.request changes it; 0s turns it off).
+    default_request_timeout_seconds: int = 60
+    #: On scale-in, AGC drops connections still open after this long.
+    scale_in_drain_seconds: int = 300
+    chart: str = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
+    #: The latest Helm release (AGC_RELEASES); HTTPRoute timeouts need 1.11.1 or later. The Helm quickstart still
+    #: shows 1.9.13.
+    chart_version: str = "1.12.1"
+    #: The Gateway API bundle that release implements (and the tests' pinned schemas).
+    gateway_api_bundle: str = "v1.5.1"
+    #: The oldest Kubernetes that release supports.
+    min_kubernetes: tuple[int, int] = (1, 32)
+    controller_namespace: str = "azure-alb-system"
+    #: Where Helm records the release (the docs' default; the controller itself runs in controller_namespace).
+    release_namespace: str = "default"
+    controller_service_account: str = "alb-controller-sa"
+    #: The backend health probe on each Speech Service: the docs' WebSocket example values.
+    probe_interval_seconds: int = 5
+    probe_timeout_seconds: int = 3
+    healthy_threshold: int = 1
+    unhealthy_threshold: int = 3
+    sources: tuple[Source, ...] = field(
         default=(
-            WafOverride("PROTOCOL-ENFORCEMENT", "920420", "audio/* and application/ssml+xml content types"),
-            WafOverride("XSS", "941100", "SSML markup in the body", tts_only=True),
-            WafOverride("XSS", "941110", "SSML markup in the body", tts_only=True),
-            WafOverride("XSS", "941160", "SSML markup in the body", tts_only=True),
+            AGC_COMPONENTS,
+            AGC_WEBSOCKETS,
+            AGC_SSE,
+            AGC_NETWORKING,
+            AGC_RELEASES,
+            AGC_CONTROLLER_HELM,
+            AGC_HELM_VALUES,
+            AGC_BYO,
+            AGC_TLS_OFFLOAD,
+            AGC_API,
+            GATEWAY_API,
         )
     )
 

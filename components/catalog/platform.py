@@ -62,6 +62,13 @@ class Role(StrEnum):
     KEY_VAULT_CERTIFICATES_OFFICER = "a4417e6f-fecd-4de8-b567-7b0420556985"
     #: Kubernetes cluster-admin through Azure RBAC, for clusters with local accounts off.
     AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+    #: Pull images from a container registry (the AKS kubelet identity, the ACI groups' pull identity).
+    ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+    #: The ALB controller's roles for Application Gateway for Containers (catalog.gateway: configures the
+    #: traffic controller, joins its subnet, reads the cluster's node resource group).
+    APPGW_FOR_CONTAINERS_CONFIGURATION_MANAGER = "fbc52c3f-28ad-4303-a892-8a056630b8f1"
+    NETWORK_CONTRIBUTOR = "4d97b98b-1d4d-4787-a291-c67834d212e7"
+    READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 
 
 # --- AKS: Kubernetes names the rotation command relies on, and AKS facts ----------------------------------------
@@ -148,9 +155,20 @@ class PreflightFacts:
 
     @property
     def command(self) -> list[str]:
-        """The check, reading `Billing` and `ApiKey` from the environment (never from its arguments)."""
+        """The check, reading `Billing` and `ApiKey` from the environment (never from its arguments). Behind a
+        proxy, curl takes it from `HTTPS_PROXY` and `NO_PROXY` in the environment (catalog.CURL_PROXY)."""
+        return self._check("")
+
+    @property
+    def command_with_proxy_user(self) -> list[str]:
+        """The check through a proxy that wants credentials: `--proxy-user` from `HTTP_PROXY_CREDS` (a secret in
+        the environment, like the key)."""
+        return self._check(' --proxy-user "$HTTP_PROXY_CREDS"')
+
+    @staticmethod
+    def _check(options: str) -> list[str]:
         script = (
-            "curl --fail --silent --show-error --max-time 30 --retry 3 --retry-all-errors"
+            f"curl --fail --silent --show-error --max-time 30 --retry 3 --retry-all-errors{options}"
             ' -X POST -H "Content-Length: 0" -H "Ocp-Apim-Subscription-Key: $ApiKey"'
             ' -o /dev/null "${Billing%/}/sts/v1.0/issueToken"'
             ' && echo "preflight: the billing endpoint answered and accepted the key"'

@@ -21,7 +21,7 @@ from pulumi.runtime import config as pulumi_runtime_config
 from components import catalog
 from components.args import Host, SpeechContainersArgs
 from components.catalog import Size
-from components.config import alerts, azure, containers, front, hosts
+from components.config import alerts, azure, containers, front, hosts, lockdown
 from components.config.fields import Problems, Reader
 from components.config.model import StackConfig
 from components.config.rules import default
@@ -68,6 +68,13 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
             problems.add(other, f"is set but host is {host}; remove it or set host: {other}")
     if host is None or location is None:
         return None
+    found = lockdown.read(values, host, deployments, "proxy" in secret_keys, problems)
+    deployments = tuple(
+        dataclasses.replace(
+            c, output=found.output, proxy=found.proxy, registry=found.registry, disconnected=found.disconnected
+        )
+        for c in deployments
+    )
     budget = values.get("stream_budget_seconds", default(SpeechContainersArgs, "stream_budget_seconds"))
     aci = (
         hosts.aci(values.get("aci", {}), deployments, preflight, problems, location, budget)
@@ -87,7 +94,7 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         location=location,
         resource_group_name=values.get("resource_group_name"),
         tags=azure.tags(values.get("tags", {}), problems),
-        speech=azure.speech(values.get("speech", {}), problems),
+        speech=azure.speech(values.get("speech", {}), problems, disconnected=found.disconnected is not None),
         key_vault=azure.key_vault(values.get("key_vault", {}), problems, period),
         containers=deployments,
         log_analytics=azure.log_analytics(values.get("log_analytics", {})),
@@ -97,6 +104,10 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         aks=aks,
         stream_budget_seconds=budget,
         alerts=alert_settings,
+        output=found.output,
+        proxy=found.proxy,
+        registry=found.registry,
+        disconnected=found.disconnected,
     )
     azure.check_billing_reachable(settings, problems)
     azure.check_rotation_operators(settings, problems)
@@ -133,6 +144,9 @@ def as_args(raw: Mapping[str, Any], secret_keys: frozenset[str]) -> SpeechContai
         for deployment in values.get("containers", {}).values():
             env = deployment.get("env", {})
             deployment["env"] = {name: pulumi.Output.secret(str(value)) for name, value in env.items()}
+    credentials = values.get("proxy", {}).get("credentials")
+    if credentials is not None:
+        values["proxy"]["credentials"] = pulumi.Output.secret(credentials)
     if "aci" in secret_keys:
         tls = values.get("aci", {}).get("tls", {})
         for name in ("certificate", "privateKey", "private_key"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from components import catalog
-from components.args import KeyVaultArgs, LogAnalyticsArgs, PrincipalArgs, SpeechArgs
+from components.args import KeyVaultArgs, LogAnalyticsArgs, PrincipalArgs, SpeechArgs, SpeechSku
 from components.config.fields import Problems
 from components.config.model import (
     KeyVaultConfig,
@@ -30,9 +30,13 @@ def _network(raw: dict[str, Any], owner: type) -> NetworkRules:
     )
 
 
-def speech(raw: dict[str, Any], problems: Problems) -> SpeechConfig:
+def speech(raw: dict[str, Any], problems: Problems, disconnected: bool = False) -> SpeechConfig:
+    """The Speech account; `disconnected` puts it on the disconnected commitment tier (catalog.DISCONNECTED)."""
+    sku = raw.get("sku", default(SpeechArgs, "sku"))
+    if sku is SpeechSku.DC0 and not disconnected:
+        problems.add("speech.sku", "DC0 is the disconnected containers' tier: set disconnected instead")
     config = SpeechConfig(
-        sku=raw.get("sku", default(SpeechArgs, "sku")),
+        sku=SpeechSku.DC0 if disconnected else sku,
         account_name=raw.get("account_name"),
         custom_subdomain=raw.get("custom_subdomain"),
         network=_network(raw, SpeechArgs),

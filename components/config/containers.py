@@ -12,6 +12,7 @@ from components.args import ContainerArgs
 from components.catalog import ContainerSpec, Kind, Size
 from components.config.demand import read as read_demand
 from components.config.fields import Problems, join
+from components.config.lockdown import check_env
 from components.config.model import ContainerConfig
 from components.config.rules import default, kind_of_name
 
@@ -154,6 +155,8 @@ def _settings(env: dict[str, Any], path: str, problems: Problems) -> tuple[tuple
         where = join(join(path, "env"), name)
         if normalized in OWNED_SETTINGS:
             problems.add(where, f"is set by the package (use {OWNED_SETTINGS[normalized]}); remove it from env")
+        elif not check_env(name, where, problems):
+            continue
         elif name.lower() in found:
             problems.add(where, f"duplicates {found[name.lower()][0]} (settings are case-insensitive); keep one")
         else:

@@ -67,7 +67,7 @@ def front(
         problems.add(
             "aci.front.subnetId",
             "the gateway needs a subnet of its own: set subnetId (an existing subnet holding only application "
-            f"gateways, a /{catalog.GATEWAY.recommended_prefix_length} is recommended) or subnetPrefix (the stack "
+            f"gateways, a /{catalog.APP_GATEWAY.recommended_prefix_length} is recommended) or subnetPrefix (the stack "
             "creates it in the groups' VNet)",
         )
     if subnet_id is not None and prefix is not None:
@@ -89,12 +89,12 @@ def front(
             f"is {tls_mode}, but with aci.front the gateway terminates TLS and reaches the groups over plain HTTP "
             "inside the VNet; remove aci.tls or set mode: none",
         )
-    if stream_budget > catalog.GATEWAY.max_drain_seconds:
+    if stream_budget > catalog.APP_GATEWAY.max_drain_seconds:
         problems.add(
             "streamBudgetSeconds",
             f"{stream_budget} seconds is over the Application Gateway's longest connection draining "
-            f"({catalog.GATEWAY.max_drain_seconds} s), so a rotation or update would cut longer streams; allowed "
-            f"with aci.front: up to {catalog.GATEWAY.max_drain_seconds}",
+            f"({catalog.APP_GATEWAY.max_drain_seconds} s), so a rotation or update would cut longer streams; allowed "
+            f"with aci.front: up to {catalog.APP_GATEWAY.max_drain_seconds}",
         )
     certificate = _certificate(raw.get("certificate"), problems)
     low = raw.get("min_capacity", default(AciFrontArgs, "min_capacity"))

@@ -18,6 +18,7 @@ from components.args import (
 )
 from components.config.fields import Problems
 from components.config.front import front
+from components.config.gateway import gateway
 from components.config.model import (
     AciConfig,
     AciTlsConfig,
@@ -146,6 +147,7 @@ def aks(
     if existing is not None and "cluster" in raw:
         problems.add("aks.cluster", "give either existingCluster or cluster (to create one), not both")
     ingress = raw.get("ingress")
+    names = tuple(c.name for c in containers)
     scale_down = raw.get("scale_down", {})
     speech_pools, cost_notes = pools(raw.get("pool", {}), containers, location, problems)
     return AksConfig(
@@ -164,6 +166,13 @@ def aks(
         )
         if ingress and {"domain", "certificate_name"} <= set(ingress)
         else None,
+        gateway=gateway(
+            raw.get("gateway"),
+            raw.get("cluster", {}) if existing is None else None,
+            existing is not None,
+            names,
+            problems,
+        ),
         encryption_at_host=raw.get("encryption_at_host", default(AksArgs, "encryption_at_host")),
         scale_down=ScaleDown(
             period_seconds=scale_down.get("period_seconds", default(ScaleDownArgs, "period_seconds")),

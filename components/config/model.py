@@ -12,6 +12,8 @@ from components import catalog
 from components.args import ClusterSkuTier, DayOfWeek, Host, KeyName, PrincipalType, RestartPolicy, SpeechSku, TlsMode
 from components.catalog import ContainerSpec, Kind, Size, VmSize
 from components.config.front import FrontConfig
+from components.config.gateway import GatewayConfig
+from components.config.lockdown import DisconnectedConfig, OutputConfig, ProxyConfig, RegistryConfig, pulled
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,13 @@ class ContainerConfig:
     #: The peak demand maxReplicas follows from (`peakStreams`/`peakSyntheses`) and what one replica serves.
     peak: int | None = None
     per_replica: int | None = None
+    #: The stack's output volume and proxy (components/config/lockdown.py), the same for every deployment.
+    output: OutputConfig | None = None
+    proxy: ProxyConfig | None = None
+    #: The private registry every image comes from (None: MCR).
+    registry: RegistryConfig | None = None
+    #: Disconnected mode: the container runs on a downloaded license, without billing (None: connected).
+    disconnected: DisconnectedConfig | None = None
 
     @property
     def spec(self) -> ContainerSpec:
@@ -109,7 +118,11 @@ class ContainerConfig:
     @property
     def image(self) -> str:
         image = self.spec.image(self.tag)
-        return f"{image}@{self.digest}" if self.digest else image
+        return self.pull(f"{image}@{self.digest}" if self.digest else image)
+
+    def pull(self, image: str) -> str:
+        """Where this deployment's pods pull `image` from (the stack's registry, or MCR)."""
+        return pulled(image, self.registry)
 
 
 @dataclass(frozen=True)
@@ -241,6 +254,8 @@ class AksConfig:
     pool: NodePoolConfig
     namespace: str
     ingress: IngressConfig | None
+    #: Application Gateway for Containers in front (components/aks/gateway.py).
+    gateway: GatewayConfig | None = None
     #: Host-based encryption on every pool (subscription feature Microsoft.Compute/EncryptionAtHost).
     encryption_at_host: bool = False
     scale_down: ScaleDown = ScaleDown()
@@ -316,3 +331,8 @@ class StackConfig:
     stream_budget_seconds: int = 3600
     #: Alerts and the dashboard (the parser fills this in; the default is none).
     alerts: AlertsConfig = AlertsConfig()
+    #: The output volume and the HTTP proxy (None: none), also on every ContainerConfig.
+    output: OutputConfig | None = None
+    proxy: ProxyConfig | None = None
+    registry: RegistryConfig | None = None
+    disconnected: DisconnectedConfig | None = None

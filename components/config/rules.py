@@ -42,11 +42,11 @@ class Rule:
 
 
 GUID: Final = r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
-#: A DNS domain like speech.contoso.com.
-DOMAIN: Final = r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
 ARM_ID: Final = r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+"
 SUBNET_ID: Final = ARM_ID + r"/subnets/[^/]+"
 DNS_ZONE_ID: Final = ARM_ID + r"/privateDnsZones/[^/]+"
+PUBLIC_DNS_ZONE_ID: Final = ARM_ID + r"/[dD]ns[zZ]ones/[^/]+"
+DOMAIN: Final = r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
 #: Deployment names and DNS label prefixes: lowercase DNS labels (they name groups, Services and hosts).
 DNS_LABEL: Final = r"[a-z][a-z0-9-]{1,40}[a-z0-9]"
 DNS_LABEL_MAX: Final = 63
@@ -61,6 +61,10 @@ VERSION: Final = r"[0-9]+\.[0-9]+\.[0-9]+"
 TAG_NAME: Final = r"[^<>%&\\?/]{1,512}"
 #: Email addresses (ASCII, as action groups take them).
 EMAIL: Final = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+#: A proxy URL: http or https, a host and a port, no user info (credentials go in `proxy.credentials`).
+PROXY_URL: Final = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})/?"
+#: One NO_PROXY entry: a host name, a `.domain` suffix, an IPv4 address or CIDR range.
+NO_PROXY_ENTRY: Final = r"\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(/[0-9]{1,2})?"
 ACTION_GROUP_ID: Final = ARM_ID + r"/[aA]ction[gG]roups/[^/]+"
 #: Five cron fields (minute hour day month weekday) of numbers, `*`, ranges, lists and steps.
 CRON: Final = r"[0-9*,/-]+( [0-9*,/-]+){4}"
@@ -78,9 +82,11 @@ FRONT_RULES: Final[dict[type, dict[str, Rule]]] = {
         "domain": Rule(pattern=DOMAIN, hint="a DNS domain like speech.contoso.com", max_length=200),
         "certificate": Rule(),
         "waf": Rule(default=False),
-        "dns_zone_id": Rule(pattern=ARM_ID + r"/[dD]ns[zZ]ones/[^/]+", hint="an Azure DNS zone resource id"),
-        "min_capacity": Rule(default=1, low=0, high=catalog.GATEWAY.max_instances),
-        "max_capacity": Rule(default=10, low=catalog.GATEWAY.min_max_capacity, high=catalog.GATEWAY.max_instances),
+        "dns_zone_id": Rule(pattern=PUBLIC_DNS_ZONE_ID, hint="an Azure DNS zone resource id"),
+        "min_capacity": Rule(default=1, low=0, high=catalog.APP_GATEWAY.max_instances),
+        "max_capacity": Rule(
+            default=10, low=catalog.APP_GATEWAY.min_max_capacity, high=catalog.APP_GATEWAY.max_instances
+        ),
         "zones": Rule(default=[], pattern="[1-3]", hint="zones are 1, 2 or 3"),
     },
     args.FrontCertificateArgs: {
@@ -116,6 +122,10 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "aci": Rule(default={}),
         "aks": Rule(default={}),
         "alerts": Rule(default={}),
+        "output": Rule(),
+        "proxy": Rule(),
+        "registry": Rule(),
+        "disconnected": Rule(),
     },
     args.SpeechArgs: {
         "sku": Rule(default=args.SpeechSku.S0),
@@ -227,12 +237,21 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "certificate_name": Rule(pattern=SECRET_NAME, hint="a Key Vault certificate name"),
         "internal": Rule(default=False),
     },
+    args.GatewayArgs: {
+        "domain": Rule(pattern=DOMAIN, hint="a DNS domain like speech.contoso.com"),
+        "certificate_name": Rule(pattern=SECRET_NAME, hint="a Key Vault certificate name"),
+        "subnet_id": Rule(pattern=SUBNET_ID, hint="a subnet resource id"),
+        "subnet_prefix": Rule(ipv4="any"),
+        "dns_zone_id": Rule(pattern=PUBLIC_DNS_ZONE_ID, hint="an Azure DNS zone resource id"),
+        "dns_ttl_seconds": Rule(default=300, low=1, high=86400, unit="seconds"),
+    },
     args.AksArgs: {
         "existing_cluster": Rule(),
         "cluster": Rule(default={}),
         "pool": Rule(default={}),
         "namespace": Rule(default="speech", pattern=K8S_NAME, hint="a Kubernetes namespace name"),
         "ingress": Rule(),
+        "gateway": Rule(),
         "encryption_at_host": Rule(default=False),
         "scale_down": Rule(default={}),
         "maintenance": Rule(default={}),
@@ -270,6 +289,40 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "unready_minutes": Rule(low=5, high=24 * 60, unit="minutes"),
         "at_max_minutes": Rule(default=30, low=5, high=24 * 60, unit="minutes"),
         "certificate_days": Rule(default=30, low=1, high=365, unit="days"),
+    },
+    # Locked-down environments (components/lockdown_args.py, components/config/lockdown.py).
+    args.OutputArgs: {
+        "enabled": Rule(default=True),
+        "storage_gb": Rule(default=16, low=1, high=1024, unit="GB"),
+        "disk_logs": Rule(default=True),
+        "max_file_size_mb": Rule(low=1, high=1024, unit="MB"),
+    },
+    args.ProxyArgs: {
+        # Never echoed: a URL with credentials in it is a mistake this rule catches.
+        "url": Rule(pattern=PROXY_URL, hint="http(s)://host:port, without credentials", secret=True, max_length=2048),
+        "credentials": Rule(pattern=r"[^:\s]+:\S+", hint="user:password", secret=True, max_length=1024),
+        "no_proxy": Rule(default=[], pattern=NO_PROXY_ENTRY, hint="a host, .domain, IP address or CIDR range"),
+    },
+    args.RegistryArgs: {
+        "name": Rule(pattern=r"[a-zA-Z0-9]{5,50}", hint="5-50 letters and digits, globally unique"),
+        "existing_id": Rule(
+            pattern=r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[mM]icrosoft\.[cC]ontainer[rR]egistry"
+            r"/registries/[a-zA-Z0-9]{5,50}",
+            hint="a container registry resource id",
+        ),
+        "fill": Rule(default=args.RegistryFill.CACHE),
+        "sku": Rule(default=args.RegistrySku.PREMIUM),
+        "public_network_access": Rule(default=True),
+    },
+    args.CommitmentArgs: {
+        "plan_type": Rule(pattern=r"[A-Za-z0-9_.-]{1,64}", hint="a planType from the commitment tier list"),
+        "tier": Rule(pattern=r"[A-Za-z0-9_.-]{1,64}", hint="a tier from the commitment tier list"),
+        "count": Rule(default=1, low=1, high=1000),
+        "auto_renew": Rule(default=False),
+    },
+    args.DisconnectedArgs: {
+        "commitment": Rule(),
+        "renew_days": Rule(default=30, low=1, high=365, unit="days"),
     },
 }
 
