@@ -26,6 +26,9 @@ from components.aks_args import ScheduledRotationArgs as ScheduledRotationArgs
 from components.alert_args import AlertsArgs as AlertsArgs
 from components.alert_args import AlertThresholdsArgs as AlertThresholdsArgs
 from components.catalog import Kind
+from components.front_args import AciFrontArgs as AciFrontArgs
+from components.front_args import CertificateCreate as CertificateCreate
+from components.front_args import FrontCertificateArgs as FrontCertificateArgs
 from components.gateway_args import GatewayArgs as GatewayArgs
 from components.lockdown_args import CommitmentArgs as CommitmentArgs
 from components.lockdown_args import DisconnectedArgs as DisconnectedArgs
@@ -242,6 +245,8 @@ class AciArgs(TypedDict, total=False):
     """ACI's Linux USD per vCPU-hour, for the plan's cost (default: the built-in table for the location, if any)."""
     memory_gb_hour_price: float
     """ACI's Linux USD per GB-hour, for the plan's cost (default: as vcpuHourPrice)."""
+    front: AciFrontArgs
+    """One load-balanced HTTPS/WSS endpoint per deployment (Application Gateway v2; VNet groups only)."""
 
 
 class SpeechContainersArgs(TypedDict, total=False):

@@ -35,6 +35,7 @@ def _targets(settings: StackConfig, vault: VaultRef, host: AciHost | AksHost) ->
             group_names=pulumi.Output.all(*(g.name for groups in aci.groups.values() for g in groups)),
             preflight_group=aci.preflight_group.name if aci.preflight_group is not None else None,
             certificate=aci.tls_certificate,
+            gateway_id=aci.front.gateway.id if aci.front is not None else None,
         )
     aks: AksHost = host  # type: ignore[assignment]
     assert settings.aks is not None

@@ -26,6 +26,7 @@ STACK_OUTPUTS = {
     "kubernetesNamespace": "kubernetes_namespace",
     "gatewayAddress": "gateway_address",
     "aciRolloutBatches": "aci_rollout_batches",
+    "aciFront": "aci_front",
     "tlsCertificate": "tls_certificate",
     "preflight": "preflight",
     "disconnectedLicense": "disconnected_license",

@@ -22,6 +22,7 @@ from components.azure.private_link import PrivateLink
 from components.azure.registry import SpeechRegistry
 from components.azure.vault import SpeechKeyVault
 from components.config.model import StackConfig
+from components.front_args import FrontOutput
 from components.hosting import HostInputs
 from components.lockdown import stack_images
 from components.observability import observe
@@ -54,6 +55,8 @@ class SpeechContainers(pulumi.ComponentResource):
     """AKS with a gateway: the Application Gateway for Containers frontend's FQDN (CNAME the hosts to it)."""
     aci_rollout_batches: pulumi.Output[Optional[list[list[dict[str, str]]]]]  # noqa: UP045
     """ACI: groups by replica index, `{urn, id, statusUrl}`; the rotation command re-applies one batch at a time."""
+    aci_front: pulumi.Output[Optional[FrontOutput]]  # noqa: UP045
+    """ACI with aci.front: the gateway's id, drain time and pool per deployment; rotation drains batches there."""
     tls_certificate: pulumi.Output[Optional[str]]  # noqa: UP045
     """ACI with self-signed TLS: the certificate clients pin."""
     preflight: pulumi.Output[Optional[str]]  # noqa: UP045
@@ -183,6 +186,7 @@ class SpeechContainers(pulumi.ComponentResource):
             "kubernetes_namespace": None,
             "gateway_address": None,
             "aci_rollout_batches": None,
+            "aci_front": None,
             "tls_certificate": None,
             "preflight": None,
             "disconnected_license": offline.license if offline else None,
@@ -195,6 +199,7 @@ class SpeechContainers(pulumi.ComponentResource):
             observe(name, settings, group_name, logs.workspace, vault.ref, tags, aci, self._child)
             outputs["deployments"] = aci.endpoints
             outputs["aci_rollout_batches"] = aci.rollout_batches
+            outputs["aci_front"] = aci.front_rotation
             outputs["tls_certificate"] = aci.self_signed_certificate
             outputs["preflight"] = aci.preflight_verdict
         else:

@@ -14,6 +14,9 @@ from plan.values import reveal
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
+#: Vault secrets named `missing-*` do not exist, `plain-*` ones are not certificates; vaults named `foreign-*` are
+#: in this other tenant (for the ACI front's certificate checks).
+OTHER_TENANT_ID = "22222222-2222-2222-2222-222222222222"
 DEPLOYER_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
 MOCK_KEYS = {"key1": "mock-speech-key-1", "key2": "mock-speech-key-2"}
 MOCK_KUBECONFIG = """apiVersion: v1
@@ -94,6 +97,7 @@ _COMPUTED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
         },
     },
     "azure-native:operationalinsights:Workspace": lambda i, n: {"customerId": _guid(n)},
+    "azure-native:network:PublicIPAddress": lambda i, n: {"ipAddress": "20.50.60.70"},
     "azure-native:servicenetworking:FrontendsInterface": lambda i, n: {
         "fqdn": f"{_guid('frontend' + n)[:16]}.{_guid('agc' + n)[:8]}.alb.azure.com"
     },
@@ -173,6 +177,13 @@ class AzureMocks(pulumi_mocks.Mocks):
         compute = _COMPUTED.get(args.typ)
         computed = compute(inputs, azure_name) if compute else {}
         state = {**inputs, "name": azure_name, **computed}
+        identity = inputs.get("identity")
+        if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+            # ARM takes a list of identity ids and answers a map of id -> {principalId, clientId}.
+            state["identity"] = {
+                **identity,
+                "userAssignedIdentities": {i: {} for i in identity["userAssignedIdentities"]},
+            }
         return _arm_id(args.typ, azure_name, reveal(inputs)), state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -196,6 +207,31 @@ class AzureMocks(pulumi_mocks.Mocks):
         ):
             value = base64.b64encode(MOCK_KUBECONFIG.encode()).decode()
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
+        if token == "azure-native:keyvault:getSecret":
+            # A certificate's backing secret (metadata only, as ARM returns it).
+            name = args.args.get("secretName", "secret")
+            if name.startswith("missing-"):
+                raise Exception(f"Secret {name} was not found")  # what ARM's 404 makes of the invoke
+            content = "text/plain" if name.startswith("plain-") else "application/x-pkcs12"
+            return {
+                "name": name,
+                "properties": {
+                    "contentType": content,
+                    "secretUri": f"https://{args.args.get('vaultName')}.vault.azure.net/secrets/{name}",
+                    "secretUriWithVersion": f"https://{args.args.get('vaultName')}.vault.azure.net/secrets/{name}/1",
+                },
+            }, []
+        if token == "azure-native:keyvault:getVault":
+            name = args.args.get("vaultName", "vault")
+            return {
+                "name": name,
+                "location": "eastus",
+                "properties": {
+                    "tenantId": OTHER_TENANT_ID if name.startswith("foreign-") else TENANT_ID,
+                    "vaultUri": f"https://{name}.vault.azure.net/",
+                    "sku": {"family": "A", "name": "standard"},
+                },
+            }, []
         if token == "azure-native:network:getSubnet":
             # An existing delegated subnet: the range a stack's own /24 would have.
             return {"addressPrefix": "10.225.0.0/24", "name": args.args.get("subnetName", "subnet")}, []

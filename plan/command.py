@@ -19,6 +19,7 @@ from components import config, program
 from components.config.model import StackConfig
 from plan import cost, offline
 from plan.alerts import alert_rows
+from plan.front import FRONT_HEADERS, front_rows
 from plan.gateway import gateway_rows
 from plan.offline import Plan, Registration
 
@@ -177,6 +178,9 @@ def render(stack: str, settings: StackConfig, plan: Plan, seconds: float) -> str
             [[k, e["kind"], e["url"], e["statusUrl"], e.get("voice", "-")] for k, e in endpoints.items()],
         )
     )
+    gateway = front_rows(plan)
+    if gateway:
+        sections.append("FRONT (Application Gateway v2)\n" + table(FRONT_HEADERS, gateway))
     routes = gateway_rows(plan)
     if routes:
         sections.append("GATEWAY\n" + table(["HOST", "BACKEND", "REQUEST TIMEOUT", "HEALTH PROBE", "DNS"], routes))

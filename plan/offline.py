@@ -8,6 +8,7 @@ realistic values. Each run happens in a fresh context, so runs never leak into e
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import gc
@@ -19,6 +20,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -210,6 +212,9 @@ def run(
     plan = plan if plan is not None else Plan()
 
     def isolated() -> Plan:
+        # Output tasks a failed run left behind (say, an apply that raised) would be awaited, and re-raise, in this
+        # one: pulumi's own `mocks.test` clears them the same way.
+        pulumi_settings.SETTINGS.outputs.clear()
         monitor = RecordingMonitor(AzureMocks(), plan.registrations)
         pulumi.runtime.set_all_config(stack_config(config), list(secret_keys))
         pulumi_mocks.set_mocks(
@@ -224,7 +229,11 @@ def run(
         def body() -> None:
             program()
 
-        _sync_await(run_pulumi_func(body))
+        try:
+            _sync_await(run_pulumi_func(body))
+        except BaseException:
+            _settle()
+            raise
         root = pulumi.runtime.get_root_resource()
         exported: dict[str, Any] = getattr(root, "outputs", {})
         for key, value in exported.items():
@@ -236,6 +245,20 @@ def run(
 
     with _cyclic_gc_paused():
         return contextvars.Context().run(isolated)
+
+
+def _settle(timeout: float = 5.0) -> None:
+    """After a failed run, let the tasks it left pending (registrations, invokes) finish now, under its own
+    settings: left on the shared event loop they would run, and fail, inside the next run."""
+    loop = asyncio.get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=timeout))
+    for task in pending:
+        if not task.done():
+            task.cancel()
+        elif not task.cancelled():
+            task.exception()  # retrieved: asyncio does not log it as never retrieved
 
 
 #: Plans whose cyclic garbage may stay frozen before one full collection frees it (about 8 MB each).

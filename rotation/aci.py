@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+
 from components.catalog import KEY_NAME_TAG
 from rotation.aci_outputs import ROLLOUT_BATCHES_OUTPUT, Batch, Group, Instance, instances, rollout_batches, stack_trust
 from rotation.container_groups import ContainerGroupKeys
 from rotation.errors import ActionRequiredError, RotationError
+from rotation.gateway import FRONT_OUTPUT, Front, GatewayPools
 from rotation.keys import KeyName
 from rotation.machine import Done, Step
 from rotation.stack import ACTIVE_KEY_OUTPUT, PulumiStack
@@ -43,6 +46,8 @@ class AciHost:
     apply: bool
     waits: Waits
     status_ca: StatusTrust | None = None
+    #: ARM, for draining batches at the front's gateway (stack output aciFront), when the stack has one.
+    arm_client: CognitiveServicesManagementClient | None = None
     #: Each group's tag as last read in this run, by group name; forgotten when a `pulumi up` of ours may change it.
     _read_tags: dict[str, KeyName | None] = field(default_factory=dict, init=False, repr=False)
 
@@ -86,16 +91,27 @@ class AciHost:
 
     def _batch_step(self, state: RotationState, batch: Batch, count: int, commands: Sequence[Sequence[str]]) -> Step:
         command = shlex.join(self.stack.up_command(batch.urns))
+        front = Front.parse(self.stack.outputs())
+        drain = (
+            f"take them out of gateway {front.name}'s pools and wait {front.drain_seconds:g} s for their streams, "
+            if front
+            else ""
+        )
+        back = ", then put them back in the pools" if front else ""
         return Step(
             f"roll-batch-{batch.number}",
-            f"batch {batch.number} of {count}: restart {batch.labels} with `{command}`, "
-            f"then wait until their /status reports {state.active_key} valid",
+            f"batch {batch.number} of {count}: {drain}restart {batch.labels} with `{command}`, "
+            f"then wait until their /status reports {state.active_key} valid{back}",
             partial(self._roll_batch, batch, commands),
             batch.single_replica_warning(),
         )
 
     def status_endpoints(self) -> Sequence[StatusEndpoint]:
-        """Every instance of every deployment: ACI runs one container group per replica, each with its own key."""
+        """Every instance of every deployment: ACI runs one container group per replica, each with its own key.
+        Behind the front, at each group's current address (a restarted group may have moved)."""
+        pools = self._front_pools()
+        if pools is not None:
+            return self._endpoints([pools.at_current_address(group) for group in self._groups()])
         return self._endpoints(instances(self.stack.outputs(), self.stack.name))
 
     def _endpoints(self, found: Sequence[Instance]) -> list[StatusEndpoint]:
@@ -113,25 +129,47 @@ class AciHost:
         invalid (a group rolled before the key was regenerated out of band holds a dead value under the right tag;
         `pulumi up` injects the account's current one). Either way it waits until the batch is ready and reports
         the key valid, since an interrupted run may have left the batch loading."""
-        endpoints = self._endpoints(batch.instances)
+        pools = self._front_pools()
+
+        def current() -> list[StatusEndpoint]:
+            """Behind the front, at each group's address now: a restarted VNet group may come back on another IP."""
+            found = [pools.at_current_address(group) for group in batch.groups] if pools else batch.instances
+            return self._endpoints(found)
+
+        endpoints = current()
         if self._groups_off(state.active_key, batch.groups, reread=False):
-            action = self._restart(batch, commands, f"`pulumi up --target` restarted batch {batch.number}")
+            action = self._restart(batch, commands, f"`pulumi up --target` restarted batch {batch.number}", pools)
         elif rejecting := [endpoint.label for endpoint in endpoints if endpoint.rejects_key()]:
             action = self._restart(
                 batch,
                 commands,
                 f"`pulumi up --target` restarted batch {batch.number}, whose "
                 f"{', '.join(rejecting)} rejected the key it held",
+                pools,
             )
         else:
             action = f"every group of batch {batch.number} is tagged {state.active_key} already"
-        return Done(state, f"{action}; {wait_until_valid(lambda: endpoints, self.waits)}")
+        endpoints = current() if pools else endpoints
+        waited = wait_until_valid(lambda: endpoints, self.waits)
+        # Always, so a run interrupted between the drain and this point leaves no group out of its pool.
+        restored = f"; {pools.restore(batch.groups)}" if pools else ""
+        return Done(state, f"{action}; {waited}{restored}")
 
-    def _restart(self, batch: Batch, commands: Sequence[Sequence[str]], action: str) -> str:
+    def _restart(self, batch: Batch, commands: Sequence[Sequence[str]], action: str, pools: GatewayPools | None) -> str:
+        """Drains the batch at the front first (if any): new streams go to the other replicas, open ones finish."""
         self._require_apply(commands)
         self._forget_tags(batch.groups)
+        drained = f"{pools.drain(batch.groups)}; " if pools else ""
         self.stack.up(batch.urns)
-        return action
+        return f"{drained}{action}"
+
+    def _front_pools(self) -> GatewayPools | None:
+        front = Front.parse(self.stack.outputs())
+        if front is None:
+            return None
+        if self.arm_client is None:
+            raise RotationError(f"stack output {FRONT_OUTPUT} names a gateway, but no ARM client was given")
+        return GatewayPools(self.arm_client, front, self.waits)
 
     def _deploy_stack(self, groups: Sequence[Group], commands: Sequence[Sequence[str]], state: RotationState) -> Done:
         """Skipped only when output activeKey and every group's tag name the key. The tags are not read again
@@ -149,7 +187,14 @@ class AciHost:
 
     def _require_apply(self, commands: Sequence[Sequence[str]]) -> None:
         if not self.apply:
-            raise ActionRequiredError(MANUAL_REASON, [self.stack.printable(command) for command in commands])
+            front = Front.parse(self.stack.outputs())
+            reason = MANUAL_REASON + (
+                f"; behind gateway {front.name} these commands restart each batch without draining it first (its "
+                "open streams are cut): rerun with --apply to drain every batch at the gateway before its restart"
+                if front
+                else ""
+            )
+            raise ActionRequiredError(reason, [self.stack.printable(command) for command in commands])
 
     def _groups_off(self, key: KeyName, groups: Sequence[Group], reread: bool) -> dict[str, KeyName | None]:
         """The groups whose tag is not `key`, by name, with their tag (None: untagged). Without `reread`, a tag

@@ -237,7 +237,7 @@ def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitSt
     host: machine.Host
     if stack is not None and target.host == "aci":
         status_ca = StatusTrust.verifying(args.status_ca_file) if args.status_ca_file else None
-        host = AciHost(stack, ContainerGroupKeys(arm_client), args.apply, waits, status_ca)
+        host = AciHost(stack, ContainerGroupKeys(arm_client), args.apply, waits, status_ca, arm_client)
     else:
         host = _aks_host(args, target.namespace or "", waits)
     return machine.Rotation(

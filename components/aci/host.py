@@ -14,6 +14,7 @@ import pulumi_azure_native.containerinstance as aci
 
 from components import catalog
 from components.aci.files import FilesAccount, output_volume
+from components.aci.front import AciFront
 from components.aci.pull import pull_settings
 from components.aci.tls_proxy import TLS_DIR, TlsMaterial
 from components.args import DeploymentOutput, TlsMode
@@ -141,10 +142,36 @@ class AciHost(pulumi.ComponentResource):
         #: The preflight's verdict from its group's instance view (None without a preflight).
         self.preflight_verdict = self._preflight() if inputs.preflight and inputs.containers else None
         by_name = {c.name: c for c in inputs.containers}
-        self.endpoints = pulumi.Output.all(**per_deployment).apply(
-            lambda hosts: {name: endpoint(by_name[name], h, secure) for name, h in hosts.items()}
+        #: The load-balanced front (None without aci.front): its URL is each deployment's `url`.
+        self.front = (
+            AciFront(f"{name}-front", inputs, settings.front, self.groups, pulumi.ResourceOptions(parent=self))
+            if settings.front and self.groups
+            else None
         )
+        front = self.front
+        self._suggest_front()
+        self.endpoints = pulumi.Output.all(**per_deployment).apply(
+            lambda hosts: {
+                name: front.endpoint(name, endpoint(by_name[name], h, secure))
+                if front
+                else endpoint(by_name[name], h, secure)
+                for name, h in hosts.items()
+            }
+        )
+        #: What the rotation command needs to drain a batch at the gateway (None without a front).
+        self.front_rotation = front.rotation if front else None
         self.register_outputs({"endpoints": self.endpoints, "rolloutBatches": self.rollout_batches})
+
+    def _suggest_front(self) -> None:
+        """A front is opt-in (it needs a VNet, a domain and a certificate the stack cannot make up, and a gateway
+        costs by the hour); with several replicas and none, clients juggle one URL per replica."""
+        several = [c.name for c in self._inputs.containers if c.replicas > 1]
+        if several and self.front is None:
+            pulumi.log.warn(
+                f"containers.{', '.join(several)}: each replica has its own URL and clients must fail over between "
+                "them; aci.front puts one load-balanced https/wss endpoint per deployment in front (VNet groups)",
+                self,
+            )
 
     def _rollout_entry(
         self, group: aci.ContainerGroup, container: ContainerConfig, secure: bool

@@ -37,6 +37,8 @@ class AciTargets:
     preflight_group: pulumi.Output[str] | None = None
     #: The TLS certificate the sidecars serve (PEM), for its expiry.
     certificate: pulumi.Output[str] | None = None
+    #: The front's Application Gateway (aci.front), whose unhealthy pool members alert.
+    gateway_id: pulumi.Output[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,8 @@ class SpeechAlerts(pulumi.ComponentResource):
         for container in inputs.containers:
             for replica, group_id in enumerate(host.group_ids.get(container.name, [])):
                 self._metric_alert(metric_rules.aci_memory_rule(container, replica), group_id)
+        if host.gateway_id is not None:
+            self._metric_alert(metric_rules.front_unhealthy_rule(inputs.containers, inputs.settings), host.gateway_id)
 
     def _metric_alert(self, rule: MetricRule, scope: pulumi.Input[str]) -> None:
         inputs = self._inputs

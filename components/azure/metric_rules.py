@@ -88,3 +88,27 @@ def aci_memory_rule(container: ContainerConfig, replica: int) -> MetricRule:
         frequency="PT5M",
         dimensions=(("containerName", (container.name,)),),
     )
+
+
+def front_unhealthy_rule(containers: Sequence[ContainerConfig], settings: AlertsConfig) -> MetricRule:
+    """A member of the ACI front's pools failing its /ready probe for longer than a model takes to load (a group
+    that moved to another address after a restart Azure did, an NSG in the way, a group that never comes up).
+    Metric UnhealthyHostCount by BackendSettingsPool (catalog.GATEWAY_METRICS_SOURCE); the minimum over the window
+    is above 0 only when some member was unhealthy all along, so a rotation's restarts do not alert."""
+    window = metric_window(unready_minutes(containers, settings))
+    minutes = next(limit for limit, found in METRIC_WINDOWS if found == window)
+    return MetricRule(
+        key="front-unhealthy",
+        title=f"A member of the front's pools failed its health probe for {minutes} minutes",
+        watches=f"UnhealthyHostCount of the Application Gateway per pool, above 0 for {minutes} minutes in a row",
+        severity=Severity.WARNING,
+        target="front",
+        namespace="Microsoft.Network/applicationGateways",
+        metric="UnhealthyHostCount",
+        aggregation="Minimum",
+        operator="GreaterThan",
+        threshold=0,
+        window=window,
+        frequency="PT5M",
+        dimensions=(("BackendSettingsPool", ("*",)),),
+    )

@@ -3,6 +3,7 @@
 Config validation and every component read facts from here; nothing else hard-codes an image, port or size.
 """
 
+from components.catalog.app_gateway import *  # noqa: F403
 from components.catalog.containers import *  # noqa: F403
 from components.catalog.daemonsets import *  # noqa: F403
 from components.catalog.gateway import *  # noqa: F403

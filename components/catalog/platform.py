@@ -58,6 +58,8 @@ class Role(StrEnum):
     KEY_VAULT_CERTIFICATE_USER = "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
     #: listClusterUserCredential: fetch a kubeconfig whose rights come from RBAC (the rotation operators).
     AKS_CLUSTER_USER = "4abbcc35-e782-43d8-92c5-2d3f1bd2253f"
+    #: Creates the front's certificate in the vault (components/aci/front_certificate.py).
+    KEY_VAULT_CERTIFICATES_OFFICER = "a4417e6f-fecd-4de8-b567-7b0420556985"
     #: Kubernetes cluster-admin through Azure RBAC, for clusters with local accounts off.
     AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
     #: Pull images from a container registry (the AKS kubelet identity, the ACI groups' pull identity).

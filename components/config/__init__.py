@@ -21,7 +21,7 @@ from pulumi.runtime import config as pulumi_runtime_config
 from components import catalog
 from components.args import Host, SpeechContainersArgs
 from components.catalog import Size
-from components.config import alerts, azure, containers, hosts, lockdown
+from components.config import alerts, azure, containers, front, hosts, lockdown
 from components.config.fields import Problems, Reader
 from components.config.model import StackConfig
 from components.config.rules import default
@@ -75,7 +75,12 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         )
         for c in deployments
     )
-    aci = hosts.aci(values.get("aci", {}), deployments, preflight, problems, location) if host is Host.ACI else None
+    budget = values.get("stream_budget_seconds", default(SpeechContainersArgs, "stream_budget_seconds"))
+    aci = (
+        hosts.aci(values.get("aci", {}), deployments, preflight, problems, location, budget)
+        if host is Host.ACI
+        else None
+    )
     alert_settings = alerts.alerts(values.get("alerts", {}), problems)
     period = alert_settings.rotation_period_days
     aks = hosts.aks(values.get("aks", {}), deployments, problems, location, period) if host is Host.AKS else None
@@ -97,9 +102,7 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         preflight=preflight,
         aci=aci,
         aks=aks,
-        stream_budget_seconds=values.get(
-            "stream_budget_seconds", default(SpeechContainersArgs, "stream_budget_seconds")
-        ),
+        stream_budget_seconds=budget,
         alerts=alert_settings,
         output=found.output,
         proxy=found.proxy,
@@ -108,6 +111,7 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
     )
     azure.check_billing_reachable(settings, problems)
     azure.check_rotation_operators(settings, problems)
+    front.check_vault_reachable(aci.front if aci else None, settings.key_vault.network.public_access, problems)
     return settings
 
 

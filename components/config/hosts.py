@@ -17,6 +17,7 @@ from components.args import (
     TlsMode,
 )
 from components.config.fields import Problems
+from components.config.front import front
 from components.config.gateway import gateway
 from components.config.model import (
     AciConfig,
@@ -61,15 +62,18 @@ def aci(
     preflight: bool,
     problems: Problems,
     location: str = "",
+    stream_budget: int = 3600,
 ) -> AciConfig:
+    tls = _aci_tls(raw.get("tls", {}), private="subnet_id" in raw, problems=problems)
     config = AciConfig(
         dns_name_label_prefix=raw.get("dns_name_label_prefix"),
         subnet_id=raw.get("subnet_id"),
         restart_policy=raw.get("restart_policy", default(AciArgs, "restart_policy")),
         regional_core_quota=raw.get("regional_core_quota", default(AciArgs, "regional_core_quota")),
-        tls=_aci_tls(raw.get("tls", {}), private="subnet_id" in raw, problems=problems),
+        tls=tls,
         avx2_check_image=raw.get("avx2_check_image", default(AciArgs, "avx2_check_image")),
         prices=aci_price(raw, location),
+        front=front(raw["front"], raw.get("subnet_id"), tls.mode, stream_budget, problems) if "front" in raw else None,
     )
     if config.subnet_id and config.dns_name_label_prefix:
         problems.add(

@@ -11,6 +11,7 @@ import pulumi
 from components import catalog
 from components.args import ClusterSkuTier, DayOfWeek, Host, KeyName, PrincipalType, RestartPolicy, SpeechSku, TlsMode
 from components.catalog import ContainerSpec, Kind, Size, VmSize
+from components.config.front import FrontConfig
 from components.config.gateway import GatewayConfig
 from components.config.lockdown import DisconnectedConfig, OutputConfig, ProxyConfig, RegistryConfig, pulled
 
@@ -144,6 +145,8 @@ class AciConfig:
     avx2_check_image: str
     #: Linux prices for the plan's cost estimate (None: none known for the location).
     prices: catalog.AciPrice | None = None
+    #: The Application Gateway in front of the groups (None: each group is reached on its own).
+    front: FrontConfig | None = None
 
     def group_size(self, container: Size) -> Size:
         """What one group of a container this size needs: the container plus the TLS sidecar, if any (ACI's limits

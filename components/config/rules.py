@@ -72,6 +72,31 @@ IMAGE: Final = r"[\w.\-/:@]+"
 
 _SECRET_NAME_HINT: Final = "letters, digits and hyphens, up to 127"
 
+#: `aci.front` (components/front_args.py, components/aci/front.py).
+FRONT_RULES: Final[dict[type, dict[str, Rule]]] = {
+    args.AciFrontArgs: {
+        "subnet_id": Rule(pattern=SUBNET_ID, hint="a subnet resource id"),
+        "subnet_prefix": Rule(
+            pattern=r"([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])", hint="a CIDR prefix like 10.0.4.0/24"
+        ),
+        "domain": Rule(pattern=DOMAIN, hint="a DNS domain like speech.contoso.com", max_length=200),
+        "certificate": Rule(),
+        "waf": Rule(default=False),
+        "dns_zone_id": Rule(pattern=PUBLIC_DNS_ZONE_ID, hint="an Azure DNS zone resource id"),
+        "min_capacity": Rule(default=1, low=0, high=catalog.APP_GATEWAY.max_instances),
+        "max_capacity": Rule(
+            default=10, low=catalog.APP_GATEWAY.min_max_capacity, high=catalog.APP_GATEWAY.max_instances
+        ),
+        "zones": Rule(default=[], pattern="[1-3]", hint="zones are 1, 2 or 3"),
+    },
+    args.FrontCertificateArgs: {
+        "name": Rule(pattern=SECRET_NAME, hint="a Key Vault certificate name"),
+        "key_vault_id": Rule(pattern=ARM_ID + r"/[vV]aults/[^/]+", hint="a Key Vault resource id"),
+        "create": Rule(default=args.CertificateCreate.NONE),
+        "issuer": Rule(pattern=r"[0-9a-zA-Z-]{1,127}", hint="a Key Vault certificate issuer name"),
+    },
+}
+
 RULES: Final[dict[type, dict[str, Rule]]] = {
     args.SpeechContainersArgs: {
         "eula": Rule(pattern="accept", hint="accept (you accept Microsoft's license for the Speech containers)"),
@@ -177,7 +202,9 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
         "avx2_check_image": Rule(default=catalog.BUSYBOX_IMAGE, pattern=IMAGE, hint="an image reference"),
         "vcpu_hour_price": Rule(low=0.0001, high=100, unit="USD"),
         "memory_gb_hour_price": Rule(low=0.00001, high=100, unit="USD"),
+        "front": Rule(),
     },
+    **FRONT_RULES,
     args.ExistingClusterArgs: {
         "name": Rule(pattern=r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}", hint="an AKS cluster name"),
         "resource_group_name": Rule(pattern=RESOURCE_GROUP, hint="a resource group name", max_length=90),

@@ -176,10 +176,74 @@ def get_container_group(server: FakeCloudServer, request: Request) -> Reply:
     assert request.query.get("api-version") == ["2023-05-01"]
     problem = _arm_checked(server, request, "Microsoft.ContainerInstance/containerGroups", name in world.aci_keys)
     tag = world.aci_key_tags.get(name)
+    ip = {"ipAddress": {"ip": world.aci_ips[name], "type": "Private"}} if name in world.aci_ips else {}
     return problem or (
         200,
-        {"id": f"{ACI_GROUP_PREFIX}/{name}", "name": name, "tags": {"speech-key-name": tag} if tag else {}},
+        {
+            "id": f"{ACI_GROUP_PREFIX}/{name}",
+            "name": name,
+            "tags": {"speech-key-name": tag} if tag else {},
+            "properties": ip,
+        },
     )
+
+
+def _gateway_document(world: World) -> Json:
+    assert world.gateway_pools is not None
+    state = "Updating" if world.gateway_updating else "Succeeded"
+    world.gateway_updating = max(0, world.gateway_updating - 1)
+    pools = [
+        {"name": name, "properties": {"backendAddresses": [{"ipAddress": ip} for ip in ips]}}
+        for name, ips in world.gateway_pools.items()
+    ]
+    return {
+        "etag": f'W/"{world.gateway_etag}"',
+        "properties": {"provisioningState": state, "backendAddressPools": pools},
+    }
+
+
+def get_gateway(server: FakeCloudServer, request: Request) -> Reply:
+    world = server.world
+    assert request.query.get("api-version") == ["2024-05-01"]
+    problem = _arm_checked(server, request, "Microsoft.Network/applicationGateways", world.gateway_pools is not None)
+    if problem:
+        return problem
+    document = _gateway_document(world)
+    if world.concurrent_member is not None and world.gateway_pools is not None:
+        # Someone else's PUT lands right after this read: what the reader holds is stale now.
+        world.gateway_pools["pool-en-us"].append(world.concurrent_member)
+        world.gateway_etag += 1
+        world.concurrent_member = None
+    return 200, document
+
+
+def put_gateway(server: FakeCloudServer, request: Request) -> Reply:
+    """A whole-gateway PUT: refused while another update runs or when throttled (the statuses queued in
+    gateway_rejections), or when If-Match is stale; else it applies the pools and stays Updating for a while."""
+    world = server.world
+    problem = _arm_checked(server, request, "Microsoft.Network/applicationGateways", world.gateway_pools is not None)
+    if problem:
+        return problem
+    if world.gateway_rejections:
+        status = world.gateway_rejections.pop(0)
+        return status, error("AnotherOperationInProgress" if status == 409 else "TooManyRequests", "try again")
+    if request.header("If-Match") != f'W/"{world.gateway_etag}"':
+        return 412, error("PreconditionFailed", "the gateway changed since it was read")
+    before = {ip for ips in (world.gateway_pools or {}).values() for ip in ips}
+    world.gateway_pools = {
+        p["name"]: [a["ipAddress"] for a in p["properties"]["backendAddresses"]]
+        for p in request.json()["properties"]["backendAddressPools"]
+    }
+    after = {ip for ips in world.gateway_pools.values() for ip in ips}
+    for ip in before - after:
+        world.removed_at[ip] = time.monotonic()
+        world.aci_log.append(f"drain {ip}")
+    for ip in after - before:
+        world.removed_at.pop(ip, None)
+        world.aci_log.append(f"serve {ip}")
+    world.gateway_etag += 1
+    world.gateway_updating = world.gateway_update_polls
+    return 202, {}
 
 
 # ---- ACI containers and the fake Pulumi's deployment --------------------------------------------------------

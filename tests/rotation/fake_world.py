@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -137,6 +138,22 @@ class World:
     #: The resource the vault's auth challenge names; None: one that passes the SDK's domain check.
     vault_challenge_resource: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The ACI front's gateway (None: the stack has none): each deployment's pool of group IPs, what a PUT of the
+    #: gateway must carry as If-Match, how many GETs it stays Updating after a PUT, the statuses (409, 429) the next
+    #: PUTs answer before one succeeds, and how long a removed member drains.
+    gateway_pools: dict[str, list[str]] | None = None
+    gateway_etag: int = 1
+    gateway_update_polls: int = 1
+    gateway_updating: int = 0
+    gateway_rejections: list[int] = field(default_factory=list)
+    drain_seconds: float = 0.0
+    #: A member another operator adds right after the next read of the gateway (a race on the whole-gateway PUT).
+    concurrent_member: str | None = None
+    #: When (time.monotonic) each address left its pool; each group's current address (a restart may change it).
+    removed_at: dict[str, float] = field(default_factory=dict)
+    aci_ips: dict[str, str] = field(default_factory=dict)
+    #: Groups that restarted while the gateway still sent them streams (in a pool, or drained too briefly).
+    undrained_restarts: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.every_key_value.update(self.keys.values())
@@ -234,12 +251,33 @@ class World:
         for instance in instances or list(self.aci_keys):
             self.aci_key_tags[instance] = key_name
             if self.aci_keys[instance] != value:
+                self._check_drained(instance)
                 self.aci_keys[instance] = value
                 self.restarting[instance] = self.restart_polls
                 self.aci_log.append(f"restart {instance}")
         self.downtime.extend(
             name for name, group in self.aci_instances.items() if all(i in self.restarting for i in group)
         )
+
+    def enable_front(self, drain_seconds: float) -> None:
+        """A gateway in front of every group, each group in its deployment's pool."""
+        self.drain_seconds = drain_seconds
+        self.aci_ips = {instance: f"10.0.0.{n}" for n, instance in enumerate(sorted(self.aci_keys), 10)}
+        self.gateway_pools = {
+            f"pool-{name}": [self.aci_ips[i] for i in instances] for name, instances in self.aci_instances.items()
+        }
+
+    def _check_drained(self, instance: str) -> None:
+        """A restart cuts the group's open streams unless the gateway drained it for its full drain time; it
+        comes back on a new address, as a restarted ACI group may."""
+        if self.gateway_pools is None:
+            return
+        ip = self.aci_ips[instance]
+        removed = self.removed_at.get(ip)
+        serving = any(ip in pool for pool in self.gateway_pools.values())
+        if serving or removed is None or time.monotonic() - removed < self.drain_seconds:
+            self.undrained_restarts.append(instance)
+        self.aci_ips[instance] = f"10.0.1.{len(self.aci_log) + 10}"
 
     def finish_restarts(self) -> None:
         """Every restarting group has loaded its model (what a person waiting for /status sees)."""

@@ -54,6 +54,10 @@ _ARM_CONTAINER_GROUP = (
     r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/[^/]+"
     r"/providers/Microsoft\.ContainerInstance/containerGroups/(?P<name>[^/]+)"
 )
+_ARM_GATEWAY = (
+    r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/[^/]+"
+    r"/providers/Microsoft\.Network/applicationGateways/(?P<name>[^/]+)"
+)
 _KUBE_NS = r"/(?:api|apis/apps)/v1/namespaces/(?P<ns>[^/]+)"
 #: The lease secret's requests are routes of their own, so tests can fail them apart from the key's secret.
 _LEASE = rf"/secrets/(?P<name>{LEASE_SECRET_NAME})"
@@ -77,6 +81,8 @@ ROUTES: list[Route] = [
         ("POST", _ARM_ACCOUNT + "/listKeys", "arm.listKeys", fake_azure.list_keys),
         ("POST", _ARM_ACCOUNT + "/regenerateKey", "arm.regenerateKey", fake_azure.regenerate_key),
         ("GET", _ARM_CONTAINER_GROUP, "arm.getContainerGroup", fake_azure.get_container_group),
+        ("GET", _ARM_GATEWAY, "arm.getGateway", fake_azure.get_gateway),
+        ("PUT", _ARM_GATEWAY, "arm.putGateway", fake_azure.put_gateway),
         ("GET", _KUBE_NS + r"/deployments", "kube.listDeployments", fake_kube.list_deployments),
         ("PATCH", _KUBE_NS + r"/deployments/(?P<name>[^/]+)", "kube.patchDeployment", fake_kube.patch_deployment),
         ("GET", _KUBE_NS + r"/pods", "kube.listPods", fake_kube.list_pods),

@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import shlex
+import socket
 import stat
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import pytest
 import requests
 from azure.core.credentials import TokenCredential
 from azure.core.pipeline.transport import RequestsTransport
@@ -41,6 +44,9 @@ from tests.rotation.rotation_fake_cloud import (
 )
 
 STACK = "prod"
+GATEWAY_ID = ACI_GROUP_PREFIX.replace(
+    "Microsoft.ContainerInstance/containerGroups", "Microsoft.Network/applicationGateways/front"
+)
 FAST_WAITS = ("--poll-interval", "0.001", "--timeout", "2")
 #: The real `pulumi` process runner, with short graces so a test of a hanging `pulumi` takes a fraction of a second.
 PULUMI_PROCESS = ProcessRunner(cancel_grace=0.3, stop_grace=0.1)
@@ -202,6 +208,45 @@ class Rotator:
         if tls_certificate is not None:
             stack["outputs"]["tlsCertificate"] = tls_certificate
         self.write_stack(stack)
+
+    def enable_front(self, drain_seconds: float = 0.05) -> None:
+        """Puts the ACI groups in a VNet behind a gateway (stack output aciFront), each in its deployment's pool,
+        its /status at its private address as the stack outputs give it (tests route those addresses to the fake
+        containers with `vnet_connections`)."""
+        self.world.enable_front(drain_seconds)
+        stack = self.stack()
+        loopback = urlsplit(self.bench.servers.containers.base_url).hostname or ""
+        for name, container in stack["outputs"]["containers"].items():
+            container["statusUrls"] = [
+                url.replace(loopback, self.world.aci_ips[instance], 1)
+                for url, instance in zip(container["statusUrls"], self.world.aci_instances[name], strict=True)
+            ]
+        for batch in stack["outputs"]["aciRolloutBatches"]:
+            for entry in batch:
+                instance = entry["id"].rsplit("/", 1)[-1]
+                entry["statusUrl"] = entry["statusUrl"].replace(loopback, self.world.aci_ips[instance], 1)
+        stack["outputs"]["aciFront"] = {
+            "id": GATEWAY_ID,
+            "drainSeconds": drain_seconds,
+            "pools": {name: f"pool-{name}" for name in self.world.aci_instances},
+        }
+        self.write_stack(stack)
+
+    def vnet_connections(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The VNet as the command sees it: a connection to a group's current private address reaches the fake
+        containers; one to an address no group holds any more is refused, as a moved group's old IP would be."""
+        real = socket.create_connection
+        world = self.world
+
+        def connect(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+            host, port = address
+            if host in world.aci_ips.values():
+                return real(("127.0.0.1", port), *args, **kwargs)
+            if host.startswith("10."):
+                raise ConnectionRefusedError(f"no container group at {host} any more")
+            return real(address, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "create_connection", connect)
 
     def stack(self) -> dict[str, Any]:
         document: dict[str, Any] = json.loads(self.stack_file.read_text())
