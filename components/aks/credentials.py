@@ -16,7 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import catalog
-from components.aks.workload_identity import federated_identity, identity_service_account, service_account_subject
+from components.aks.workload_identity import identity_service_account, namespaced_identity
 from components.azure import roles
 from components.azure.propagation import propagated
 from components.hosting import HostInputs, VaultRef
@@ -75,15 +75,7 @@ class SpeechCredentials(pulumi.ComponentResource):
         #: the key-age report), from the stack's private registry when it has one, and the proxy they go through.
         self.azure_cli_image = inputs.pull(catalog.PREFLIGHT.image)
         self.proxy = inputs.proxy
-        identity, federation = federated_identity(
-            name,
-            inputs.resource_group_name,
-            inputs.location,
-            inputs.tags,
-            oidc_issuer_url,
-            service_account_subject(namespace, SERVICE_ACCOUNT),
-            self,
-        )
+        identity, federation = namespaced_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
         reader = roles.grant(
             f"{name}-vault-reader",
             catalog.Role.KEY_VAULT_SECRETS_USER,

@@ -25,7 +25,7 @@ from components import catalog
 from components.aks.cluster import SpeechNodePool
 from components.aks.credentials import SECRET_PROVIDER_API, azure_provider_parameters
 from components.aks.pods import resources, speech_pod
-from components.aks.workload_identity import federated_identity, identity_service_account, service_account_subject
+from components.aks.workload_identity import identity_service_account, namespaced_identity
 from components.azure import roles
 from components.azure.propagation import propagated
 from components.catalog import Size
@@ -68,15 +68,7 @@ class GatewayTls(pulumi.ComponentResource):
     ) -> None:
         super().__init__("speech-containers:aks:GatewayTls", name, None, opts)
         self.secret_name = TLS_SECRET
-        identity, federation = federated_identity(
-            name,
-            inputs.resource_group_name,
-            inputs.location,
-            inputs.tags,
-            oidc_issuer_url,
-            service_account_subject(namespace, SERVICE_ACCOUNT),
-            self,
-        )
+        identity, federation = namespaced_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
         reader = roles.grant(
             f"{name}-certificate-reader",
             catalog.Role.KEY_VAULT_SECRETS_USER,

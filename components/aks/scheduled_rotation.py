@@ -29,7 +29,7 @@ from components import catalog
 from components.aks.pods import CONTAINER_SECURITY, resources, variables
 from components.aks.rotation_access import RotationAccess
 from components.aks.vault_cli import WORKLOAD_IDENTITY_LABEL
-from components.aks.workload_identity import federated_identity, identity_service_account, service_account_subject
+from components.aks.workload_identity import identity_service_account, namespaced_identity
 from components.azure import roles
 from components.azure.alert_rules import ROTATION_JOB
 from components.azure.propagation import propagated
@@ -94,15 +94,7 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
     ) -> None:
         super().__init__("speech-containers:aks:ScheduledKeyRotation", name, None, opts)
         assert inputs.speech_account_id is not None
-        identity, federation = federated_identity(
-            name,
-            inputs.resource_group_name,
-            inputs.location,
-            inputs.tags,
-            oidc_issuer_url,
-            service_account_subject(namespace, SERVICE_ACCOUNT),
-            self,
-        )
+        identity, federation = namespaced_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
         rotator = authorization.RoleDefinition(
             f"{name}-account-rotator",
             scope=inputs.speech_account_id,

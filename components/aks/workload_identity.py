@@ -7,6 +7,7 @@ import pulumi_azure_native.managedidentity as managedidentity
 import pulumi_kubernetes as k8s
 
 from components import catalog
+from components.hosting import HostInputs
 
 #: The service account annotation naming the identity its pods sign in as.
 WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id"
@@ -44,6 +45,21 @@ def federated_identity(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return identity, federation
+
+
+def namespaced_identity(
+    name: str,
+    inputs: HostInputs,
+    namespace: pulumi.Input[str],
+    oidc_issuer_url: pulumi.Input[str],
+    service_account: str,
+    parent: pulumi.Resource,
+) -> tuple[managedidentity.UserAssignedIdentity, managedidentity.FederatedIdentityCredential]:
+    """`federated_identity` for a service account in the Speech namespace, in the stack's group and location."""
+    subject = service_account_subject(namespace, service_account)
+    return federated_identity(
+        name, inputs.resource_group_name, inputs.location, inputs.tags, oidc_issuer_url, subject, parent
+    )
 
 
 def identity_service_account(
