@@ -48,7 +48,8 @@ def test_the_cron_job_runs_as_the_images_user() -> None:
 
 def test_the_image_installs_the_commands_pinned_requirements() -> None:
     text = DOCKERFILE.read_text()
-    assert "pip install --no-cache-dir -r rotation/requirements.txt" in text
+    assert "pip install --no-cache-dir --target /opt/rotation-packages -r rotation/requirements.txt" in text
+    assert "ENV PYTHONPATH=/opt/rotation-packages" in text
     pins = (ROOT / "rotation" / "requirements.txt").read_text()
     assert "kubernetes==" in pins and "azure-identity==" in pins
     assert "-r rotation/requirements.txt" in (ROOT / "requirements.txt").read_text()

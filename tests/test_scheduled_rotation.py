@@ -124,7 +124,9 @@ def test_the_rotation_identity_has_least_privilege_and_waits_for_it(scheduled: o
     account = scheduled.one("azure-native:cognitiveservices:Account")
     definition = scheduled.one("azure-native:authorization:RoleDefinition")
     assert definition.get("permissions") == [{"actions": ACCOUNT_ACTIONS}]
-    assert definition.get("assignableScopes") == [account.id]
+    group = account.id.split("/providers/")[0]
+    assert definition.get("assignableScopes") == [group] and definition.get("scope") == group
+    assert group.count("/") == 4 and "/resourceGroups/" in group
     account_grants = _assignments(scheduled, definition.id)
     assert [(g.get("principalId"), g.get("scope")) for g in account_grants] == [(principal, account.id)]
     vault_grants = [

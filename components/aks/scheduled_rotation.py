@@ -55,6 +55,11 @@ ACCOUNT_ACTIONS = [
 ]
 
 
+def resource_group_of(resource_id: str) -> str:
+    """`/subscriptions/<id>/resourceGroups/<name>` of an ARM resource id."""
+    return resource_id.split("/providers/", 1)[0]
+
+
 def rotation_args(
     settings: ScheduledRotation, inputs: HostInputs, namespace: pulumi.Input[str]
 ) -> pulumi.Output[list[str]]:
@@ -95,13 +100,15 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
         super().__init__("speech-containers:aks:ScheduledKeyRotation", name, None, opts)
         assert inputs.speech_account_id is not None
         identity, federation = namespaced_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
+        # Custom roles are assignable at a resource group at the narrowest; the assignment below is the account's.
+        group = inputs.speech_account_id.apply(resource_group_of)
         rotator = authorization.RoleDefinition(
             f"{name}-account-rotator",
-            scope=inputs.speech_account_id,
+            scope=group,
             role_name=pulumi.Output.concat("Speech key rotator (", inputs.speech_account_id, ")"),
             description="Read, list and regenerate the keys of one Speech account (speech-containers rotation).",
             permissions=[authorization.PermissionArgs(actions=ACCOUNT_ACTIONS)],
-            assignable_scopes=[inputs.speech_account_id],
+            assignable_scopes=[group],
             opts=pulumi.ResourceOptions(parent=self),
         )
         grants = [
