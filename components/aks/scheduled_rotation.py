@@ -100,7 +100,9 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
         super().__init__("speech-containers:aks:ScheduledKeyRotation", name, None, opts)
         assert inputs.speech_account_id is not None
         identity, federation = namespaced_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
-        # Custom roles are assignable at a resource group at the narrowest; the assignment below is the account's.
+        # A custom role's assignable scopes are management groups, subscriptions or resource groups, not a resource
+        # (https://learn.microsoft.com/azure/role-based-access-control/custom-roles#custom-role-properties, read
+        # 2026-12-02); the assignment below is the account's own.
         group = inputs.speech_account_id.apply(resource_group_of)
         rotator = authorization.RoleDefinition(
             f"{name}-account-rotator",
@@ -184,6 +186,8 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
         }
         spec: k8s.batch.v1.CronJobSpecArgsDict = {
             "schedule": settings.schedule,
+            # spec.timeZone is GA since Kubernetes 1.27 (https://kubernetes.io/docs/concepts/workloads/controllers/
+            # cron-jobs/#time-zones, read 2026-12-02); without it, kube-controller-manager's zone applies.
             "time_zone": "Etc/UTC",
             "concurrency_policy": "Forbid",
             "starting_deadline_seconds": 3600,
