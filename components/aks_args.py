@@ -124,6 +124,10 @@ class ScheduledRotationArgs(TypedDict, total=False):
     alerts.rotationPeriodDays, and resumes a rotation that was left half-done."""
     image: Required[str]
     """The rotation command's image, built from rotation/Dockerfile into your registry (make rotation-image)."""
+    account_role_definition_id: str
+    """A custom role you created that may read, list and regenerate the account's keys (see the README); without
+    it the stack defines that role itself, which needs Owner or User Access Administrator, not only Role Based
+    Access Control Administrator."""
 
 
 class AksArgs(TypedDict, total=False):

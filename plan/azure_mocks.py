@@ -237,9 +237,43 @@ class AzureMocks(pulumi_mocks.Mocks):
             return {"addressPrefix": "10.225.0.0/24", "name": args.args.get("subnetName", "subnet")}, []
         if token == "azure-native:containerservice:getManagedCluster":
             name = args.args.get("resourceName", "cluster")
-            return _COMPUTED["azure-native:containerservice:ManagedCluster"]({}, name) | {
+            # Entra integration with local accounts off, except a cluster named local-*: no Entra, local accounts.
+            entra = {} if name.startswith("local-") else {"aadProfile": _ENTRA, "disableLocalAccounts": True}
+            return _COMPUTED["azure-native:containerservice:ManagedCluster"]({}, name) | entra | {
                 "id": _arm_id("azure-native:containerservice:ManagedCluster", name, args.args),
                 "name": name,
                 "location": "eastus",
             }, []
+        if token == "azure-native:authorization:getRoleDefinition":
+            return _role_definition(args.args.get("roleDefinitionId", "")), []
         return {}, []
+
+
+_ENTRA = {"managed": True, "enableAzureRBAC": True, "tenantID": TENANT_ID}
+#: A custom role's permissions by the first block of its GUID; any other GUID is a role of exactly the rotation's
+#: account actions (components/aks/scheduled_rotation.py).
+_ROLE_ACTIONS: dict[str, list[str]] = {
+    "aaaaaaaa": ["Microsoft.CognitiveServices/accounts/read"],
+    "bbbbbbbb": ["Microsoft.CognitiveServices/*"],
+}
+
+
+def _role_definition(guid: str) -> dict[str, Any]:
+    """A custom role as ARM returns it; a GUID starting dddddddd does not exist (ARM's 404)."""
+    if guid.startswith("dddddddd"):
+        raise Exception(f"RoleDefinitionDoesNotExist: The specified role definition with ID '{guid}' does not exist.")
+    actions = _ROLE_ACTIONS.get(
+        guid[:8],
+        [
+            "Microsoft.CognitiveServices/accounts/read",
+            "Microsoft.CognitiveServices/accounts/listKeys/action",
+            "Microsoft.CognitiveServices/accounts/regenerateKey/action",
+        ],
+    )
+    return {
+        "id": f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+        "roleName": f"custom-{guid[:8]}",
+        "roleType": "CustomRole",
+        "permissions": [{"actions": actions, "notActions": []}],
+        "assignableScopes": [f"/subscriptions/{SUBSCRIPTION_ID}"],
+    }

@@ -12,7 +12,7 @@ from components.aks.rotation_access import ROLE_NAME
 from components.aks.scheduled_rotation import ACCOUNT_ACTIONS, JOB_NAME, SERVICE_ACCOUNT
 from components.azure import log_tables
 from plan import offline
-from plan.azure_mocks import MOCK_NOW_UNIX
+from plan.azure_mocks import MOCK_NOW_UNIX, SUBSCRIPTION_ID
 from tests.kql_check import syntax_errors
 from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program, with_changes
 
@@ -149,6 +149,59 @@ def test_the_rotation_identity_has_least_privilege_and_waits_for_it(scheduled: o
     assert service_account.urn in cron.dependencies
 
 
+def test_the_new_role_is_assigned_only_after_it_has_replicated(scheduled: offline.Plan) -> None:
+    definition = scheduled.one("azure-native:authorization:RoleDefinition")
+    (assignment,) = _assignments(scheduled, definition.id)
+    (replication,) = [s for s in scheduled.of_type("time:index/sleep:Sleep") if definition.urn in s.dependencies]
+    assert replication.get("createDuration") == "10m" and replication.get("triggers") == {"grant0": definition.id}
+    assert replication.urn in assignment.dependencies
+
+
+def _with_role(definition_id: str) -> dict[str, Any]:
+    rotation = {**SCHEDULED["aks"]["scheduledRotation"], "accountRoleDefinitionId": definition_id}
+    return with_changes(SCHEDULED, aks={**SCHEDULED["aks"], "scheduledRotation": rotation})
+
+
+def _role_id(guid: str) -> str:
+    return f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+
+
+def test_a_role_created_beforehand_is_assigned_and_none_is_defined() -> None:
+    """For deployers who may assign roles but not define them (Role Based Access Control Administrator)."""
+    role = _role_id("44444444-4444-4444-4444-444444444444")
+    plan = plan_program(_with_role(role))
+    assert plan.of_type("azure-native:authorization:RoleDefinition") == []
+    principal = plan.named("speech-aks-scheduled-rotation-identity").outputs["principalId"]
+    account = plan.one("azure-native:cognitiveservices:Account")
+    assert [(g.get("principalId"), g.get("scope")) for g in _assignments(plan, role)] == [(principal, account.id)]
+    assert not [w for w in plan.warnings if "accountRoleDefinitionId" in w]
+
+
+def test_a_broader_role_created_beforehand_is_used_with_a_warning() -> None:
+    plan = plan_program(_with_role(_role_id("bbbbbbbb-4444-4444-4444-444444444444")))
+    assert [w for w in plan.warnings if "accountRoleDefinitionId" in w] == [
+        "aks.scheduledRotation.accountRoleDefinitionId: role 'custom-bbbbbbbb' allows more than the rotation needs: "
+        "Microsoft.CognitiveServices/*"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("guid", "expected"),
+    [
+        (
+            "aaaaaaaa-4444-4444-4444-444444444444",
+            "aks.scheduledRotation.accountRoleDefinitionId: role 'custom-aaaaaaaa' does not allow "
+            "Microsoft.CognitiveServices/accounts/listKeys/action, "
+            "Microsoft.CognitiveServices/accounts/regenerateKey/action",
+        ),
+        ("dddddddd-4444-4444-4444-444444444444", "RoleDefinitionDoesNotExist"),
+    ],
+)
+def test_a_role_created_beforehand_that_cannot_rotate_stops_the_plan(guid: str, expected: str) -> None:
+    with pytest.raises(Exception, match=expected):
+        plan_program(_with_role(_role_id(guid)))
+
+
 def test_failed_scheduled_rotations_alert(scheduled: offline.Plan) -> None:
     rotation = scheduled.named("speech-alerts-rotation")
     assert rotation.get("displayName") == "speech: The scheduled key rotation failed"
@@ -197,6 +250,11 @@ def test_expiry_zero_sets_none() -> None:
             "is required",
         ),
         (with_changes(AKS_STACK, keyVault={"apiKeyExpiryDays": 4000}), "keyVault.apiKeyExpiryDays", "3650"),
+        (
+            _with_role("/subscriptions/x/resourceGroups/g/providers/Microsoft.Authorization/roleDefinitions/y"),
+            "aks.scheduledRotation.accountRoleDefinitionId",
+            "a role definition id: /subscriptions",
+        ),
     ],
 )
 def test_bad_rotation_settings_fail_before_any_resource(values: dict[str, Any], key: str, fragment: str) -> None:

@@ -15,11 +15,18 @@ Least privilege: the identity may read, list and regenerate the account's keys (
 Cognitive Services Contributor, which could also delete it), set versions of the vault's secrets (Key Vault
 Secrets Officer, which the lease secret needs too), and in the namespace only what the Role in
 rotation_access.py allows.
+
+Defining that custom role takes `Microsoft.Authorization/roleDefinitions/write`, which Owner and User Access
+Administrator hold and Role Based Access Control Administrator does not (it may only assign roles:
+https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/privileged, read 2026-12-02). A
+deployer with only the latter names a role created beforehand (`accountRoleDefinitionId`), which is checked at plan
+time: a role that lacks one of the actions, or that does not exist, stops the plan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fnmatch import fnmatchcase
 
 import pulumi
 import pulumi_azure_native.authorization as authorization
@@ -53,6 +60,36 @@ ACCOUNT_ACTIONS = [
     "Microsoft.CognitiveServices/accounts/listKeys/action",
     "Microsoft.CognitiveServices/accounts/regenerateKey/action",
 ]
+
+
+class AccountRoleError(pulumi.RunError):
+    """`aks.scheduledRotation.accountRoleDefinitionId` names no usable role."""
+
+
+def _allows(patterns: Sequence[str], action: str) -> bool:
+    return any(fnmatchcase(action.lower(), pattern.lower()) for pattern in patterns)
+
+
+def checked_account_role(definition_id: str) -> str:
+    """The user's role definition id, once Azure says it exists and allows every ACCOUNT_ACTIONS; warns when it
+    allows more."""
+    key = "aks.scheduledRotation.accountRoleDefinitionId"
+    subscription, guid = definition_id.split("/")[2], definition_id.rsplit("/", 1)[1]
+    # A role that does not exist fails the plan here with ARM's own RoleDefinitionDoesNotExist (an invoke's error
+    # ends the program whether or not it is caught).
+    role = authorization.get_role_definition(role_definition_id=guid, scope=f"/subscriptions/{subscription}")
+    allowed = [a for p in role.permissions or [] for a in p.actions or []]
+    denied = [a for p in role.permissions or [] for a in p.not_actions or []]
+    missing = [a for a in ACCOUNT_ACTIONS if not _allows(allowed, a) or _allows(denied, a)]
+    if missing:
+        raise AccountRoleError(
+            f"{key}: role {role.role_name!r} does not allow {', '.join(missing)}; the rotation needs exactly "
+            f"{', '.join(ACCOUNT_ACTIONS)}"
+        )
+    extra = sorted(set(allowed) - set(ACCOUNT_ACTIONS))
+    if extra:
+        pulumi.log.warn(f"{key}: role {role.role_name!r} allows more than the rotation needs: {', '.join(extra)}")
+    return definition_id
 
 
 def resource_group_of(resource_id: str) -> str:
@@ -100,22 +137,21 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
         super().__init__("speech-containers:aks:ScheduledKeyRotation", name, None, opts)
         assert inputs.speech_account_id is not None
         identity, federation = namespaced_identity(name, inputs, namespace, oidc_issuer_url, SERVICE_ACCOUNT, self)
-        # A custom role's assignable scopes are management groups, subscriptions or resource groups, not a resource
-        # (https://learn.microsoft.com/azure/role-based-access-control/custom-roles#custom-role-properties, read
-        # 2026-12-02); the assignment below is the account's own.
-        group = inputs.speech_account_id.apply(resource_group_of)
-        rotator = authorization.RoleDefinition(
-            f"{name}-account-rotator",
-            scope=group,
-            role_name=pulumi.Output.concat("Speech key rotator (", inputs.speech_account_id, ")"),
-            description="Read, list and regenerate the keys of one Speech account (speech-containers rotation).",
-            permissions=[authorization.PermissionArgs(actions=ACCOUNT_ACTIONS)],
-            assignable_scopes=[group],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        if settings.account_role_definition_id is not None:
+            rotator: pulumi.Input[str] = checked_account_role(settings.account_role_definition_id)
+            replicated: list[pulumi.Resource] = []
+        else:
+            definition = self._account_role(name, inputs.speech_account_id)
+            rotator, replicated = definition.id, [propagated(f"{name}-role-replication", [definition], self)]
         grants = [
             roles.assign(
-                f"{name}-account", rotator.id, identity.principal_id, "ServicePrincipal", inputs.speech_account_id, self
+                f"{name}-account",
+                rotator,
+                identity.principal_id,
+                "ServicePrincipal",
+                inputs.speech_account_id,
+                self,
+                after=replicated,
             ),
             roles.grant(
                 f"{name}-vault",
@@ -137,6 +173,22 @@ class ScheduledKeyRotation(pulumi.ComponentResource):
         after = pulumi.ResourceOptions(depends_on=[service_account, binding, federation, usable, *pod_prerequisites])
         self.cron_job = self._cron_job(name, settings, inputs, namespace, pulumi.ResourceOptions.merge(k8s_opts, after))
         self.register_outputs({"identityClientId": identity.client_id, "schedule": settings.schedule})
+
+    def _account_role(self, name: str, account_id: pulumi.Output[str]) -> authorization.RoleDefinition:
+        """The custom role of ACCOUNT_ACTIONS, assignable in the account's resource group."""
+        # A custom role's assignable scopes are management groups, subscriptions or resource groups, not a resource
+        # (https://learn.microsoft.com/azure/role-based-access-control/custom-roles#custom-role-properties, read
+        # 2026-12-02); the assignment is the account's own.
+        group = account_id.apply(resource_group_of)
+        return authorization.RoleDefinition(
+            f"{name}-account-rotator",
+            scope=group,
+            role_name=pulumi.Output.concat("Speech key rotator (", account_id, ")"),
+            description="Read, list and regenerate the keys of one Speech account (speech-containers rotation).",
+            permissions=[authorization.PermissionArgs(actions=ACCOUNT_ACTIONS)],
+            assignable_scopes=[group],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _cron_job(
         self,

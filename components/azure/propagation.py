@@ -6,6 +6,11 @@ AKS and Key Vault RBAC answer 403 until then. So whatever first uses a role gran
 Kubernetes provider, the CSI driver's first mount) waits on a `time` Sleep that follows the grants. A Sleep waits
 only when it is created (or its triggers change, i.e. a grant is replaced), so later `pulumi up`s do not wait.
 
+A new custom role definition is eventually consistent too: assigning it at once can fail with
+`RoleDefinitionDoesNotExist`, and "it could take up to 10 minutes" to replicate (Azure Landing Zones' troubleshooting,
+https://github.com/Azure/terraform-azurerm-caf-enterprise-scale/wiki/Troubleshooting, and
+https://github.com/pulumi/pulumi-azure/issues/840, read 2026-12-02), so its assignment waits on a Sleep as well.
+
 A time-based wait rather than a readiness check: checking access needs the very credentials being granted, from
 inside the deployment, and a fixed bound is what the documentation gives.
 """
@@ -16,15 +21,15 @@ from collections.abc import Sequence
 from typing import Final
 
 import pulumi
-import pulumi_azure_native.authorization as authorization
 import pulumiverse_time as time
 
 #: The documented upper bound.
 PROPAGATION: Final = "10m"
 
 
-def propagated(name: str, grants: Sequence[authorization.RoleAssignment], parent: pulumi.Resource) -> time.Sleep:
-    """A Sleep created after `grants`, restarted when any of them is replaced: depend on it to use the roles."""
+def propagated(name: str, grants: Sequence[pulumi.CustomResource], parent: pulumi.Resource) -> time.Sleep:
+    """A Sleep created after `grants` (role assignments or definitions), restarted when any of them is replaced:
+    depend on it to use them."""
     return time.Sleep(
         name,
         create_duration=PROPAGATION,

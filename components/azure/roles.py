@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_azure_native.authorization as authorization
 
@@ -35,13 +37,15 @@ def assign(
     principal_type: str,
     scope: pulumi.Input[str],
     parent: pulumi.Resource,
+    after: Sequence[pulumi.Resource] = (),
 ) -> authorization.RoleAssignment:
-    """Give `principal_id` the role `definition_id` (built-in or custom) on `scope`, as a child of `parent`."""
+    """Give `principal_id` the role `definition_id` (built-in or custom) on `scope`, as a child of `parent`, once
+    `after` exist."""
     return authorization.RoleAssignment(
         name,
         principal_id=principal_id,
         principal_type=principal_type,
         role_definition_id=definition_id,
         scope=scope,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(after)),
     )

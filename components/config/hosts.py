@@ -199,4 +199,9 @@ def _maintenance(raw: dict[str, Any]) -> MaintenanceWindow | None:
 def _scheduled_rotation(raw: dict[str, Any], due_after_days: int) -> ScheduledRotation | None:
     if not {"schedule", "image"} <= set(raw):
         return None  # absent, or a missing required key the reader already reported
-    return ScheduledRotation(schedule=raw["schedule"], image=raw["image"], due_after_days=due_after_days)
+    return ScheduledRotation(
+        schedule=raw["schedule"],
+        image=raw["image"],
+        due_after_days=due_after_days,
+        account_role_definition_id=raw.get("account_role_definition_id"),
+    )

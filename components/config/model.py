@@ -245,6 +245,8 @@ class ScheduledRotation:
     image: str
     #: A run rotates only a key older than this (alerts.rotationPeriodDays).
     due_after_days: int
+    #: A custom role the user created for the account's keys (None: the stack defines one).
+    account_role_definition_id: str | None = None
 
 
 @dataclass(frozen=True)

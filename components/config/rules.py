@@ -69,6 +69,8 @@ ACTION_GROUP_ID: Final = ARM_ID + r"/[aA]ction[gG]roups/[^/]+"
 #: Five cron fields (minute hour day month weekday) of numbers, `*`, ranges, lists and steps.
 CRON: Final = r"[0-9*,/-]+( [0-9*,/-]+){4}"
 IMAGE: Final = r"[\w.\-/:@]+"
+#: A role definition's id as `az role definition list --query [].id` prints it.
+ROLE_DEFINITION_ID: Final = r"/subscriptions/[^/]+/providers/Microsoft\.Authorization/roleDefinitions/" + GUID
 
 _SECRET_NAME_HINT: Final = "letters, digits and hyphens, up to 127"
 
@@ -260,6 +262,10 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
     args.ScheduledRotationArgs: {
         "schedule": Rule(pattern=CRON, hint="a cron expression of five fields like '30 3 * * 1-5' (UTC)"),
         "image": Rule(pattern=IMAGE, hint="an image reference like myregistry.azurecr.io/speech-rotation:1.0"),
+        "account_role_definition_id": Rule(
+            pattern=ROLE_DEFINITION_ID,
+            hint="a role definition id: /subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<guid>",
+        ),
     },
     args.ScaleDownArgs: {
         "period_seconds": Rule(default=300, low=15, high=3600, unit="seconds"),
