@@ -31,7 +31,16 @@ $(CHECKOV_VENV)/.installed: tests/security/requirements.txt
 security: $(BIN)/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/python -m tests.security.scan --checkov $(CHECKOV_VENV)/bin/checkov
 
-test: lint security
+# What the rotation image installs (rotation/Dockerfile: pip --target), alone: tests/test_rotation_image.py runs the
+# command from it with the stdlib only, as in the image.
+ROTATION_PACKAGES := $(VENV)/rotation-packages
+
+$(ROTATION_PACKAGES)/.installed: $(BIN)/.installed rotation/requirements.txt
+	rm -rf $(ROTATION_PACKAGES)
+	$(BIN)/pip install --quiet --disable-pip-version-check --target $(ROTATION_PACKAGES) -r rotation/requirements.txt
+	touch $@
+
+test: lint security $(ROTATION_PACKAGES)/.installed
 	$(BIN)/pytest -q
 
 # Regenerate the stack files' JSON Schema from the args types (a test fails when the committed one is stale).
@@ -43,7 +52,7 @@ schema: $(BIN)/.installed
 rotation-image:
 	az acr build --registry $(REGISTRY) --image speech-rotation:$(TAG) --file rotation/Dockerfile .
 
-bench: $(BIN)/.installed
+bench: $(BIN)/.installed $(ROTATION_PACKAGES)/.installed
 	$(BIN)/python -m tests.benchmark
 
 clean:
