@@ -54,7 +54,7 @@ def test_the_command_runs_from_what_the_image_copies_and_installs(tmp_path: Path
 
 def _uploaded(paths: list[str], rules_text: str) -> set[str]:
     """The files of `paths` (and their folders) az acr build would upload under these .dockerignore rules."""
-    rules = []
+    rules: list[tuple[re.Pattern[str], bool]] = []
     for line in rules_text.splitlines():
         rule = line.rstrip()
         if not rule or rule.startswith("#"):
