@@ -73,8 +73,8 @@ def _uploaded(paths: list[str], rules_text: str) -> set[str]:
         parts = path.split("/")
         for depth in range(1, len(parts) + 1):
             name = "/".join(parts[:depth])
-            for index, (pattern, ignore) in enumerate(rules[:rank]):
-                if pattern.match(name):
+            for index, (matcher, ignore) in enumerate(rules[:rank]):
+                if matcher.match(name):
                     ignored, rank = ignore, index
                     break
         if not ignored:
