@@ -271,6 +271,16 @@ def _not_due(state: RotationState, min_age_days: int | None, now: datetime) -> s
     )
 
 
+def _reported_not_due(state: RotationState, args: argparse.Namespace, runtime: Runtime, reporter: Reporter) -> bool:
+    """Whether the key is not due; if so, reports the state that says so and the result."""
+    reason = _not_due(state, args.if_older_than_days, runtime.now())
+    if reason is None:
+        return False
+    reporter.state(state)
+    reporter.result("not-due", reason)
+    return True
+
+
 def _rotate(args: argparse.Namespace, runtime: Runtime, reporter: Reporter) -> int:
     with ExitStack() as resources:
         rotation = build_rotation(args, runtime, resources)
@@ -282,13 +292,16 @@ def _rotate(args: argparse.Namespace, runtime: Runtime, reporter: Reporter) -> i
                 machine.announce(reporter, step, "planned")
             reporter.result("planned", "dry run: nothing was changed")
             return EXIT_OK
+        # A scheduled run with nothing to do ends before the lease: it adds no ticket and stands in no one's way.
+        scheduled = args.if_older_than_days is not None
+        if scheduled and _reported_not_due(rotation.vault.read_state(), args, runtime, reporter):
+            return EXIT_OK
         try:
             with rotation.lease.held():
-                state = rotation.vault.read_state()
-                reporter.state(state)
-                if reason := _not_due(state, args.if_older_than_days, runtime.now()):
-                    reporter.result("not-due", reason)
+                state = rotation.vault.read_state()  # again: another run may have moved it before we took the lease
+                if _reported_not_due(state, args, runtime, reporter):
                     return EXIT_OK
+                reporter.state(state)
                 final = machine.run(rotation, state, reporter, runtime.after_step)
         except ActionRequiredError as paused:
             reporter.action_required(paused.reason, paused.commands)

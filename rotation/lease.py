@@ -6,7 +6,9 @@ version, and a read after a write sees it. A run adds a version (its ticket) to 
 still live, it expires its own and stops. Of two runs, the later to add its ticket always sees the earlier one's,
 so at most one goes on (if both add theirs before either lists, both stop and a rerun finds the lease free). No
 clock needs to agree for that; clocks only decide when an abandoned ticket (a run killed before it could release
-it) stops counting. The holder renews its ticket while it works and expires it when it ends.
+it) stops counting. The holder renews its ticket while it works and expires it when it ends. Tickets also expire in
+Key Vault a day after the lease, for policies that deny secrets without an expiry ("Key Vault secrets should have
+an expiration date", https://learn.microsoft.com/azure/key-vault/policy-reference, read 2026-12-02).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ EXPIRES_TAG = "rotation-lease-expires-at"
 LEASE_DURATION = timedelta(minutes=5)
 #: Renewed when less than this is left: every step and every poll of a wait may renew.
 RENEW_BELOW = LEASE_DURATION * 2 / 3
+#: Each ticket version also expires in Key Vault (a policy may deny secrets without an expiry), this long after the
+#: lease does: clocks may disagree, and the lease is decided by the tags, never by Key Vault's expiry.
+VAULT_EXPIRY_MARGIN = timedelta(days=1)
 
 
 def default_holder() -> str:
@@ -102,7 +107,12 @@ class Lease:
                 # Not retried by the SDK: a retry after a lost reply would add a second ticket, which releasing the
                 # version the retry returns would leave live; a failed write is cleaned up below instead.
                 version = self.client.set_secret(
-                    self.name, self.holder, content_type="text/plain", tags=tags, retry_total=0
+                    self.name,
+                    self.holder,
+                    content_type="text/plain",
+                    tags=tags,
+                    expires_on=expires + VAULT_EXPIRY_MARGIN,
+                    retry_total=0,
                 )
         except RotationError:
             self._expire_lost_tickets()
@@ -135,7 +145,9 @@ class Lease:
     def _write_expiry(self, expires: datetime) -> datetime:
         tags = {HOLDER_TAG: self.holder, RUN_TAG: self.run, EXPIRES_TAG: _text(expires)}
         with azure_errors(f"renewing the rotation lease ({self._label})"):
-            self.client.update_secret_properties(self.name, self._version, tags=tags)
+            self.client.update_secret_properties(
+                self.name, self._version, tags=tags, expires_on=expires + VAULT_EXPIRY_MARGIN
+            )
         return expires
 
     def _tickets(self) -> list[Ticket]:

@@ -96,6 +96,12 @@ def set_secret(server: FakeCloudServer, request: Request) -> Reply:
     if unauthorized:
         return unauthorized
     world, name, body = server.world, request.params["name"], request.json()
+    if world.secrets_must_expire and body.get("attributes", {}).get("exp") is None:
+        # Key Vault's answer to a request an Azure Policy in Deny mode refuses (the policy's name, not its id).
+        return 403, error(
+            "ForbiddenByPolicy",
+            "Operation: 'SecretSet' is not allowed by policy: Key Vault secrets should have an expiration date",
+        )
     versions = world.secrets.setdefault(name, [])
     prefix = "v" if name == SECRET_NAME else "l"
     versions.append(
@@ -120,7 +126,11 @@ def update_secret(server: FakeCloudServer, request: Request) -> Reply:
     matching = [v for v in _versions(server.world, name) or [] if v["version"] == request.params["version"]]
     if not matching:
         return _secret_missing(name)
-    matching[0]["tags"] = request.json().get("tags", {})
+    body = request.json()
+    if "tags" in body:
+        matching[0]["tags"] = body["tags"]
+    if "exp" in body.get("attributes", {}):  # a PATCH: only the attributes it names change
+        matching[0]["exp"] = body["attributes"]["exp"]
     return 200, _item(server, name, matching[0])
 
 

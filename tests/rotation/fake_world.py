@@ -94,6 +94,8 @@ class World:
     keys: dict[str, str] = field(default_factory=lambda: {"Key1": _new_key(), "Key2": _new_key()})
     #: Versions of each vault secret, oldest first: {version, value, tags}.
     secrets: dict[str, list[Json]] = field(default_factory=dict)
+    #: Azure Policy "Key Vault secrets should have an expiration date" in Deny: a version without one is refused.
+    secrets_must_expire: bool = False
     clock: int = 0
     synced_value: str = ""
     synced_at: int = 0

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from rotation.lease import VAULT_EXPIRY_MARGIN, Lease
+from tests.rotation.rotation_fake_cloud import LEASE_SECRET_NAME
 from tests.rotation.rotation_harness import Rotator
 
 
@@ -28,6 +30,61 @@ def test_a_key_younger_than_the_period_is_left_alone(aks: Rotator) -> None:
     assert (result["event"], result["status"]) == ("result", "not-due")
     assert "10 day(s) old, under 90" in result["message"]
     assert aks.world.regenerated == [] and len(aks.world.versions) == 1
+
+
+def test_a_run_that_is_not_due_never_takes_the_lease_so_it_neither_adds_a_ticket_nor_fails_beside_a_person(
+    aks: Rotator,
+) -> None:
+    aks.world.versions[0]["created"] = int((datetime.now(UTC) - timedelta(days=10)).timestamp())
+    people: list[int] = []
+
+    def scheduled_run_meanwhile(step: str) -> None:
+        if step == "check-key-in-use" and not people:  # a person's rotation holds the lease
+            people.append(aks.run([*aks.aks_args(), "--if-older-than-days", "90", "--json"]).code)
+            assert len(aks.world.secrets[LEASE_SECRET_NAME]) == 1, "the scheduled run added a ticket"
+
+    person = aks.run(aks.aks_args(), after_step=scheduled_run_meanwhile)
+
+    assert person.code == 0 and people == [0], person.text
+    for _ in range(3):
+        assert aks.run([*aks.aks_args(), "--if-older-than-days", "90", "--json"]).code == 0
+    assert len(aks.world.secrets[LEASE_SECRET_NAME]) == 1  # the person's ticket only
+
+
+def test_a_key_rotated_by_another_run_while_this_one_took_the_lease_is_not_rotated_again(
+    aks: Rotator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Due at the first read, not due under the lease: a person's rotation finished in between."""
+    real_take = Lease._take
+
+    def take_after_a_person_rotated(lease: Lease) -> None:
+        monkeypatch.setattr(Lease, "_take", real_take)
+        assert aks.run(aks.aks_args()).code == 0
+        real_take(lease)
+
+    monkeypatch.setattr(Lease, "_take", take_after_a_person_rotated)
+    outcome = aks.run([*aks.aks_args(), "--if-older-than-days", "90", "--json"])
+
+    assert outcome.code == 0, outcome.text
+    assert outcome.events()[-1]["status"] == "not-due"
+    assert aks.world.regenerated == ["Key2", "Key1"]  # the person's rotation only
+    aks.assert_lease_released()
+
+
+def test_under_a_policy_that_denies_secrets_without_expiry_every_version_the_run_adds_expires(aks: Rotator) -> None:
+    aks.world.secrets_must_expire = True
+
+    outcome = aks.run([*aks.aks_args(), "--if-older-than-days", "90", "--expiry-days", "120"])
+
+    assert outcome.code == 0, outcome.text
+    aks.assert_rotated()
+    tickets = aks.world.secrets[LEASE_SECRET_NAME]
+    assert tickets and all(t["exp"] is not None for t in tickets)
+    # Key Vault's expiry trails the lease's own (its tag), which alone decides who holds it.
+    (ticket,) = tickets
+    lease_ends = datetime.fromisoformat(ticket["tags"]["rotation-lease-expires-at"])
+    assert ticket["exp"] == int((lease_ends + VAULT_EXPIRY_MARGIN).timestamp())
+    aks.assert_lease_released()
 
 
 def test_a_due_key_is_rotated(aks: Rotator) -> None:
