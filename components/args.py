@@ -118,8 +118,9 @@ class PrincipalArgs(TypedDict, total=False):
     type: PrincipalType
     """User, Group or ServicePrincipal (default ServicePrincipal)."""
     user_principal_name: str
-    """A User's UPN (user@contoso.com): AKS names Entra users by UPN in Kubernetes RBAC (groups and service
-    principals by object id), so a User among keyVault.rotationOperators on AKS needs it."""
+    """A User's UPN (user@contoso.com): AKS names Entra users by UPN in Kubernetes RBAC (groups, service
+    principals and guests, whose UPN has #EXT#, by object id), so a User among keyVault.rotationOperators on AKS
+    needs it."""
 
 
 class KeyVaultArgs(TypedDict, total=False):

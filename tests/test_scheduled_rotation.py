@@ -7,22 +7,24 @@ from typing import Any
 
 import pytest
 
-from components import catalog, config
+from components import catalog, config, program
 from components.aks.rotation_access import ROLE_NAME
 from components.aks.scheduled_rotation import ACCOUNT_ACTIONS, JOB_NAME, SERVICE_ACCOUNT
 from components.azure import log_tables
 from plan import offline
 from plan.azure_mocks import MOCK_NOW_UNIX, SUBSCRIPTION_ID
 from tests.kql_check import syntax_errors
-from tests.sample_stacks import ACI_STACK, AKS_STACK, plan_program, with_changes
+from tests.sample_stacks import ACI_STACK, AKS_STACK, namespaced, plan_program, with_changes
 
 GROUP = "11111111-1111-1111-1111-111111111111"
 ROBOT = "22222222-2222-2222-2222-222222222222"
 PERSON = "33333333-3333-3333-3333-333333333333"
+GUEST = "44444444-4444-4444-4444-444444444444"
 OPERATORS = [
     {"objectId": GROUP, "type": "Group"},
     {"objectId": ROBOT},
     {"objectId": PERSON, "type": "User", "userPrincipalName": "ops@contoso.com"},
+    {"objectId": GUEST, "type": "User", "userPrincipalName": "ops_fabrikam.com#EXT#@contoso.onmicrosoft.com"},
 ]
 IMAGE = "contoso.azurecr.io/speech-rotation:1.0"
 SCHEDULED = with_changes(
@@ -78,6 +80,7 @@ def test_operators_are_bound_by_the_names_aks_gives_them(scheduled: offline.Plan
         ("Group", GROUP),
         ("User", ROBOT),  # a service principal: its object id
         ("User", "ops@contoso.com"),  # a user: the UPN
+        ("User", GUEST),  # a guest, from another tenant: its object id
     ]
 
 
@@ -85,7 +88,7 @@ def test_operators_may_fetch_a_kubeconfig_and_nothing_more_in_azure(scheduled: o
     cluster = scheduled.one("azure-native:containerservice:ManagedCluster")
     grants = _assignments(scheduled, _built_in(catalog.Role.AKS_CLUSTER_USER))
     assert sorted((g.get("principalId"), g.get("principalType")) for g in grants) == sorted(
-        [(GROUP, "Group"), (ROBOT, "ServicePrincipal"), (PERSON, "User")]
+        [(GROUP, "Group"), (ROBOT, "ServicePrincipal"), (PERSON, "User"), (GUEST, "User")]
     )
     assert {g.get("scope") for g in grants} == {cluster.id}
 
@@ -261,6 +264,34 @@ def test_bad_rotation_settings_fail_before_any_resource(values: dict[str, Any], 
     with pytest.raises(config.ConfigError) as caught:
         config.parse(values)
     assert any(p.startswith(f"{key}:") and fragment in p for p in caught.value.problems), caught.value.problems
+
+
+def _on_existing_cluster(name: str, operators: list[dict[str, str]]) -> dict[str, Any]:
+    return with_changes(
+        AKS_STACK,
+        aks={"existingCluster": {"name": name, "resourceGroupName": "rg-platform"}},
+        keyVault={"rotationOperators": operators},
+        containers={"language-identification": {}},
+    )
+
+
+def test_operators_on_an_existing_cluster_without_entra_are_refused_before_anything_is_registered() -> None:
+    """There the Cluster User Role's kubeconfig is the cluster admin's (the mocks give local-* no Entra)."""
+    partial = offline.Plan()
+    with pytest.raises(Exception, match=r"keyVault.rotationOperators: cluster local-aks .* no Microsoft Entra"):
+        offline.run(program.main, namespaced(_on_existing_cluster("local-aks", OPERATORS[:1])), plan=partial)
+    assert [r.name for r in partial.registrations if r.name.startswith("speech-aks-")] == []
+    assert [r.name for r in partial.registrations if r.name == "speech-aks"]  # the host, and nothing under it
+
+
+def test_operators_on_an_existing_cluster_with_entra_get_the_kubeconfig_role() -> None:
+    plan = plan_program(_on_existing_cluster("shared-aks", OPERATORS[:1]))
+    assert [g.get("principalId") for g in _assignments(plan, _built_in(catalog.Role.AKS_CLUSTER_USER))] == [GROUP]
+
+
+def test_an_existing_cluster_without_entra_is_fine_without_operators() -> None:
+    plan = plan_program(_on_existing_cluster("local-aks", []))
+    assert _assignments(plan, _built_in(catalog.Role.AKS_CLUSTER_USER)) == []
 
 
 def test_a_user_operator_needs_no_upn_on_aci() -> None:

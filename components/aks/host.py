@@ -30,7 +30,7 @@ from components.aks.log_collection import container_log_v2
 from components.aks.network_policy import SpeechNetworkPolicy
 from components.aks.preflight import PreflightJob
 from components.aks.proxy import proxy_secret
-from components.aks.rotation_access import RotationAccess
+from components.aks.rotation_access import RotationAccess, check_entra_integration
 from components.aks.scheduled_rotation import ScheduledKeyRotation
 from components.aks.workload import SpeechWorkload
 from components.args import DeploymentOutput
@@ -94,6 +94,7 @@ class AksHost(pulumi.ComponentResource):
         self, name: str, inputs: HostInputs, settings: AksConfig, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("speech-containers:aks:AksHost", name, None, opts)
+        check_entra_integration(settings.existing_cluster, inputs.rotation_operators)
         self._warn(inputs, settings)
         cluster = AksCluster(f"{name}-cluster", inputs, settings, pulumi.ResourceOptions(parent=self))
         pool = SpeechNodePool(

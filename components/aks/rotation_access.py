@@ -6,18 +6,23 @@ A namespaced Kubernetes Role says exactly that; Azure RBAC for Kubernetes cannot
 `pods/proxy` and cannot name one Secret (https://learn.microsoft.com/azure/role-based-access-control/permissions/
 containers, read 2026-12-02). On clusters with Microsoft Entra integration, Kubernetes RBAC still applies beside
 Azure RBAC (https://learn.microsoft.com/azure/aks/concepts-cluster-authorization, read 2026-12-02), and names Entra
-groups and service principals by object id and users by UPN. Operators also get the Azure Kubernetes Service
-Cluster User Role on the cluster, which lets them fetch a kubeconfig and nothing more.
+groups and service principals by object id and users by UPN, except users of another tenant (guests, whose UPN has
+`#EXT#`), by object id (https://learn.microsoft.com/azure/aks/azure-ad-rbac, read 2026-12-02). Operators also get
+the Azure Kubernetes Service Cluster User Role on the cluster, which lets them fetch a kubeconfig and nothing more;
+on a cluster without Entra integration that kubeconfig is the cluster admin's ("the clusterUser role has same
+effect of clusterAdmin role", https://learn.microsoft.com/azure/aks/control-kubeconfig-access, read 2026-12-02),
+so an existing cluster without it is refused at plan time.
 """
 
 from __future__ import annotations
 
 import pulumi
+import pulumi_azure_native.containerservice as containerservice
 import pulumi_kubernetes as k8s
 
 from components import catalog
 from components.azure import roles
-from components.config.model import Principal
+from components.config.model import ExistingCluster, Principal
 
 ROLE_NAME = "speech-rotation"
 RBAC_API_GROUP = "rbac.authorization.k8s.io"
@@ -36,12 +41,38 @@ RULES: list[k8s.rbac.v1.PolicyRuleArgsDict] = [
 ]
 
 
+#: What a guest's UPN holds (`user_contoso.com#EXT#@fabrikam.onmicrosoft.com`).
+GUEST_MARK = "#EXT#"
+
+
+class RotationAccessError(pulumi.RunError):
+    """The operators cannot be given access to this cluster safely."""
+
+
 def subject(principal: Principal) -> k8s.rbac.v1.SubjectArgsDict:
     """How AKS's Entra integration names a principal to Kubernetes RBAC."""
     if principal.type == "Group":
         return {"kind": "Group", "name": principal.object_id, "api_group": RBAC_API_GROUP}
     name = principal.user_principal_name if principal.type == "User" else None
+    if name is not None and GUEST_MARK in name.upper():
+        name = None
     return {"kind": "User", "name": name or principal.object_id, "api_group": RBAC_API_GROUP}
+
+
+def check_entra_integration(cluster: ExistingCluster | None, operators: tuple[Principal, ...]) -> None:
+    """Refuses operators on an existing cluster without Entra integration, before anything is registered."""
+    if cluster is None or not operators:
+        return
+    found = containerservice.get_managed_cluster(
+        resource_group_name=cluster.resource_group_name, resource_name=cluster.name
+    )
+    if found.aad_profile is None:
+        raise RotationAccessError(
+            f"keyVault.rotationOperators: cluster {cluster.name} (aks.existingCluster) has no Microsoft Entra "
+            "integration, so the kubeconfig its Cluster User Role lets operators fetch is the cluster admin's, and "
+            "Kubernetes RBAC cannot name Entra principals. Enable it (az aks update --enable-aad "
+            "--disable-local-accounts) or leave keyVault.rotationOperators empty and grant access yourself"
+        )
 
 
 class RotationAccess(pulumi.ComponentResource):

@@ -157,6 +157,7 @@ def check_rotation_operators(settings: StackConfig, problems: Problems) -> None:
         if principal.type == "User" and principal.user_principal_name is None:
             problems.add(
                 f"keyVault.rotationOperators[{index}].userPrincipalName",
-                "is required for a User on AKS: Kubernetes RBAC names Entra users by UPN (user@contoso.com); "
-                "or grant a Group, which it names by object id",
+                "is required for a User on AKS: Kubernetes RBAC names Entra users by UPN (user@contoso.com; a "
+                "guest's UPN, user_fabrikam.com#EXT#@contoso.com, makes the binding use the object id); or grant a "
+                "Group, which it names by object id",
             )

@@ -59,6 +59,9 @@ PEM: Final = r"(?s)\s*-----BEGIN [A-Z ]+-----.+-----END [A-Z ]+-----\s*"
 VERSION: Final = r"[0-9]+\.[0-9]+\.[0-9]+"
 #: Azure tags: names up to 512 characters without `<>%&\?/`, values up to 256.
 TAG_NAME: Final = r"[^<>%&\\?/]{1,512}"
+#: A user principal name: an email address, or a guest's `<mail with _ for @>#EXT#@<tenant domain>`
+#: (https://learn.microsoft.com/azure/aks/control-kubeconfig-access, read 2026-12-02).
+UPN: Final = r"[A-Za-z0-9._%+'-]+(#EXT#)?@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 #: Email addresses (ASCII, as action groups take them).
 EMAIL: Final = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 #: A proxy URL: http or https, a host and a port, no user info (credentials go in `proxy.credentials`).
@@ -141,7 +144,11 @@ RULES: Final[dict[type, dict[str, Rule]]] = {
     args.PrincipalArgs: {
         "object_id": Rule(pattern=GUID, hint="an Entra ID object id (GUID)"),
         "type": Rule(default=args.PrincipalType.SERVICE_PRINCIPAL),
-        "user_principal_name": Rule(pattern=EMAIL, hint="a UPN like user@contoso.com", max_length=113),
+        "user_principal_name": Rule(
+            pattern=UPN,
+            hint="a UPN like user@contoso.com (a guest's: user_fabrikam.com#EXT#@contoso.com)",
+            max_length=113,
+        ),
     },
     args.KeyVaultArgs: {
         "name": Rule(
