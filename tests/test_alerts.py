@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any
 
 import pytest
@@ -17,7 +18,16 @@ from components.aks import key_age
 from components.azure import alert_rules, log_tables
 from components.azure.alert_rules import Stamps
 from components.azure.alerts import not_after
-from components.azure.log_tables import ACI_EVENTS, ACI_LOGS, AKS_LOGS, INSIGHTS_METRICS, NODES, PERF, PODS
+from components.azure.log_tables import (
+    ACI_EVENTS,
+    ACI_LOGS,
+    AKS_LOGS,
+    INSIGHTS_METRICS,
+    KUBE_EVENTS,
+    NODES,
+    PERF,
+    PODS,
+)
 from components.config.model import AlertsConfig
 from plan import offline
 from plan.command import own_values, read_stack, render
@@ -28,7 +38,7 @@ QUERY_RULE = "azure-native:monitor:ScheduledQueryRule"
 METRIC_ALERT = "azure-native:monitor:MetricAlert"
 WORKBOOK = "azure-native:applicationinsights:Workbook"
 ACI_TABLES = {ACI_LOGS, ACI_EVENTS}
-AKS_TABLES = {AKS_LOGS, PODS, NODES, INSIGHTS_METRICS, PERF}
+AKS_TABLES = {AKS_LOGS, PODS, NODES, INSIGHTS_METRICS, PERF, KUBE_EVENTS}
 
 #: key -> (severity, frequency, window, query time range, tables read, what the query must say)
 ACI_RULES: dict[str, tuple[int, str, str, str | None, set[str], tuple[str, ...]]] = {
@@ -45,7 +55,14 @@ AKS_RULES: dict[str, tuple[int, str, str, str | None, set[str], tuple[str, ...]]
     "restarts": (2, "PT15M", "PT1H", None, {PODS}, ("ContainerRestartCount", '"OOMKilled"', "restarts > 1")),
     "hpa-at-max": (2, "PT5M", "PT30M", None, {INSIGHTS_METRICS}, ('"kube_hpa_status_current_replicas"',)),
     "pool-at-max": (2, "PT5M", "PT30M", None, {NODES}, ('pool == "speech"', "atMax == samples")),
-    "preflight": (1, "PT15M", "PT1H", None, {PODS}, ('startswith "speech-preflight-"', 'PodStatus == "Failed"')),
+    "preflight": (
+        1,
+        "PT15M",
+        "PT1H",
+        None,
+        {PODS, KUBE_EVENTS},
+        ('startswith "speech-preflight-"', 'PodStatus == "Failed"', 'KubeEventType == "Warning"', '"DeadlineExceeded"'),
+    ),
     "key-age": (3, "PT6H", "P1D", None, {AKS_LOGS}, ('ContainerName == "key-age"', "ageDays > 90", "reports == 0")),
 }
 
@@ -100,6 +117,48 @@ def test_the_checks_catch_a_typo() -> None:
     assert syntax_errors("ContainerLogV2 | where x = = 1") != ()
     assert log_tables.check_columns('ContainerLogV2 | where PodNamspace == "speech"') == ["PodNamspace"]
     assert log_tables.check_columns('KubePodInventory | where Message has "x"') == ["Message"]
+
+
+#: `(ObjectKind == "<kind>" and Name <op> "<name>" and Reason in (<reasons>))` in a failed-Job query.
+_EVENT_CLAUSE = re.compile(r'\(ObjectKind == "(\w+)" and (Name (?:==|startswith) "[^"]+") and Reason in \(([^)]*)\)\)')
+
+
+def _event_clauses(query: str) -> dict[str, tuple[str, set[str]]]:
+    """Per involved object kind: the name condition and the event reasons the query matches."""
+    return {kind: (name, set(json.loads(f"[{reasons}]"))) for kind, name, reasons in _EVENT_CLAUSE.findall(query)}
+
+
+def test_failed_job_alerts_also_fire_on_warning_events_of_the_jobs_their_pods_and_the_cron_job() -> None:
+    """A run stopped at its deadline (the pod is terminated, never Failed), an image that cannot be pulled (the pod
+    stays Pending) or a schedule the CronJob missed leaves no Failed pod: the Kubernetes Warning events say so."""
+    rules = {
+        r.key: r for r in alert_rules.aks_log_rules((), "speech", [("speech", 3)], True, AlertsConfig(), Stamps(), True)
+    }
+    rotation, preflight = rules["rotation"].query, rules["preflight"].query
+    pod_reasons = {"Failed", "InspectFailed", "ErrImageNeverPull"}
+    job_reasons = {"DeadlineExceeded", "BackoffLimitExceeded", "FailedCreate"}
+    assert _event_clauses(rotation) == {
+        "Job": ('Name startswith "speech-key-rotation-"', job_reasons),  # <cronjob>-<minutes>
+        "Pod": ('Name startswith "speech-key-rotation-"', pod_reasons),
+        "CronJob": ('Name == "speech-key-rotation"', {"MissSchedule", "TooManyMissedTimes", "FailedCreate"}),
+    }
+    assert _event_clauses(preflight) == {
+        "Job": ('Name == "speech-preflight"', job_reasons),
+        "Pod": ('Name startswith "speech-preflight-"', pod_reasons),
+    }
+    for query, job in ((rotation, "speech-key-rotation"), (preflight, "speech-preflight")):
+        assert log_tables.tables_of(query) == {PODS, KUBE_EVENTS}
+        assert f'{KUBE_EVENTS}\n| where Namespace == "speech" and KubeEventType == "Warning"\n' in query
+        # The pod-phase signal stays: a run that exits non-zero.
+        assert (
+            f'{PODS}\n| where Namespace == "speech" and Name startswith "{job}-"\n| where PodStatus == "Failed"'
+            in query
+        )
+        assert query.startswith("union\n(") and query.endswith("| distinct objectKind, Name, reason")
+        assert syntax_errors(query) == () and log_tables.check_columns(query) == [], query
+    # BackOff ("Back-off pulling image") is a Normal event, which Container insights does not collect by default.
+    assert "BackOff" not in rotation
+    assert rules["rotation"].watches.startswith(f"{PODS}: a speech-key-rotation pod in phase Failed; {KUBE_EVENTS}")
 
 
 def test_aks_metric_alerts_watch_readiness_past_the_budget_and_unschedulable_pods(aks_plan: offline.Plan) -> None:

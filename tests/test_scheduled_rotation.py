@@ -210,6 +210,10 @@ def test_failed_scheduled_rotations_alert(scheduled: offline.Plan) -> None:
     assert rotation.get("displayName") == "speech: The scheduled key rotation failed"
     query = rotation.get("criteria.allOf")[0]["query"]
     assert f'Name startswith "{JOB_NAME}-"' in query and 'PodStatus == "Failed"' in query
+    # A run stopped at the Job's deadline, an image that cannot be pulled, a missed schedule: Warning events.
+    assert log_tables.tables_of(query) == {log_tables.PODS, log_tables.KUBE_EVENTS}
+    assert '"DeadlineExceeded"' in query and f'(ObjectKind == "CronJob" and Name == "{JOB_NAME}"' in query
+    assert f'(ObjectKind == "Pod" and Name startswith "{JOB_NAME}-" and Reason in ("Failed"' in query
     assert syntax_errors(query) == () and log_tables.check_columns(query) == []
 
 

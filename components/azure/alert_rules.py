@@ -27,6 +27,18 @@ Signals and their sources (read 2026-12-02):
 - Key Vault certificate events `Microsoft.KeyVault.CertificateNearExpiry` (30 days before) and `CertificateExpired`,
   through an Event Grid system topic to an Azure Monitor alert (`MonitorAlert` destination):
   https://learn.microsoft.com/azure/event-grid/event-schema-key-vault.
+- AKS Jobs (preflight, scheduled rotation): a pod in phase Failed, or a Warning in `KubeEvents` (log_tables.py). At
+  activeDeadlineSeconds "all of its running Pods are terminated and the Job status will become type: Failed with
+  reason: DeadlineExceeded" (https://kubernetes.io/docs/concepts/workloads/controllers/job/); the job controller
+  records that reason (or `BackoffLimitExceeded`) as a Warning on the Job, and `FailedCreate` when it cannot create
+  a pod (github.com/kubernetes/kubernetes: pkg/controller/job/job_controller.go `recordJobFinished`,
+  pkg/controller/controller_utils.go). A failed pull is a Warning `Failed` on the pod ("Failed to pull image ...",
+  then "Error: ErrImagePull" or "Error: ImagePullBackOff" at each retry; `InspectFailed`, `ErrImageNeverPull`); the
+  "Back-off pulling image" `BackOff` event is Normal, so not collected, and ErrImagePull/ImagePullBackOff are
+  container waiting reasons, not event reasons (pkg/kubelet/images/image_manager.go and types.go,
+  pkg/kubelet/kuberuntime/kuberuntime_container.go, pkg/kubelet/events/event.go). The CronJob controller warns
+  `MissSchedule` (not started within startingDeadlineSeconds), `TooManyMissedTimes` and `FailedCreate`, and names
+  its Jobs `<cronjob>-<minutes>` (pkg/controller/cronjob/cronjob_controllerv2.go, utils.go).
 """
 
 from __future__ import annotations
@@ -39,7 +51,7 @@ from enum import IntEnum
 from typing import Final
 
 from components import catalog
-from components.azure.log_tables import ACI_EVENTS, ACI_LOGS, AKS_LOGS, INSIGHTS_METRICS, NODES, PODS
+from components.azure.log_tables import ACI_EVENTS, ACI_LOGS, AKS_LOGS, INSIGHTS_METRICS, KUBE_EVENTS, NODES, PODS
 from components.config.model import AlertsConfig, ContainerConfig
 
 #: The FAQ's `/status` values that mean billing fails, and the one logged phrase found (see the module doc).
@@ -48,8 +60,12 @@ BILLING_PHRASE: Final = "Endpoint connection failed"
 #: curl's message on any failure with `--show-error` (catalog.PREFLIGHT): "curl: (<exit code>) <reason>".
 CURL_FAILURE: Final = "curl: ("
 PREFLIGHT_JOB: Final = "speech-preflight"
-#: The scheduled rotation's CronJob (components/aks/scheduled_rotation.py); its Jobs' pods start with this name.
+#: The scheduled rotation's CronJob (components/aks/scheduled_rotation.py); its Jobs and their pods start "<name>-".
 ROTATION_JOB: Final = "speech-key-rotation"
+#: Warning event reasons that end a Job's run or keep it from running, by the kind of object (see the module doc).
+JOB_WARNINGS: Final = ("DeadlineExceeded", "BackoffLimitExceeded", "FailedCreate")
+POD_WARNINGS: Final = ("Failed", "InspectFailed", "ErrImageNeverPull")
+CRON_JOB_WARNINGS: Final = ("MissSchedule", "TooManyMissedTimes", "FailedCreate")
 #: The container of the AKS key-age CronJob (components/aks/key_age.py) whose lines the key-age alert reads.
 KEY_AGE_CONTAINER: Final = "key-age"
 
@@ -340,19 +356,28 @@ def aks_log_rules(
         rules.append(_failed_job("preflight", "The billing preflight failed", PREFLIGHT_JOB, ns, Severity.ERROR))
     if scheduled_rotation:
         title = "The scheduled key rotation failed"
-        rules.append(_failed_job("rotation", title, ROTATION_JOB, ns, Severity.WARNING))
+        rules.append(_failed_job("rotation", title, ROTATION_JOB, ns, Severity.WARNING, scheduled=True))
     return rules
 
 
-def _failed_job(key: str, title: str, job: str, namespace: str, severity: Severity) -> LogRule:
-    """A pod of the Job (or of a CronJob's Jobs) named `job` ended in phase Failed."""
+def _failed_job(key: str, title: str, job: str, namespace: str, severity: Severity, scheduled: bool = False) -> LogRule:
+    """The Job `job` (`scheduled`: the CronJob `job` and its Jobs) failed or cannot run: a pod in phase Failed, or a
+    Warning event of the Job(s), their pods or the CronJob with one of the reasons above."""
+    pods = f"Name startswith {json.dumps(job + '-')}"
+    kinds = [("Job", pods if scheduled else f"Name == {json.dumps(job)}", JOB_WARNINGS), ("Pod", pods, POD_WARNINGS)]
+    if scheduled:
+        kinds.append(("CronJob", f"Name == {json.dumps(job)}", CRON_JOB_WARNINGS))
+    events = "\n    or ".join(f'(ObjectKind == "{k}" and {name} and Reason in ({_strings(r)}))' for k, name, r in kinds)
     return LogRule(
         key=key,
         title=title,
-        watches=f"{PODS}: a {job} Job pod in phase Failed",
+        watches=f"{PODS}: a {job} pod in phase Failed; {KUBE_EVENTS}: Warning "
+        + "; ".join(f"{k} {'/'.join(r)}" for k, _, r in kinds),
         severity=severity,
-        query=f"{PODS}\n| where Namespace == {namespace} and Name startswith {json.dumps(job + '-')}\n"
-        '| where PodStatus == "Failed"\n| distinct Name',
+        query=f'union\n({PODS}\n| where Namespace == {namespace} and {pods}\n| where PodStatus == "Failed"\n'
+        '| project objectKind = "Pod", Name, reason = "PodStatus Failed"),\n'
+        f'({KUBE_EVENTS}\n| where Namespace == {namespace} and KubeEventType == "Warning"\n| where {events}\n'
+        "| project objectKind = ObjectKind, Name, reason = Reason)\n| distinct objectKind, Name, reason",
         frequency="PT15M",
         window="PT1H",
     )

@@ -18,6 +18,11 @@ Sources (read 2026-12-02):
   `cpuUsageNanoCores`, `memoryWorkingSetBytes`): the columns Microsoft's own queries use in
   https://learn.microsoft.com/azure/azure-monitor/containers/container-insights-log-query. `ContainerStatusReason`
   and `ContainerLastStatus` are read through `columnifexists` (Microsoft's queries do so for the first).
+- `KubeEvents` (the Kubernetes events Container insights collects: `ObjectKind`, `Name`, `Namespace`, `Reason`,
+  `KubeEventType`, `Message`, ... from the event's involvedObject, reason, type and message):
+  https://learn.microsoft.com/azure/azure-monitor/reference/tables/kubeevents. Events of type Normal are not
+  collected unless the ConfigMap sets `[log_collection_settings.collect_all_kube_events] enabled = true`:
+  https://learn.microsoft.com/azure/azure-monitor/containers/kubernetes-data-collection-configmap.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ ACI_EVENTS: Final = "ContainerEvent_CL"
 AKS_LOGS: Final = "ContainerLogV2"
 PODS: Final = "KubePodInventory"
 NODES: Final = "KubeNodeInventory"
+KUBE_EVENTS: Final = "KubeEvents"
 INSIGHTS_METRICS: Final = "InsightsMetrics"
 PERF: Final = "Perf"
 
@@ -77,6 +83,11 @@ COLUMNS: Final[dict[str, frozenset[str]]] = {
         | {"ContainerStatus", "PodStatus", "PodUid", "PodLabel", "_ResourceId"}
     ),
     NODES: frozenset({"TimeGenerated", "ClusterId", "ClusterName", "Computer", "Status", "Labels"}),
+    KUBE_EVENTS: frozenset(
+        {"TimeGenerated", "ClusterId", "ClusterName", "Computer", "Namespace", "Name", "ObjectKind", "Reason"}
+        | {"KubeEventType", "Message", "Count", "FirstSeen", "LastSeen", "SourceComponent", "SourceSystem"}
+        | {"_ResourceId"}
+    ),
     INSIGHTS_METRICS: frozenset({"TimeGenerated", "Name", "Tags", "Val", "_ResourceId"}),
     PERF: frozenset({"TimeGenerated", "ObjectName", "CounterName", "CounterValue", "InstanceName", "Computer"}),
 }
