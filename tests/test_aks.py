@@ -42,10 +42,12 @@ FULL_STACK = with_changes(
     },
 )
 #: One small kind keeps this second program run cheap.
+OPERATORS_GROUP = "11111111-1111-1111-1111-111111111111"
 EXISTING_STACK = with_changes(
     AKS_STACK,
     aks={"existingCluster": {"name": "shared-aks", "resourceGroupName": "rg-platform"}},
     containers={"language-identification": {}},
+    keyVault={"rotationOperators": [{"objectId": OPERATORS_GROUP, "type": "Group"}]},
 )
 
 
@@ -191,6 +193,20 @@ def test_existing_cluster_is_read_not_created(existing_plan: offline.Plan) -> No
     assert (pool.get("resourceName"), pool.get("resourceGroupName")) == ("shared-aks", "rg-platform")
     federation = existing_plan.one("azure-native:managedidentity:FederatedIdentityCredential")
     assert federation.get("issuer") == "https://oidc.example.invalid/shared-aks/"
+
+
+def test_rotation_operators_on_an_existing_cluster_with_entra_may_fetch_a_kubeconfig(
+    existing_plan: offline.Plan,
+) -> None:
+    """The mocks' existing clusters have Entra integration (except local-*: tests/test_scheduled_rotation.py)."""
+    cluster_user = f"/roleDefinitions/{catalog.Role.AKS_CLUSTER_USER}"
+    grants = [
+        g
+        for g in existing_plan.of_type("azure-native:authorization:RoleAssignment")
+        if g.get("roleDefinitionId").endswith(cluster_user)
+    ]
+    assert [(g.get("principalId"), g.get("principalType")) for g in grants] == [(OPERATORS_GROUP, "Group")]
+    assert grants[0].get("scope").endswith("/managedClusters/shared-aks")
 
 
 def test_kubeconfig_is_a_secret_user_kubeconfig(aks_plan: offline.Plan) -> None:

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 
 from components import catalog, config, program
-from components.aks.rotation_access import ROLE_NAME
-from components.aks.scheduled_rotation import ACCOUNT_ACTIONS, JOB_NAME, SERVICE_ACCOUNT
+from components.aks.rotation_access import ROLE_NAME, check_entra_integration
+from components.aks.scheduled_rotation import ACCOUNT_ACTIONS, JOB_NAME, SERVICE_ACCOUNT, checked_account_role
+from components.args import PrincipalType
 from components.azure import log_tables
+from components.config.model import ExistingCluster
 from plan import offline
 from plan.azure_mocks import MOCK_NOW_UNIX, SUBSCRIPTION_ID
 from tests.kql_check import syntax_errors
@@ -169,23 +171,24 @@ def _role_id(guid: str) -> str:
     return f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
 
 
-def test_a_role_created_beforehand_is_assigned_and_none_is_defined() -> None:
+def test_a_role_created_beforehand_is_assigned_none_is_defined_and_a_broader_one_is_called_out() -> None:
     """For deployers who may assign roles but not define them (Role Based Access Control Administrator)."""
-    role = _role_id("44444444-4444-4444-4444-444444444444")
+    role = _role_id("bbbbbbbb-4444-4444-4444-444444444444")  # the mocks' role of Microsoft.CognitiveServices/*
     plan = plan_program(_with_role(role))
     assert plan.of_type("azure-native:authorization:RoleDefinition") == []
     principal = plan.named("speech-aks-scheduled-rotation-identity").outputs["principalId"]
     account = plan.one("azure-native:cognitiveservices:Account")
     assert [(g.get("principalId"), g.get("scope")) for g in _assignments(plan, role)] == [(principal, account.id)]
-    assert not [w for w in plan.warnings if "accountRoleDefinitionId" in w]
-
-
-def test_a_broader_role_created_beforehand_is_used_with_a_warning() -> None:
-    plan = plan_program(_with_role(_role_id("bbbbbbbb-4444-4444-4444-444444444444")))
     assert [w for w in plan.warnings if "accountRoleDefinitionId" in w] == [
         "aks.scheduledRotation.accountRoleDefinitionId: role 'custom-bbbbbbbb' allows more than the rotation needs: "
         "Microsoft.CognitiveServices/*"
     ]
+
+
+def test_a_role_of_exactly_the_actions_passes_without_a_warning() -> None:
+    role = _role_id("44444444-4444-4444-4444-444444444444")
+    checked = offline.run(lambda: checked_account_role(role), {})
+    assert checked.warnings == []
 
 
 @pytest.mark.parametrize(
@@ -202,7 +205,7 @@ def test_a_broader_role_created_beforehand_is_used_with_a_warning() -> None:
 )
 def test_a_role_created_beforehand_that_cannot_rotate_stops_the_plan(guid: str, expected: str) -> None:
     with pytest.raises(Exception, match=expected):
-        plan_program(_with_role(_role_id(guid)))
+        offline.run(lambda: checked_account_role(_role_id(guid)), {})
 
 
 def test_failed_scheduled_rotations_alert(scheduled: offline.Plan) -> None:
@@ -288,14 +291,12 @@ def test_operators_on_an_existing_cluster_without_entra_are_refused_before_anyth
     assert [r.name for r in partial.registrations if r.name == "speech-aks"]  # the host, and nothing under it
 
 
-def test_operators_on_an_existing_cluster_with_entra_get_the_kubeconfig_role() -> None:
-    plan = plan_program(_on_existing_cluster("shared-aks", OPERATORS[:1]))
-    assert [g.get("principalId") for g in _assignments(plan, _built_in(catalog.Role.AKS_CLUSTER_USER))] == [GROUP]
-
-
-def test_an_existing_cluster_without_entra_is_fine_without_operators() -> None:
-    plan = plan_program(_on_existing_cluster("local-aks", []))
-    assert _assignments(plan, _built_in(catalog.Role.AKS_CLUSTER_USER)) == []
+def test_an_existing_cluster_is_not_read_for_entra_without_operators() -> None:
+    """Nothing to refuse: no invoke, so a cluster without Entra integration stays usable."""
+    cluster = ExistingCluster("local-aks", "rg-platform")  # reading it would raise: the mocks give it no Entra
+    offline.run(lambda: check_entra_integration(cluster, ()), {})
+    with pytest.raises(Exception, match="no Microsoft Entra integration"):
+        offline.run(lambda: check_entra_integration(cluster, (config.model.Principal(GROUP, PrincipalType.GROUP),)), {})
 
 
 def test_a_user_operator_needs_no_upn_on_aci() -> None:
