@@ -149,8 +149,9 @@ class KeyVaultArgs(TypedDict, total=False):
     """Recover a soft-deleted vault of this name instead of creating one; for one `pulumi up`."""
     api_key_expiry_days: int
     """Days after which a version of the key secret expires (default alerts.rotationPeriodDays + 30, so Key
-    Vault's SecretNearExpiry event, 30 days ahead, fires when the key is due; 0: no expiry). The stack sets it on
-    the first version, the rotation command on every version it stores."""
+    Vault's SecretNearExpiry event, 30 days ahead, fires when the key is due, and at least one day past the longest
+    wait for aks.scheduledRotation's next run; 0: no expiry). It must exceed both. The stack sets it on the first
+    version, the rotation command on every version it stores."""
 
 
 class ContainerArgs(TypedDict, total=False):

@@ -167,6 +167,18 @@ def _with_role(definition_id: str) -> dict[str, Any]:
     return with_changes(SCHEDULED, aks={**SCHEDULED["aks"], "scheduledRotation": rotation})
 
 
+def _scheduled(schedule: str, **key_vault: int) -> dict[str, Any]:
+    rotation = {**SCHEDULED["aks"]["scheduledRotation"], "schedule": schedule}
+    return with_changes(SCHEDULED, aks={**SCHEDULED["aks"], "scheduledRotation": rotation}, keyVault=key_vault)
+
+
+def test_the_default_expiry_outlasts_the_longest_wait_for_the_next_scheduled_run() -> None:
+    monthly = config.parse(_scheduled("0 3 1 * *"))  # up to 31 days between runs, more than Key Vault's notice
+    assert monthly.key_vault.api_key_expiry_days == 60 + 31 + 1
+    weekdays = config.parse(_scheduled("30 3 * * 1-5"))
+    assert weekdays.key_vault.api_key_expiry_days == 60 + 30
+
+
 def _role_id(guid: str) -> str:
     return f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
 
@@ -260,6 +272,20 @@ def test_expiry_zero_sets_none() -> None:
             "is required",
         ),
         (with_changes(AKS_STACK, keyVault={"apiKeyExpiryDays": 4000}), "keyVault.apiKeyExpiryDays", "3650"),
+        (
+            with_changes(ACI_STACK, keyVault={"apiKeyExpiryDays": 90}),
+            "keyVault.apiKeyExpiryDays",
+            "90 days: the key would expire before it is rotated, after alerts.rotationPeriodDays (90); give more "
+            "than 90, or 0 for no expiry",
+        ),
+        (
+            _scheduled("0 3 * * 1", apiKeyExpiryDays=65),
+            "keyVault.apiKeyExpiryDays",
+            "after alerts.rotationPeriodDays (60) plus up to 7 day(s) until aks.scheduledRotation's next run; give "
+            "more than 67",
+        ),
+        (_scheduled("0 24 * * *"), "aks.scheduledRotation.schedule", "hour: 24 is outside 0-23"),
+        (_scheduled("0 3 30 2 *"), "aks.scheduledRotation.schedule", "matches no day of the year"),
         (
             _with_role("/subscriptions/x/resourceGroups/g/providers/Microsoft.Authorization/roleDefinitions/y"),
             "aks.scheduledRotation.accountRoleDefinitionId",

@@ -95,7 +95,9 @@ def build(values: dict[str, Any], problems: Problems, secret_keys: frozenset[str
         resource_group_name=values.get("resource_group_name"),
         tags=azure.tags(values.get("tags", {}), problems),
         speech=azure.speech(values.get("speech", {}), problems, disconnected=found.disconnected is not None),
-        key_vault=azure.key_vault(values.get("key_vault", {}), problems, period),
+        key_vault=azure.key_vault(
+            values.get("key_vault", {}), problems, period, azure.rotation_wait_days(aks, problems)
+        ),
         containers=deployments,
         log_analytics=azure.log_analytics(values.get("log_analytics", {})),
         private_endpoints=azure.private_endpoints(values.get("private_endpoints")),

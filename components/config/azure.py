@@ -7,8 +7,10 @@ from typing import Any
 
 from components import catalog
 from components.args import KeyVaultArgs, LogAnalyticsArgs, PrincipalArgs, SpeechArgs, SpeechSku
+from components.config.cron import CronError, longest_gap_days
 from components.config.fields import Problems
 from components.config.model import (
+    AksConfig,
     KeyVaultConfig,
     LogAnalyticsConfig,
     NetworkRules,
@@ -61,9 +63,40 @@ def _principals(raw: list[dict[str, Any]]) -> tuple[Principal, ...]:
     )
 
 
-def key_vault(raw: dict[str, Any], problems: Problems, rotation_period_days: int) -> KeyVaultConfig:
+def rotation_wait_days(aks: AksConfig | None, problems: Problems) -> int:
+    """How many days a due key may wait for the scheduled rotation's next run (its schedule's longest gap; 0
+    without one)."""
+    schedule = aks.scheduled_rotation if aks is not None else None
+    if schedule is None or problems.about("aks.scheduledRotation.schedule"):
+        return 0
+    try:
+        gap = longest_gap_days(schedule.schedule)
+    except CronError as error:
+        problems.add("aks.scheduledRotation.schedule", f"{error}")
+        return 0
+    if gap is None:
+        problems.add("aks.scheduledRotation.schedule", "matches no day of the year: the rotation would never run")
+        return 0
+    return gap
+
+
+def key_vault(raw: dict[str, Any], problems: Problems, rotation_period_days: int, wait_days: int = 0) -> KeyVaultConfig:
     """`rotation_period_days` (alerts.rotationPeriodDays) sets the default expiry: 30 days after the key is due,
-    so Key Vault's SecretNearExpiry event (30 days ahead of expiry) fires on the day it is due."""
+    so Key Vault's SecretNearExpiry event (30 days ahead of expiry) fires on the day it is due; later when the
+    scheduled rotation may wait longer (`wait_days`). A version never expires before a rotation replaces it."""
+    least = rotation_period_days + wait_days
+    expiry = raw.get(
+        "api_key_expiry_days", max(least + 1, rotation_period_days + catalog.SECRET_NEAR_EXPIRY_NOTICE.days)
+    )
+    if expiry and expiry <= least and not problems.about("keyVault.apiKeyExpiryDays"):
+        waits = f"alerts.rotationPeriodDays ({rotation_period_days})" + (
+            f" plus up to {wait_days} day(s) until aks.scheduledRotation's next run" if wait_days else ""
+        )
+        problems.add(
+            "keyVault.apiKeyExpiryDays",
+            f"{expiry} days: the key would expire before it is rotated, after {waits}; give more than {least}, "
+            "or 0 for no expiry",
+        )
     config = KeyVaultConfig(
         name=raw.get("name"),
         purge_protection=raw.get("purge_protection", default(KeyVaultArgs, "purge_protection")),
@@ -78,9 +111,7 @@ def key_vault(raw: dict[str, Any], problems: Problems, rotation_period_days: int
         secret_readers=_principals(raw.get("secret_readers", [])),
         rotation_operators=_principals(raw.get("rotation_operators", [])),
         recover_deleted=raw.get("recover_deleted", default(KeyVaultArgs, "recover_deleted")),
-        api_key_expiry_days=raw.get(
-            "api_key_expiry_days", rotation_period_days + catalog.SECRET_NEAR_EXPIRY_NOTICE.days
-        ),
+        api_key_expiry_days=expiry,
     )
     if config.api_key_secret_name.lower() == config.billing_endpoint_secret_name.lower():
         problems.add(
