@@ -206,7 +206,13 @@ def _aks_host(args: argparse.Namespace, namespace: str, waits: Waits) -> machine
 
 
 def build_rotation(args: argparse.Namespace, runtime: Runtime, resources: ExitStack) -> machine.Rotation:
-    cloud = resolve_cloud(args.cloud, args.arm_endpoint, args.authority, not args.no_verify_vault_challenge)
+    cloud = resolve_cloud(
+        args.cloud,
+        args.arm_endpoint,
+        args.authority,
+        not args.no_verify_vault_challenge,
+        os.environ.get("AZURE_AUTHORITY_HOST"),
+    )
     waits = replace(runtime.waits, poll_interval=args.poll_interval, timeout=args.timeout)
     stack = PulumiStack.find(args.stack, args.project_dir, runtime.run_command, waits) if args.stack else None
     target = Target.resolve(args, stack)

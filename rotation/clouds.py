@@ -43,8 +43,19 @@ KNOWN_CLOUDS = {
 }
 
 
-def resolve_cloud(name: str, arm_endpoint: str | None, authority: str | None, verify_vault_challenge: bool) -> Cloud:
-    """A known cloud with any explicit endpoint overriding its default (the ARM scope follows the endpoint)."""
+def resolve_cloud(
+    name: str,
+    arm_endpoint: str | None,
+    authority: str | None,
+    verify_vault_challenge: bool,
+    environment_authority: str | None = None,
+) -> Cloud:
+    """A known cloud with any explicit endpoint overriding its default (the ARM scope follows the endpoint).
+
+    `environment_authority` is `AZURE_AUTHORITY_HOST`, which AKS workload identity sets in the pod to its cloud's
+    authority (https://azure.github.io/azure-workload-identity/docs/installation/mutating-admission-webhook.html,
+    read 2026-12-02): a cloud that signs in elsewhere is the wrong cloud, so it stops the run
+    before any call, unless `authority` was given."""
     try:
         cloud = KNOWN_CLOUDS[name]
     except KeyError:
@@ -53,6 +64,11 @@ def resolve_cloud(name: str, arm_endpoint: str | None, authority: str | None, ve
         if url is not None and not url.startswith("https://"):
             raise RotationError(f"endpoint {url!r} must start with https://")
     arm = arm_endpoint.rstrip("/") if arm_endpoint else cloud.arm_endpoint
+    if authority is None and environment_authority and environment_authority.rstrip("/") != cloud.authority:
+        raise RotationError(
+            f"AZURE_AUTHORITY_HOST is {environment_authority} but --cloud {cloud.name} signs in at {cloud.authority}: "
+            "pass the --cloud this environment belongs to (or --authority); nothing was changed"
+        )
     return Cloud(
         name=cloud.name,
         authority=authority.rstrip("/") if authority else cloud.authority,

@@ -5,16 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
 import pytest
 
 from components import catalog, config, program
 from components.aks.rotation_access import ROLE_NAME, check_entra_integration
-from components.aks.scheduled_rotation import ACCOUNT_ACTIONS, JOB_NAME, SERVICE_ACCOUNT, checked_account_role
+from components.aks.scheduled_rotation import (
+    ACCOUNT_ACTIONS,
+    JOB_NAME,
+    SERVICE_ACCOUNT,
+    checked_account_role,
+    stack_cloud,
+)
 from components.args import PrincipalType
 from components.azure import log_tables
 from components.config.model import ExistingCluster
 from plan import offline
 from plan.azure_mocks import MOCK_NOW_UNIX, SUBSCRIPTION_ID
+from rotation.clouds import KNOWN_CLOUDS
 from tests.kql_check import syntax_errors
 from tests.sample_stacks import ACI_STACK, AKS_STACK, namespaced, plan_program, with_changes
 
@@ -104,7 +112,7 @@ def test_the_cron_job_rotates_due_keys_in_cluster_with_explicit_targets(schedule
     assert container["image"] == IMAGE
     account = scheduled.one("azure-native:cognitiveservices:Account")
     args = container["args"]
-    assert args[:3] == ["rotate", "--host=aks", "--in-cluster"]
+    assert args[:4] == ["rotate", "--host=aks", "--in-cluster", "--cloud=AzurePublicCloud"]
     assert f"--account-id={account.id}" in args
     assert f"--vault-url={scheduled.outputs['keyVaultUri']}" in args
     assert "--if-older-than-days=60" in args  # alerts.rotationPeriodDays
@@ -116,6 +124,21 @@ def test_the_cron_job_rotates_due_keys_in_cluster_with_explicit_targets(schedule
     security = pod["spec"]["securityContext"]
     assert (security["runAsNonRoot"], security["runAsUser"]) == (True, 65532)
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def _cloud_of(provider_config: dict[str, str]) -> str:
+    return str(offline.run(lambda: pulumi.export("cloud", stack_cloud()), provider_config).outputs["cloud"])
+
+
+def test_the_cron_job_signs_in_to_the_cloud_the_stack_deploys_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Else its explicit public authority would override the sovereign one the workload identity webhook sets."""
+    monkeypatch.delenv("ARM_ENVIRONMENT", raising=False)
+    assert _cloud_of({"azure-native:environment": "usgovernment"}) == "AzureUSGovernment"
+    monkeypatch.setenv("ARM_ENVIRONMENT", "china")
+    assert _cloud_of({}) == "AzureChinaCloud"
+    assert set(catalog.AZURE_CLOUDS.values()) <= set(KNOWN_CLOUDS)  # names the command accepts
+    with pytest.raises(Exception, match="azure-native:environment: 'germany' is not a cloud"):
+        _cloud_of({"azure-native:environment": "germany"})
 
 
 def _cron(plan: offline.Plan) -> offline.Registration:

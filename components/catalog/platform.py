@@ -177,3 +177,8 @@ class PreflightFacts:
 
 
 PREFLIGHT: Final = PreflightFacts()
+
+#: The rotation command's `--cloud` (rotation/clouds.py) for each `azure-native:environment` (or `ARM_ENVIRONMENT`)
+#: the stack deploys with: "Possible values are public, usgovernment, and china. Defaults to public" (the azure-native
+#: provider's configuration, pulumi_azure_native/config/vars.py in 3.29, read 2026-12-02).
+AZURE_CLOUDS: Final = {"public": "AzurePublicCloud", "usgovernment": "AzureUSGovernment", "china": "AzureChinaCloud"}

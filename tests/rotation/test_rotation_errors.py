@@ -9,7 +9,7 @@ import pytest
 from azure.core.credentials import TokenCredential
 
 from rotation.cli import Runtime, main
-from rotation.clouds import Cloud
+from rotation.clouds import Cloud, resolve_cloud
 from tests.rotation.rotation_fake_cloud import Fault
 from tests.rotation.rotation_harness import Outcome, Rotator, instant_waits
 
@@ -97,6 +97,27 @@ def test_bad_arguments_are_one_line(aks: Rotator, replace: tuple[str, str], code
 
     _assert_one_line_error(aks.run(args), code, fragment)
     assert aks.world.routes == []
+
+
+def test_a_cloud_other_than_the_workload_identitys_stops_before_any_call(
+    aks: Rotator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a US Government cluster the webhook points AZURE_AUTHORITY_HOST at login.microsoftonline.us: a run for
+    the public cloud would sign in at the wrong authority."""
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us/")
+    public = aks.aks_args()
+    at = public.index("--authority")
+    del public[at : at + 2]  # the cloud's own authority, as in the CronJob
+
+    _assert_one_line_error(
+        aks.run(public),
+        1,
+        "AZURE_AUTHORITY_HOST is https://login.microsoftonline.us/ but --cloud AzurePublicCloud signs in at "
+        "https://login.microsoftonline.com",
+    )
+    assert aks.world.routes == []
+    matching = resolve_cloud("AzureUSGovernment", None, None, True, "https://login.microsoftonline.us/")
+    assert matching.authority == "https://login.microsoftonline.us"
 
 
 def test_a_missing_target_names_the_option(aks: Rotator, monkeypatch: pytest.MonkeyPatch) -> None:
