@@ -159,6 +159,7 @@ def test_the_ingress_waits_for_its_certificate_to_be_in_the_vault(ingress_plan: 
     pod = check.get("spec.template.spec")
     (container,) = pod["containers"]
     script = container["command"][-1]
+    assert script.startswith("az cloud set --name AzureCloud -o none && az login ")  # the stack's cloud
     assert '--federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")"' in script  # the pods' workload identity
     assert "az keyvault secret show" in script and "--name speech-wildcard" in script
     assert "az keyvault certificate import" in script and "exit 1" in script  # the message says what to do

@@ -15,10 +15,11 @@ from components.aks.scheduled_rotation import (
     JOB_NAME,
     SERVICE_ACCOUNT,
     checked_account_role,
-    stack_cloud,
 )
+from components.aks.vault_cli import az_login
 from components.args import PrincipalType
 from components.azure import log_tables
+from components.azure.cloud import stack_cloud
 from components.config.model import ExistingCluster
 from plan import offline
 from plan.azure_mocks import MOCK_NOW_UNIX, SUBSCRIPTION_ID
@@ -127,16 +128,18 @@ def test_the_cron_job_rotates_due_keys_in_cluster_with_explicit_targets(schedule
 
 
 def _cloud_of(provider_config: dict[str, str]) -> str:
-    return str(offline.run(lambda: pulumi.export("cloud", stack_cloud()), provider_config).outputs["cloud"])
+    return str(offline.run(lambda: pulumi.export("cloud", stack_cloud().rotation), provider_config).outputs["cloud"])
 
 
 def test_the_cron_job_signs_in_to_the_cloud_the_stack_deploys_to(monkeypatch: pytest.MonkeyPatch) -> None:
     """Else its explicit public authority would override the sovereign one the workload identity webhook sets."""
     monkeypatch.delenv("ARM_ENVIRONMENT", raising=False)
     assert _cloud_of({"azure-native:environment": "usgovernment"}) == "AzureUSGovernment"
+    sign_in = offline.run(lambda: pulumi.export("az", az_login()), {"azure-native:environment": "usgovernment"})
+    assert sign_in.outputs["az"].startswith("az cloud set --name AzureUSGovernment -o none && az login ")
     monkeypatch.setenv("ARM_ENVIRONMENT", "china")
     assert _cloud_of({}) == "AzureChinaCloud"
-    assert set(catalog.AZURE_CLOUDS.values()) <= set(KNOWN_CLOUDS)  # names the command accepts
+    assert {c.rotation for c in catalog.AZURE_CLOUDS.values()} <= set(KNOWN_CLOUDS)  # names the command accepts
     with pytest.raises(Exception, match="azure-native:environment: 'germany' is not a cloud"):
         _cloud_of({"azure-native:environment": "germany"})
 

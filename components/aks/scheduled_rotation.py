@@ -25,7 +25,6 @@ time: a role that lacks one of the actions, or that does not exist, stops the pl
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
@@ -40,6 +39,7 @@ from components.aks.vault_cli import WORKLOAD_IDENTITY_LABEL
 from components.aks.workload_identity import identity_service_account, namespaced_identity
 from components.azure import roles
 from components.azure.alert_rules import ROTATION_JOB
+from components.azure.cloud import stack_cloud
 from components.azure.propagation import propagated
 from components.config.model import ScheduledRotation
 from components.hosting import HostInputs
@@ -63,8 +63,8 @@ ACCOUNT_ACTIONS = [
 ]
 
 
-class ScheduledRotationError(pulumi.RunError):
-    """The scheduled rotation cannot be set up as configured (its account role, its cloud)."""
+class AccountRoleError(pulumi.RunError):
+    """`aks.scheduledRotation.accountRoleDefinitionId` names no usable role."""
 
 
 def _allows(patterns: Sequence[str], action: str) -> bool:
@@ -83,7 +83,7 @@ def checked_account_role(definition_id: str) -> str:
     denied = [a for p in role.permissions or [] for a in p.not_actions or []]
     missing = [a for a in ACCOUNT_ACTIONS if not _allows(allowed, a) or _allows(denied, a)]
     if missing:
-        raise ScheduledRotationError(
+        raise AccountRoleError(
             f"{key}: role {role.role_name!r} does not allow {', '.join(missing)}; the rotation needs exactly "
             f"{', '.join(ACCOUNT_ACTIONS)}"
         )
@@ -91,18 +91,6 @@ def checked_account_role(definition_id: str) -> str:
     if extra:
         pulumi.log.warn(f"{key}: role {role.role_name!r} allows more than the rotation needs: {', '.join(extra)}")
     return definition_id
-
-
-def stack_cloud() -> str:
-    """The rotation's `--cloud`: the cloud this stack deploys to (the pod's workload identity signs in there too)."""
-    environment = pulumi.Config("azure-native").get("environment") or os.environ.get("ARM_ENVIRONMENT") or "public"
-    try:
-        return catalog.AZURE_CLOUDS[environment.lower()]
-    except KeyError:
-        raise ScheduledRotationError(
-            f"azure-native:environment: {environment!r} is not a cloud the rotation command knows; allowed: "
-            f"{', '.join(catalog.AZURE_CLOUDS)}"
-        ) from None
 
 
 def resource_group_of(resource_id: str) -> str:
@@ -115,7 +103,7 @@ def rotation_args(
 ) -> pulumi.Output[list[str]]:
     """The command line: explicit targets (no Pulumi CLI in the pod), JSON events for the logs."""
     assert inputs.speech_account_id is not None
-    cloud = stack_cloud()
+    cloud = stack_cloud().rotation
     return pulumi.Output.all(inputs.speech_account_id, inputs.vault.uri, namespace).apply(
         lambda found: [
             "rotate",

@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 
 from components import catalog
 from components.aks.pods import resources, variables
+from components.azure.cloud import stack_cloud
 from components.config.lockdown import ProxyConfig
 from components.hosting import VaultRef
 from components.lockdown import proxy_settings, through_proxy
@@ -20,6 +21,11 @@ AZ_LOGIN: Final = (
     'az login --service-principal -u "$AZURE_CLIENT_ID" -t "$AZURE_TENANT_ID"'
     ' --federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --allow-no-subscriptions -o none'
 )
+
+
+def az_login() -> str:
+    """Select the stack's cloud (the CLI assumes the public one), then sign in."""
+    return f"az cloud set --name {stack_cloud().cli} -o none && {AZ_LOGIN}"
 
 
 def vault_cli_container(
@@ -36,7 +42,7 @@ def vault_cli_container(
     return {
         "name": name,
         "image": image,
-        "command": through_proxy(["/bin/sh", "-c", f"{AZ_LOGIN} && {script}"], proxy),
+        "command": through_proxy(["/bin/sh", "-c", f"{az_login()} && {script}"], proxy),
         "env": [{"name": "VAULT", "value": vault.name}, *variables(proxy_settings(proxy))],
         "resources": resources(catalog.PREFLIGHT.size),
     }

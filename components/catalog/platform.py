@@ -178,7 +178,23 @@ class PreflightFacts:
 
 PREFLIGHT: Final = PreflightFacts()
 
-#: The rotation command's `--cloud` (rotation/clouds.py) for each `azure-native:environment` (or `ARM_ENVIRONMENT`)
-#: the stack deploys with: "Possible values are public, usgovernment, and china. Defaults to public" (the azure-native
-#: provider's configuration, pulumi_azure_native/config/vars.py in 3.29, read 2026-12-02).
-AZURE_CLOUDS: Final = {"public": "AzurePublicCloud", "usgovernment": "AzureUSGovernment", "china": "AzureChinaCloud"}
+
+@dataclass(frozen=True)
+class AzureCloud:
+    """One Azure cloud as the tools in the cluster name it."""
+
+    #: The rotation command's `--cloud` (rotation/clouds.py).
+    rotation: str
+    #: The Azure CLI's `az cloud set --name` (azure-cli src/azure-cli-core/azure/cli/core/cloud.py: AzureCloud,
+    #: AzureChinaCloud, AzureUSGovernment; read 2026-12-02).
+    cli: str
+
+
+#: Each `azure-native:environment` (or `ARM_ENVIRONMENT`) a stack deploys with: "Possible values are public,
+#: usgovernment, and china. Defaults to public" (the azure-native provider's configuration,
+#: pulumi_azure_native/config/vars.py in 3.29, read 2026-12-02).
+AZURE_CLOUDS: Final = {
+    "public": AzureCloud(rotation="AzurePublicCloud", cli="AzureCloud"),
+    "usgovernment": AzureCloud(rotation="AzureUSGovernment", cli="AzureUSGovernment"),
+    "china": AzureCloud(rotation="AzureChinaCloud", cli="AzureChinaCloud"),
+}
