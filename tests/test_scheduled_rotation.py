@@ -137,11 +137,15 @@ def test_the_cron_job_signs_in_to_the_cloud_the_stack_deploys_to(monkeypatch: py
     assert _cloud_of({"azure-native:environment": "usgovernment"}) == "AzureUSGovernment"
     sign_in = offline.run(lambda: pulumi.export("az", az_login()), {"azure-native:environment": "usgovernment"})
     assert sign_in.outputs["az"].startswith("az cloud set --name AzureUSGovernment -o none && az login ")
-    monkeypatch.setenv("ARM_ENVIRONMENT", "china")
+    monkeypatch.setenv("ARM_ENVIRONMENT", "AzureChinaCloud")  # an alias the provider accepts too
     assert _cloud_of({}) == "AzureChinaCloud"
+    assert _cloud_of({"azure-native:environment": "usgov"}) == "AzureUSGovernment"
     assert {c.rotation for c in catalog.AZURE_CLOUDS.values()} <= set(KNOWN_CLOUDS)  # names the command accepts
     with pytest.raises(Exception, match="azure-native:environment: 'germany' is not a cloud"):
         _cloud_of({"azure-native:environment": "germany"})
+    monkeypatch.setenv("ARM_ENVIRONMENT", "mars")
+    with pytest.raises(Exception, match="ARM_ENVIRONMENT: 'mars' is not a cloud"):
+        _cloud_of({})
 
 
 def _cron(plan: offline.Plan) -> offline.Registration:

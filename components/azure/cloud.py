@@ -17,11 +17,13 @@ class CloudError(pulumi.RunError):
 
 def stack_cloud() -> catalog.AzureCloud:
     """The azure-native provider's `environment` (its config, else `ARM_ENVIRONMENT`, else public)."""
-    environment = pulumi.Config("azure-native").get("environment") or os.environ.get("ARM_ENVIRONMENT") or "public"
+    configured = pulumi.Config("azure-native").get("environment")
+    source, environment = ("azure-native:environment", configured) if configured else ("ARM_ENVIRONMENT", None)
+    environment = environment or os.environ.get("ARM_ENVIRONMENT") or "public"
     try:
         return catalog.AZURE_CLOUDS[environment.lower()]
     except KeyError:
         raise CloudError(
-            f"azure-native:environment: {environment!r} is not a cloud the stack's in-cluster tools know; allowed: "
+            f"{source}: {environment!r} is not a cloud the stack's in-cluster tools know; allowed: "
             f"{', '.join(catalog.AZURE_CLOUDS)}"
         ) from None

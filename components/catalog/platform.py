@@ -190,11 +190,20 @@ class AzureCloud:
     cli: str
 
 
-#: Each `azure-native:environment` (or `ARM_ENVIRONMENT`) a stack deploys with: "Possible values are public,
-#: usgovernment, and china. Defaults to public" (the azure-native provider's configuration,
-#: pulumi_azure_native/config/vars.py in 3.29, read 2026-12-02).
+_PUBLIC: Final = AzureCloud(rotation="AzurePublicCloud", cli="AzureCloud")
+_US_GOVERNMENT: Final = AzureCloud(rotation="AzureUSGovernment", cli="AzureUSGovernment")
+_CHINA: Final = AzureCloud(rotation="AzureChinaCloud", cli="AzureChinaCloud")
+#: Each `azure-native:environment` (or `ARM_ENVIRONMENT`) a stack deploys with, lowercase: "Possible values are
+#: public, usgovernment, and china. Defaults to public" (pulumi_azure_native/config/vars.py in 3.29), and the aliases
+#: the provider also accepts (pulumi-azure-native provider/pkg/azure/cloud/cloud.go `FromName`; read 2026-12-02).
 AZURE_CLOUDS: Final = {
-    "public": AzureCloud(rotation="AzurePublicCloud", cli="AzureCloud"),
-    "usgovernment": AzureCloud(rotation="AzureUSGovernment", cli="AzureUSGovernment"),
-    "china": AzureCloud(rotation="AzureChinaCloud", cli="AzureChinaCloud"),
+    "public": _PUBLIC,
+    "azurecloud": _PUBLIC,
+    "usgovernment": _US_GOVERNMENT,
+    "usgov": _US_GOVERNMENT,
+    "azureusgovernment": _US_GOVERNMENT,
+    "azureusgovernmentcloud": _US_GOVERNMENT,
+    "usgovernmentl4": _US_GOVERNMENT,
+    "china": _CHINA,
+    "azurechinacloud": _CHINA,
 }
