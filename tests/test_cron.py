@@ -32,6 +32,13 @@ def test_the_longest_wait_between_two_runs(schedule: str, gap: int | None) -> No
         ("0 3 * * 7", "day of week: 7"),
         ("0 3 9-2 * *", "backwards"),
         ("*/0 3 * * *", "a step of 0"),
+        ("0 3 1- * *", "day of month: '1-' is not a value"),
+        ("0 3 1,,2 * *", "day of month: '' is not a value"),
+        ("0 3 1/2/3 * *", "day of month: '1/2/3' is not a value"),
+        ("0 3 -1 * *", "day of month: '-1' is not a value"),
+        ("0 3 1-2-3 * *", "day of month: '1-2-3' is not a value"),
+        ("0 3 */ * *", "day of month: '\\*/' is not a value"),
+        ("0 3 * 1/ *", "month: '1/' is not a value"),
     ],
 )
 def test_values_outside_their_field_are_refused(schedule: str, message: str) -> None:

@@ -316,6 +316,7 @@ def test_expiry_zero_sets_none() -> None:
         ),
         (_scheduled("0 24 * * *"), "aks.scheduledRotation.schedule", "hour: 24 is outside 0-23"),
         (_scheduled("0 3 30 2 *"), "aks.scheduledRotation.schedule", "matches no day of the year"),
+        (_scheduled("0 3 1- * *"), "aks.scheduledRotation.schedule", "day of month: '1-' is not a value"),
         (
             _with_role("/subscriptions/x/resourceGroups/g/providers/Microsoft.Authorization/roleDefinitions/y"),
             "aks.scheduledRotation.accountRoleDefinitionId",

@@ -34,7 +34,13 @@ HORIZON_DAYS: Final = 8 * 366
 
 
 class CronError(ValueError):
-    """A value out of its field's range, a range backwards, or a step of 0."""
+    """A value that is not a number or is out of its field's range, a range backwards, or a step of 0."""
+
+
+def _number(text: str, field: Field, part: str) -> int:
+    if not text.isdigit():
+        raise CronError(f"{field.name}: {part!r} is not a value, a range a-b or a step like */2")
+    return int(text)
 
 
 def _values(text: str, field: Field) -> tuple[set[int], bool]:
@@ -42,18 +48,19 @@ def _values(text: str, field: Field) -> tuple[set[int], bool]:
     allowed: set[int] = set()
     star = False
     for part in text.split(","):
-        span, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
+        span, slash, step_text = part.partition("/")
+        step = _number(step_text, field, part) if slash else 1
         if step < 1:
             raise CronError(f"{field.name}: a step of {step}")
         if span == "*":
             low, high = field.low, field.high
             star = star or step == 1
         elif "-" in span:
-            low, high = (int(v) for v in span.split("-", 1))
+            first, _, last = span.partition("-")
+            low, high = _number(first, field, part), _number(last, field, part)
         else:
-            low = int(span)
-            high = field.high if step_text else low
+            low = _number(span, field, part)
+            high = field.high if slash else low
         if not field.low <= low <= high <= field.high:
             raise CronError(f"{field.name}: {span} is outside {field.low}-{field.high} (or backwards)")
         allowed.update(range(low, high + 1, step))
