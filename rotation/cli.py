@@ -22,7 +22,7 @@ from rotation.aci import AciHost
 from rotation.clouds import KNOWN_CLOUDS, Cloud, resolve_cloud
 from rotation.container_groups import ContainerGroupKeys
 from rotation.errors import ActionRequiredError, RotationError, one_line
-from rotation.lease import Lease
+from rotation.lease import Lease, LeaseHeldError
 from rotation.process import CommandRunner, ProcessRunner
 from rotation.progress import Reporter
 from rotation.stack import PulumiStack
@@ -291,24 +291,30 @@ def _rotate(args: argparse.Namespace, runtime: Runtime, reporter: Reporter) -> i
     with ExitStack() as resources:
         rotation = build_rotation(args, runtime, resources)
         rotation.account.check_exists()
+        state = rotation.vault.read_state()
         if args.dry_run:
-            state = rotation.vault.read_state()
             reporter.state(state)
             for step in machine.plan(rotation, state):
                 machine.announce(reporter, step, "planned")
             reporter.result("planned", "dry run: nothing was changed")
             return EXIT_OK
         # A scheduled run with nothing to do ends before the lease: it adds no ticket and stands in no one's way.
-        scheduled = args.if_older_than_days is not None
-        if scheduled and _reported_not_due(rotation.vault.read_state(), args, runtime, reporter):
+        if _reported_not_due(state, args, runtime, reporter):
             return EXIT_OK
         try:
-            with rotation.lease.held():
+            with rotation.lease.held(rotation.vault.next_expiry(state)):
                 state = rotation.vault.read_state()  # again: another run may have moved it before we took the lease
                 if _reported_not_due(state, args, runtime, reporter):
                     return EXIT_OK
                 reporter.state(state)
                 final = machine.run(rotation, state, reporter, runtime.after_step)
+        except LeaseHeldError as busy:
+            if args.if_older_than_days is None:
+                raise
+            # A scheduled run beside a person's (or another schedule's): that run finishes the job, and the next
+            # scheduled run checks again; nothing failed, so no alert.
+            reporter.result("busy", str(busy))
+            return EXIT_OK
         except ActionRequiredError as paused:
             reporter.action_required(paused.reason, paused.commands)
             reporter.result("paused", "paused in a resumable state; rerun the same command to continue")

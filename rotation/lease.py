@@ -6,9 +6,13 @@ version, and a read after a write sees it. A run adds a version (its ticket) to 
 still live, it expires its own and stops. Of two runs, the later to add its ticket always sees the earlier one's,
 so at most one goes on (if both add theirs before either lists, both stop and a rerun finds the lease free). No
 clock needs to agree for that; clocks only decide when an abandoned ticket (a run killed before it could release
-it) stops counting. The holder renews its ticket while it works and expires it when it ends. Tickets also expire in
-Key Vault a day after the lease, for policies that deny secrets without an expiry ("Key Vault secrets should have
-an expiration date", https://learn.microsoft.com/azure/key-vault/policy-reference, read 2026-12-02).
+it) stops counting. The holder renews its ticket while it works and expires it when it ends.
+
+Tickets also expire in Key Vault, as long after they are added as a new key version would (at least a day after the
+lease), so that whatever Azure Policy the key versions satisfy, the tickets satisfy too: "Key Vault secrets should
+have an expiration date", "... more than the specified number of days before expiration", "... the specified maximum
+validity period" (https://learn.microsoft.com/azure/key-vault/policy-reference, read 2026-12-03). Renewals change
+only the tags, never that expiry: the lease is decided by the tags alone.
 """
 
 from __future__ import annotations
@@ -33,9 +37,12 @@ EXPIRES_TAG = "rotation-lease-expires-at"
 LEASE_DURATION = timedelta(minutes=5)
 #: Renewed when less than this is left: every step and every poll of a wait may renew.
 RENEW_BELOW = LEASE_DURATION * 2 / 3
-#: Each ticket version also expires in Key Vault (a policy may deny secrets without an expiry), this long after the
-#: lease does: clocks may disagree, and the lease is decided by the tags, never by Key Vault's expiry.
+#: A ticket that expires in Key Vault does so at least this long after the lease: clocks may disagree.
 VAULT_EXPIRY_MARGIN = timedelta(days=1)
+
+
+class LeaseHeldError(RotationError):
+    """Another run holds the lease: nothing was changed."""
 
 
 def default_holder() -> str:
@@ -75,9 +82,10 @@ class Lease:
         return f"secret {self.name!r} in {self.client.vault_url}"
 
     @contextmanager
-    def held(self) -> Iterator[None]:
-        """Takes the lease for the block and releases it however the block ends."""
-        self._take()
+    def held(self, vault_expiry: datetime | None) -> Iterator[None]:
+        """Takes the lease for the block and releases it however the block ends. `vault_expiry`: when a key version
+        stored now would expire in Key Vault (None: never); the ticket expires then too."""
+        self._take(vault_expiry)
         try:
             yield
         finally:
@@ -99,7 +107,7 @@ class Lease:
             with suppress(RotationError):
                 self._expires = self._write_expiry(now + LEASE_DURATION)
 
-    def _take(self) -> None:
+    def _take(self, vault_expiry: datetime | None) -> None:
         expires = self.now() + LEASE_DURATION
         tags = {HOLDER_TAG: self.holder, RUN_TAG: self.run, EXPIRES_TAG: _text(expires)}
         try:
@@ -111,7 +119,7 @@ class Lease:
                     self.holder,
                     content_type="text/plain",
                     tags=tags,
-                    expires_on=expires + VAULT_EXPIRY_MARGIN,
+                    expires_on=vault_expiry and max(vault_expiry, expires + VAULT_EXPIRY_MARGIN),
                     retry_total=0,
                 )
         except RotationError:
@@ -128,7 +136,7 @@ class Lease:
         rivals = [ticket for ticket in self._tickets() if ticket.run != self.run and ticket.expires > self.now()]
         if rivals:
             rival = max(rivals, key=lambda ticket: ticket.expires)
-            raise RotationError(
+            raise LeaseHeldError(
                 f"another rotation holds the rotation lease: {rival.holder} until {_text(rival.expires)} "
                 f"({self._label}); nothing was changed: rerun once it has finished (two runs started at the same "
                 "moment both stand back, and a rerun goes ahead; a run that died without releasing the lease blocks "
@@ -145,9 +153,7 @@ class Lease:
     def _write_expiry(self, expires: datetime) -> datetime:
         tags = {HOLDER_TAG: self.holder, RUN_TAG: self.run, EXPIRES_TAG: _text(expires)}
         with azure_errors(f"renewing the rotation lease ({self._label})"):
-            self.client.update_secret_properties(
-                self.name, self._version, tags=tags, expires_on=expires + VAULT_EXPIRY_MARGIN
-            )
+            self.client.update_secret_properties(self.name, self._version, tags=tags)
         return expires
 
     def _tickets(self) -> list[Ticket]:

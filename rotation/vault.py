@@ -34,11 +34,14 @@ class VaultSecret:
         """Adds a new secret version holding `key`, tagged with `state` (the CSI driver syncs the latest)."""
         if key.name is not state.active_key:
             raise RotationError(f"refusing to store {key.name} under tag {state.active_key}")
-        lifetime = state.lifetime if self.lifetime is None else self.lifetime
-        expires_on = datetime.now(UTC) + lifetime if lifetime else None
         with azure_errors(f"storing {key.name} as a new version of {self._label}"):
-            secret = self.client.set_secret(self.name, key.value, tags=state.tags(), expires_on=expires_on)
+            secret = self.client.set_secret(self.name, key.value, tags=state.tags(), expires_on=self.next_expiry(state))
         return _state_of(secret)
+
+    def next_expiry(self, state: RotationState) -> datetime | None:
+        """When a version stored now, after the version `state` was read from, expires (None: never)."""
+        lifetime = state.lifetime if self.lifetime is None else self.lifetime
+        return datetime.now(UTC) + lifetime if lifetime else None
 
     def retag(self, state: RotationState) -> RotationState:
         """Records a phase change on the version `state` was read from."""

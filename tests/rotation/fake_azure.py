@@ -76,6 +76,20 @@ def _item(server: FakeCloudServer, name: str, version: Json) -> Json:
     }
 
 
+def _refused_by_policy(world: World, operation: str, expires: int | None) -> Reply | None:
+    """Key Vault's answer to a write an Azure Policy in Deny mode refuses (it names the policy, not its id): the
+    policies judge the version as it would be after the write."""
+    if world.secrets_must_expire and expires is None:
+        policy = "Key Vault secrets should have an expiration date"
+    elif world.secrets_min_days_left is not None and expires is not None:
+        if expires - time.time() >= world.secrets_min_days_left * 86_400:
+            return None
+        policy = "Secrets should have more than the specified number of days before expiration"
+    else:
+        return None
+    return 403, error("ForbiddenByPolicy", f"Operation: '{operation}' is not allowed by policy: {policy}")
+
+
 def _secret_missing(name: str) -> Reply:
     return 404, error("SecretNotFound", f"A secret with (name/id) {name} was not found in this key vault.")
 
@@ -96,12 +110,9 @@ def set_secret(server: FakeCloudServer, request: Request) -> Reply:
     if unauthorized:
         return unauthorized
     world, name, body = server.world, request.params["name"], request.json()
-    if world.secrets_must_expire and body.get("attributes", {}).get("exp") is None:
-        # Key Vault's answer to a request an Azure Policy in Deny mode refuses (the policy's name, not its id).
-        return 403, error(
-            "ForbiddenByPolicy",
-            "Operation: 'SecretSet' is not allowed by policy: Key Vault secrets should have an expiration date",
-        )
+    refused = _refused_by_policy(world, "SecretSet", body.get("attributes", {}).get("exp"))
+    if refused:
+        return refused
     versions = world.secrets.setdefault(name, [])
     prefix = "v" if name == SECRET_NAME else "l"
     versions.append(
@@ -127,6 +138,11 @@ def update_secret(server: FakeCloudServer, request: Request) -> Reply:
     if not matching:
         return _secret_missing(name)
     body = request.json()
+    refused = _refused_by_policy(
+        server.world, "SecretUpdate", body.get("attributes", {}).get("exp", matching[0]["exp"])
+    )
+    if refused:
+        return refused
     if "tags" in body:
         matching[0]["tags"] = body["tags"]
     if "exp" in body.get("attributes", {}):  # a PATCH: only the attributes it names change

@@ -96,6 +96,9 @@ class World:
     secrets: dict[str, list[Json]] = field(default_factory=dict)
     #: Azure Policy "Key Vault secrets should have an expiration date" in Deny: a version without one is refused.
     secrets_must_expire: bool = False
+    #: Azure Policy "Secrets should have more than the specified number of days before expiration" in Deny: a
+    #: version written (added or updated) with less left is refused.
+    secrets_min_days_left: int | None = None
     clock: int = 0
     synced_value: str = ""
     synced_at: int = 0

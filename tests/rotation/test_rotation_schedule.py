@@ -3,12 +3,13 @@ and gives every new secret version an expiry (the CronJob's flags, components/ak
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from rotation.lease import VAULT_EXPIRY_MARGIN, Lease
+from rotation.lease import LEASE_DURATION, VAULT_EXPIRY_MARGIN, Lease
 from tests.rotation.rotation_fake_cloud import LEASE_SECRET_NAME
 from tests.rotation.rotation_harness import Rotator
 
@@ -57,10 +58,10 @@ def test_a_key_rotated_by_another_run_while_this_one_took_the_lease_is_not_rotat
     """Due at the first read, not due under the lease: a person's rotation finished in between."""
     real_take = Lease._take
 
-    def take_after_a_person_rotated(lease: Lease) -> None:
+    def take_after_a_person_rotated(lease: Lease, vault_expiry: datetime | None) -> None:
         monkeypatch.setattr(Lease, "_take", real_take)
         assert aks.run(aks.aks_args()).code == 0
-        real_take(lease)
+        real_take(lease, vault_expiry)
 
     monkeypatch.setattr(Lease, "_take", take_after_a_person_rotated)
     outcome = aks.run([*aks.aks_args(), "--if-older-than-days", "90", "--json"])
@@ -71,20 +72,63 @@ def test_a_key_rotated_by_another_run_while_this_one_took_the_lease_is_not_rotat
     aks.assert_lease_released()
 
 
-def test_under_a_policy_that_denies_secrets_without_expiry_every_version_the_run_adds_expires(aks: Rotator) -> None:
+@pytest.mark.parametrize("days_left_required", [None, 30])
+def test_under_policies_on_expiry_the_lease_tickets_expire_as_the_key_versions_do(
+    aks: Rotator, days_left_required: int | None
+) -> None:
+    """ "Secrets should have an expiration date" and "... more than N days before expiration" (Deny) judge the tickets
+    as they judge the key versions: a ticket lives as long as a new key version, and renewing or releasing it changes
+    only its tags."""
     aks.world.secrets_must_expire = True
+    aks.world.secrets_min_days_left = days_left_required
+    seeded = aks.world.versions[0]
+    seeded["exp"] = int(time.time()) + 100 * 86_400  # as the stack stored it, under the same policies
 
     outcome = aks.run([*aks.aks_args(), "--if-older-than-days", "90", "--expiry-days", "120"])
 
     assert outcome.code == 0, outcome.text
     aks.assert_rotated()
-    tickets = aks.world.secrets[LEASE_SECRET_NAME]
-    assert tickets and all(t["exp"] is not None for t in tickets)
-    # Key Vault's expiry trails the lease's own (its tag), which alone decides who holds it.
-    (ticket,) = tickets
-    lease_ends = datetime.fromisoformat(ticket["tags"]["rotation-lease-expires-at"])
-    assert ticket["exp"] == int((lease_ends + VAULT_EXPIRY_MARGIN).timestamp())
+    (ticket,) = aks.world.secrets[LEASE_SECRET_NAME]
+    (key_version,) = aks.world.versions[1:]
+    assert abs(ticket["exp"] - key_version["exp"]) < 60
+    assert abs(ticket["exp"] - ticket["created"] - 120 * 86_400) < 60
     aks.assert_lease_released()
+
+
+def test_tickets_of_a_run_that_stores_keys_without_expiry_do_not_expire_in_key_vault(aks: Rotator) -> None:
+    assert aks.run([*aks.aks_args(), "--expiry-days", "0"]).code == 0
+
+    (ticket,) = aks.world.secrets[LEASE_SECRET_NAME]
+    assert ticket["exp"] is None  # the lease itself still ends: its tag says when
+    aks.assert_lease_released()
+
+
+def test_a_ticket_outlives_its_lease_in_key_vault_even_when_keys_live_briefly(aks: Rotator) -> None:
+    assert aks.run([*aks.aks_args(), "--expiry-days", "1"]).code == 0
+
+    (ticket,) = aks.world.secrets[LEASE_SECRET_NAME]
+    taken = datetime.fromtimestamp(ticket["created"], UTC)
+    assert ticket["exp"] >= int((taken + LEASE_DURATION + VAULT_EXPIRY_MARGIN).timestamp()) - 60
+
+
+def test_a_scheduled_run_beside_a_persons_rotation_stands_back_without_failing(aks: Rotator) -> None:
+    """The person's run finishes the job; a failed CronJob run would only raise the rotation alert."""
+    scheduled: list[Any] = []
+
+    def scheduled_run_meanwhile(step: str) -> None:
+        if step == "mark-verified" and not scheduled:  # the key is due, but the person holds the lease
+            scheduled.append(aks.run([*aks.aks_args(), "--if-older-than-days", "90", "--json"]))
+
+    person = aks.run(aks.aks_args(), after_step=scheduled_run_meanwhile)
+
+    assert person.code == 0, person.text
+    (run,) = scheduled
+    assert run.code == 0, run.text
+    result = run.events()[-1]
+    assert (result["event"], result["status"]) == ("result", "busy")
+    assert "another rotation holds the rotation lease" in result["message"]
+    assert aks.world.regenerated == ["Key2", "Key1"]  # the person's rotation only
+    aks.assert_rotated()
 
 
 def test_a_due_key_is_rotated(aks: Rotator) -> None:
