@@ -255,6 +255,12 @@ _ENTRA = {"managed": True, "enableAzureRBAC": True, "tenantID": TENANT_ID}
 _ROLE_ACTIONS: dict[str, list[str]] = {
     "aaaaaaaa": ["Microsoft.CognitiveServices/accounts/read"],
     "bbbbbbbb": ["Microsoft.CognitiveServices/*"],
+    # ARM compares actions case-insensitively, and roles created by hand or by tools differ in case.
+    "cccccccc": [
+        "microsoft.cognitiveservices/accounts/read",
+        "Microsoft.CognitiveServices/accounts/listkeys/action",
+        "MICROSOFT.COGNITIVESERVICES/ACCOUNTS/REGENERATEKEY/ACTION",
+    ],
 }
 
 

@@ -227,9 +227,9 @@ def test_a_role_created_beforehand_is_assigned_none_is_defined_and_a_broader_one
     ]
 
 
-def test_a_role_of_exactly_the_actions_passes_without_a_warning() -> None:
-    role = _role_id("44444444-4444-4444-4444-444444444444")
-    checked = offline.run(lambda: checked_account_role(role), {})
+@pytest.mark.parametrize("guid", ["44444444-4444-4444-4444-444444444444", "cccccccc-4444-4444-4444-444444444444"])
+def test_a_role_of_exactly_the_actions_in_any_case_passes_without_a_warning(guid: str) -> None:
+    checked = offline.run(lambda: checked_account_role(_role_id(guid)), {})
     assert checked.warnings == []
 
 

@@ -87,7 +87,8 @@ def checked_account_role(definition_id: str) -> str:
             f"{key}: role {role.role_name!r} does not allow {', '.join(missing)}; the rotation needs exactly "
             f"{', '.join(ACCOUNT_ACTIONS)}"
         )
-    extra = sorted(set(allowed) - set(ACCOUNT_ACTIONS))
+    needed = {action.lower() for action in ACCOUNT_ACTIONS}
+    extra = sorted(action for action in allowed if action.lower() not in needed)
     if extra:
         pulumi.log.warn(f"{key}: role {role.role_name!r} allows more than the rotation needs: {', '.join(extra)}")
     return definition_id
