@@ -64,7 +64,7 @@ def resolve_cloud(
         if url is not None and not url.startswith("https://"):
             raise RotationError(f"endpoint {url!r} must start with https://")
     arm = arm_endpoint.rstrip("/") if arm_endpoint else cloud.arm_endpoint
-    if authority is None and environment_authority and environment_authority.rstrip("/") != cloud.authority:
+    if authority is None and environment_authority and _host(environment_authority) != _host(cloud.authority):
         raise RotationError(
             f"AZURE_AUTHORITY_HOST is {environment_authority} but --cloud {cloud.name} signs in at {cloud.authority}: "
             "pass the --cloud this environment belongs to (or --authority); nothing was changed"
@@ -76,3 +76,10 @@ def resolve_cloud(
         arm_scope=f"{arm}/.default" if arm_endpoint else cloud.arm_scope,
         verify_vault_challenge=verify_vault_challenge,
     )
+
+
+def _host(authority: str) -> str:
+    """An authority as azure-identity reads it: https unless another scheme is named, case and a trailing slash
+    aside (azure/identity/_internal/utils.py `normalize_authority`)."""
+    authority = authority.strip().rstrip("/").lower()
+    return authority if "://" in authority else f"https://{authority}"

@@ -10,6 +10,7 @@ from azure.core.credentials import TokenCredential
 
 from rotation.cli import Runtime, main
 from rotation.clouds import Cloud, resolve_cloud
+from rotation.errors import RotationError
 from tests.rotation.rotation_fake_cloud import Fault
 from tests.rotation.rotation_harness import Outcome, Rotator, instant_waits
 
@@ -116,8 +117,15 @@ def test_a_cloud_other_than_the_workload_identitys_stops_before_any_call(
         "https://login.microsoftonline.com",
     )
     assert aks.world.routes == []
-    matching = resolve_cloud("AzureUSGovernment", None, None, True, "https://login.microsoftonline.us/")
-    assert matching.authority == "https://login.microsoftonline.us"
+    for written in (
+        "https://login.microsoftonline.us/",
+        "login.microsoftonline.us",
+        "HTTPS://Login.MicrosoftOnline.US",
+    ):
+        matching = resolve_cloud("AzureUSGovernment", None, None, True, written)
+        assert matching.authority == "https://login.microsoftonline.us"
+    with pytest.raises(RotationError, match=r"AZURE_AUTHORITY_HOST is login\.microsoftonline\.com but"):
+        resolve_cloud("AzureUSGovernment", None, None, True, "login.microsoftonline.com")
 
 
 def test_a_missing_target_names_the_option(aks: Rotator, monkeypatch: pytest.MonkeyPatch) -> None:
