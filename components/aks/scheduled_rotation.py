@@ -6,10 +6,9 @@ Each run rotates only a key older than the rotation period (`--if-older-than-day
 left half-done; the vault lease (rotation/lease.py) keeps it from overlapping a person's run. A run that is stopped
 resumes at the next schedule, since the state lives in the secret's tags.
 
-ACI has no scheduled rotation: there the key is an environment variable of each container group, which only
-`pulumi up` changes, so a scheduled job would need the Pulumi CLI, the state backend and the stack's secrets
-provider. On ACI the key secret's expiry (Key Vault's SecretNearExpiry event) and the key-age alert tell a person
-to run the command instead (docs/rotation.md).
+ACI has no job inside Azure: there the key is an environment variable of each container group, which only
+`pulumi up` with the stack's `speech.activeKey` changes, so its schedule runs in the deployment pipeline
+(docs/examples/aci-key-rotation.yml; the reasons are in docs/rotation.md).
 
 Least privilege: the identity may read, list and regenerate the account's keys (a custom role on the account, not
 Cognitive Services Contributor, which could also delete it), set versions of the vault's secrets (Key Vault

@@ -131,6 +131,26 @@ def test_a_scheduled_run_beside_a_persons_rotation_stands_back_without_failing(a
     aks.assert_rotated()
 
 
+def test_on_aci_a_scheduled_run_applies_only_a_due_key(aci: Rotator) -> None:
+    """The pipeline recipe's run (docs/examples/aci-key-rotation.yml): `--stack --apply --if-older-than-days`."""
+    scheduled = [*aci.stack_args(), "--apply", "--if-older-than-days", "90", "--json"]
+    seeded = aci.world.versions[0]
+    seeded["created"] = int((datetime.now(UTC) - timedelta(days=10)).timestamp())
+
+    young = aci.run(scheduled)
+
+    assert young.code == 0 and young.events()[-1]["status"] == "not-due", young.text
+    assert not [call for call in aci.stack()["calls"] if call.startswith(("up ", "config set"))]
+    assert aci.stack()["config"]["activeKey"] == "Key1"
+
+    seeded["created"] = int((datetime.now(UTC) - timedelta(days=91)).timestamp())
+    due = aci.run(scheduled)
+
+    assert due.code == 0 and due.events()[-1]["status"] == "complete", due.text
+    aci.assert_rotated()
+    assert aci.stack()["config"]["activeKey"] == "Key2"
+
+
 def test_a_due_key_is_rotated(aks: Rotator) -> None:
     outcome = aks.run([*aks.aks_args(), "--if-older-than-days", "90"])  # the seeded version is from 2023
 

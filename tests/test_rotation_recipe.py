@@ -1,0 +1,110 @@
+"""The ACI scheduled-rotation recipe (docs/examples/aci-key-rotation.yml) against what it relies on: the command's
+flags, the schedule, the stack config's place, and the shell that commits the new active key."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.config.cron import longest_gap_days
+from rotation.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+RECIPE = ROOT / "docs" / "examples" / "aci-key-rotation.yml"
+
+
+def _workflow() -> dict[Any, Any]:
+    loaded: dict[Any, Any] = yaml.safe_load(RECIPE.read_text())
+    return loaded
+
+
+def _step(name: str) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = _workflow()["jobs"]["rotate"]["steps"]
+    (step,) = [s for s in steps if s.get("name") == name]
+    return step
+
+
+def test_the_schedule_runs_and_only_one_run_per_stack_at_a_time() -> None:
+    workflow = _workflow()
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    (schedule,) = triggers["schedule"]
+    assert longest_gap_days(schedule["cron"]) == 7
+    assert workflow["concurrency"] == {"group": "speech-key-rotation-${{ vars.STACK }}", "cancel-in-progress": False}
+    assert workflow["permissions"] == {"id-token": "write", "contents": "write"}
+
+
+def test_the_rotation_step_is_a_command_line_the_command_accepts() -> None:
+    run = _step("Rotate the key if it is due")["run"]
+    words = shlex.split(run.replace('"$STACK"', "prod").replace('"$ROTATION_PERIOD_DAYS"', "60"))
+    assert words[:3] == [".venv/bin/python", "-m", "rotation"]
+    args = build_parser().parse_args(words[3:])
+    assert (args.stack, args.apply, args.if_older_than_days, args.json) == ("prod", True, 60, True)
+
+
+def test_the_pulumi_provider_signs_in_with_the_runs_own_oidc_token() -> None:
+    env = _workflow()["jobs"]["rotate"]["env"]
+    assert env["ARM_USE_OIDC"] == "true"
+    assert {"ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"} <= set(env)
+
+
+def test_the_install_step_is_a_make_target_that_installs_the_commands_packages() -> None:
+    target = _step("Install")["run"].removeprefix("make ")
+    makefile = (ROOT / "Makefile").read_text()
+    assert target == ".venv/bin/.installed"
+    assert "\n$(BIN)/.installed:" in makefile
+    assert "-r rotation/requirements.txt" in (ROOT / "requirements.txt").read_text()
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A clone with this repository's stack-config layout, pushing to a bare remote."""
+    remote, clone = tmp_path / "remote.git", tmp_path / "clone"
+    _git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    _git(tmp_path, "clone", "-q", str(remote), str(clone))
+    (clone / "stacks").mkdir()
+    (clone / "stacks" / "Pulumi.prod.yaml").write_text("config:\n  speech-containers:speech:\n    activeKey: key1\n")
+    (clone / "README.md").write_text("x\n")
+    _git(clone, "add", ".")
+    _git(clone, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "start")
+    _git(clone, "push", "-q", "origin", "HEAD:main")
+    return clone
+
+
+def _record(clone: Path) -> subprocess.CompletedProcess[str]:
+    step = _step("Record the active key in the stack's config")
+    assert step["if"] == "always()"
+    env = {**os.environ, "STACK": "prod", "GITHUB_RUN_ID": "42", "GIT_CONFIG_NOSYSTEM": "1"}
+    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=clone, env=env, capture_output=True, text=True)
+
+
+def test_the_new_active_key_is_committed_and_pushed_and_nothing_else(checkout: Path) -> None:
+    assert (ROOT / "Pulumi.yaml").read_text().count("stackConfigDir: stacks") == 1
+    (checkout / "stacks" / "Pulumi.prod.yaml").write_text("config:\n  speech-containers:speech:\n    activeKey: key2\n")
+    (checkout / "README.md").write_text("changed by something else\n")
+
+    recorded = _record(checkout)
+
+    assert recorded.returncode == 0, recorded.stderr
+    remote = checkout.parent / "remote.git"
+    assert _git(remote, "log", "-1", "--format=%s", "main").strip() == "speech.activeKey of prod: key rotation, run 42"
+    assert _git(remote, "show", "--name-only", "--format=", "main").split() == ["stacks/Pulumi.prod.yaml"]
+    assert "activeKey: key2" in _git(remote, "show", "main:stacks/Pulumi.prod.yaml")
+
+
+def test_a_run_that_changed_nothing_commits_nothing(checkout: Path) -> None:
+    before = _git(checkout.parent / "remote.git", "rev-parse", "main")
+
+    recorded = _record(checkout)
+
+    assert recorded.returncode == 0, recorded.stderr
+    assert _git(checkout.parent / "remote.git", "rev-parse", "main") == before
