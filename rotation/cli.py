@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -12,11 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn, TextIO
 
 from azure.core.credentials import TokenCredential
-from azure.identity import DefaultAzureCredential
 from azure.keyvault.secrets import SecretClient
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
-from rotation import machine
+from rotation import machine, signin
 from rotation.account import AccountId, SpeechAccount
 from rotation.aci import AciHost
 from rotation.clouds import KNOWN_CLOUDS, Cloud, resolve_cloud
@@ -39,16 +39,12 @@ IN_CLUSTER_API_HOST = "kubernetes.default.svc"
 MAX_DAYS = 3650
 
 
-def default_credential(cloud: Cloud) -> TokenCredential:
-    return DefaultAzureCredential(authority=cloud.authority)
-
-
 @dataclass(frozen=True)
 class Runtime:
     """What tests replace: the credential, the waits, the streams, SDK transport options, a hook after each step,
     and how the Pulumi CLI is run."""
 
-    credential: Callable[[Cloud], TokenCredential] = default_credential
+    credential: Callable[[Cloud], TokenCredential] = signin.credential
     waits: Waits = field(default_factory=Waits)
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
@@ -328,6 +324,9 @@ def _rotate(args: argparse.Namespace, runtime: Runtime, reporter: Reporter) -> i
 
 def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> int:
     runtime = runtime or Runtime()
+    # The Azure SDKs log a failed sign-in as a warning, which Python would print to stderr beside our one line; a
+    # handler of the caller's (on the root logger) still gets them.
+    logging.getLogger("azure").addHandler(logging.NullHandler())
     try:
         args = build_parser().parse_args(argv)
     except UsageError as error:

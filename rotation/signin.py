@@ -1,0 +1,79 @@
+"""How the command signs in to Azure: the usual credential chain (workload identity, managed identity, the Azure
+CLI...), or, in a GitHub Actions run set up for OIDC the way the azure-native provider is (`ARM_USE_OIDC=true`,
+`ARM_CLIENT_ID`, `ARM_TENANT_ID`), the run's own ID token, fetched again whenever Azure's token expires. The Azure
+CLI session that `azure/login` opens cannot renew itself after about an hour
+(https://github.com/Azure/login/issues/372, read 2026-12-03), and a rotation may take longer.
+
+GitHub's token endpoint: `ACTIONS_ID_TOKEN_REQUEST_URL` with `&audience=...`, the bearer
+`ACTIONS_ID_TOKEN_REQUEST_TOKEN`, answering `{"value": "<JWT>"}` (https://docs.github.com/en/actions/security-for-
+github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect, read 2026-12-03);
+the azure-native provider reads the same variables, or `ARM_OIDC_REQUEST_URL`/`ARM_OIDC_REQUEST_TOKEN`
+(https://www.pulumi.com/blog/oidc-with-azure/, read 2026-12-03).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from collections.abc import Callable, Mapping
+from urllib.parse import quote
+
+from azure.core.credentials import TokenCredential
+from azure.identity import ClientAssertionCredential, DefaultAzureCredential
+
+from rotation.clouds import Cloud
+from rotation.errors import RotationError, one_line
+
+#: The audience Entra ID expects of a federated credential's token.
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+
+
+def credential(cloud: Cloud, environ: Mapping[str, str] = os.environ) -> TokenCredential:
+    """The run's OIDC token when the environment is set up for it, else the usual chain."""
+    oidc = _oidc_settings(environ)
+    if oidc is None:
+        return DefaultAzureCredential(authority=cloud.authority)
+    tenant, client, url, bearer = oidc
+    return ClientAssertionCredential(tenant, client, oidc_token_fetcher(url, bearer), authority=cloud.authority)
+
+
+def _oidc_settings(environ: Mapping[str, str]) -> tuple[str, str, str, str] | None:
+    if environ.get("ARM_USE_OIDC", "").strip().lower() != "true":
+        return None
+    url = environ.get("ARM_OIDC_REQUEST_URL") or environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")
+    bearer = environ.get("ARM_OIDC_REQUEST_TOKEN") or environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+    if not (url and bearer):
+        return None  # OIDC set up some other way (e.g. a token file): the usual chain reads it
+    missing = [name for name in ("ARM_TENANT_ID", "ARM_CLIENT_ID") if not environ.get(name)]
+    if missing:
+        raise RotationError(
+            f"ARM_USE_OIDC is true but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
+            "set the app registration's tenant and client id, as for the azure-native provider"
+        )
+    return environ["ARM_TENANT_ID"], environ["ARM_CLIENT_ID"], url, bearer
+
+
+def oidc_token_fetcher(url: str, bearer: str, timeout: float = 30) -> Callable[[], str]:
+    """A fresh ID token from the run's token endpoint at each call."""
+    separator = "&" if "?" in url else "?"
+    request = urllib.request.Request(
+        f"{url}{separator}audience={quote(TOKEN_EXCHANGE_AUDIENCE, safe='')}",
+        headers={"Authorization": f"bearer {bearer}", "Accept": "application/json"},
+    )
+
+    def fetch() -> str:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:
+                answer = json.load(reply)
+        except (OSError, ValueError) as error:
+            raise RotationError(
+                f"getting this run's OIDC token to sign in to Azure: {one_line(str(error)) or type(error).__name__} "
+                "(does the job have `permissions: id-token: write`?)"
+            ) from None
+        value = answer.get("value") if isinstance(answer, dict) else None
+        if not isinstance(value, str) or not value:
+            raise RotationError("getting this run's OIDC token to sign in to Azure: the answer held no token")
+        return value
+
+    return fetch
