@@ -265,9 +265,11 @@ _ROLE_ACTIONS: dict[str, list[str]] = {
 
 
 def _role_definition(guid: str) -> dict[str, Any]:
-    """A custom role as ARM returns it; a GUID starting dddddddd does not exist (ARM's 404)."""
+    """A custom role as ARM returns it; a GUID starting dddddddd does not exist (ARM's 404), one starting eeeeeeee
+    also grants data actions."""
     if guid.startswith("dddddddd"):
         raise Exception(f"RoleDefinitionDoesNotExist: The specified role definition with ID '{guid}' does not exist.")
+    data_actions = ["Microsoft.CognitiveServices/*"] if guid.startswith("eeeeeeee") else []
     actions = _ROLE_ACTIONS.get(
         guid[:8],
         [
@@ -280,6 +282,6 @@ def _role_definition(guid: str) -> dict[str, Any]:
         "id": f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
         "roleName": f"custom-{guid[:8]}",
         "roleType": "CustomRole",
-        "permissions": [{"actions": actions, "notActions": []}],
+        "permissions": [{"actions": actions, "notActions": [], "dataActions": data_actions}],
         "assignableScopes": [f"/subscriptions/{SUBSCRIPTION_ID}"],
     }

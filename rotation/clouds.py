@@ -79,7 +79,11 @@ def resolve_cloud(
 
 
 def _host(authority: str) -> str:
-    """An authority as azure-identity reads it: https unless another scheme is named, case and a trailing slash
-    aside (azure/identity/_internal/utils.py `normalize_authority`)."""
-    authority = authority.strip().rstrip("/").lower()
-    return authority if "://" in authority else f"https://{authority}"
+    """An authority as azure-identity reads it (azure/identity/_internal/utils.py `normalize_authority`): https when
+    no scheme is named, trailing spaces and slashes aside; and case and the default port aside, as for any host."""
+    authority = authority.strip().rstrip(" /").lower()
+    if "://" not in authority:
+        authority = f"https://{authority}"
+    if not authority.startswith("https://"):
+        raise RotationError(f"AZURE_AUTHORITY_HOST {authority!r} must be an https URL; nothing was changed")
+    return authority.removesuffix(":443")

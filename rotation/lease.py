@@ -9,10 +9,10 @@ clock needs to agree for that; clocks only decide when an abandoned ticket (a ru
 it) stops counting. The holder renews its ticket while it works and expires it when it ends.
 
 Tickets also expire in Key Vault, as long after they are added as a new key version would (at least a day after the
-lease), so that whatever Azure Policy the key versions satisfy, the tickets satisfy too: "Key Vault secrets should
-have an expiration date", "... more than the specified number of days before expiration", "... the specified maximum
-validity period" (https://learn.microsoft.com/azure/key-vault/policy-reference, read 2026-12-03). Renewals change
-only the tags, never that expiry: the lease is decided by the tags alone.
+lease), so that the Azure Policies the key versions satisfy pass the tickets too (unless keys live under a day):
+"Key Vault secrets should have an expiration date", "... more than the specified number of days before expiration",
+"... the specified maximum validity period" (https://learn.microsoft.com/azure/key-vault/policy-reference, read
+2026-12-03). Renewals change only the tags, never that expiry: the lease is decided by the tags alone.
 """
 
 from __future__ import annotations
@@ -39,10 +39,18 @@ LEASE_DURATION = timedelta(minutes=5)
 RENEW_BELOW = LEASE_DURATION * 2 / 3
 #: A ticket that expires in Key Vault does so at least this long after the lease: clocks may disagree.
 VAULT_EXPIRY_MARGIN = timedelta(days=1)
+#: How far ahead of ours another machine's clock may plausibly be.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class LeaseHeldError(RotationError):
-    """Another run holds the lease: nothing was changed."""
+    """Another run holds the lease: nothing was changed. `plausible`: the holder's ticket ends within one lease (a
+    run renews it by LEASE_DURATION at most), so a run is likely at work; a ticket that ends much later was written
+    by a clock far ahead, or by hand, and blocks every run until then."""
+
+    def __init__(self, message: str, plausible: bool) -> None:
+        super().__init__(message)
+        self.plausible = plausible
 
 
 def default_holder() -> str:
@@ -136,11 +144,19 @@ class Lease:
         rivals = [ticket for ticket in self._tickets() if ticket.run != self.run and ticket.expires > self.now()]
         if rivals:
             rival = max(rivals, key=lambda ticket: ticket.expires)
+            plausible = rival.expires - self.now() <= LEASE_DURATION + CLOCK_SKEW
+            unless = (
+                "a run that died without releasing the lease blocks others until it expires"
+                if plausible
+                else f"no run renews a lease that far ahead ({LEASE_DURATION.seconds // 60} minutes at most), so that "
+                "ticket was written by a clock far ahead or by hand: if no rotation runs, set its "
+                f"{EXPIRES_TAG} tag to a past time"
+            )
             raise LeaseHeldError(
                 f"another rotation holds the rotation lease: {rival.holder} until {_text(rival.expires)} "
-                f"({self._label}); nothing was changed: rerun once it has finished (two runs started at the same "
-                "moment both stand back, and a rerun goes ahead; a run that died without releasing the lease blocks "
-                "others until it expires)"
+                f"({self._label}, version {rival.version}); nothing was changed: rerun once it has finished (two runs "
+                f"started at the same moment both stand back, and a rerun goes ahead; {unless})",
+                plausible,
             )
 
     def _release(self) -> None:

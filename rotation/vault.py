@@ -11,6 +11,9 @@ from rotation.errors import RotationError, azure_errors
 from rotation.keys import AccountKey, fingerprint
 from rotation.state import RotationState
 
+#: The shortest lifetime a new version copies from the current one (with no --expiry-days).
+MIN_COPIED_LIFETIME = timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class VaultSecret:
@@ -39,8 +42,18 @@ class VaultSecret:
         return _state_of(secret)
 
     def next_expiry(self, state: RotationState) -> datetime | None:
-        """When a version stored now, after the version `state` was read from, expires (None: never)."""
-        lifetime = state.lifetime if self.lifetime is None else self.lifetime
+        """When a version stored now, after the version `state` was read from, expires (None: never). A lifetime
+        copied from the current version must be at least a day: one that expired before it was stored (set by hand)
+        or lived minutes would give the new key as little."""
+        if self.lifetime is not None:
+            return datetime.now(UTC) + self.lifetime if self.lifetime else None
+        lifetime = state.lifetime
+        if lifetime is not None and lifetime < MIN_COPIED_LIFETIME:
+            raise RotationError(
+                f"the current version {state.version} of {self._label} was given {_days(lifetime)} from creation to "
+                "expiry, which a new key would copy; pass --expiry-days (the stack's keyVault.apiKeyExpiryDays); "
+                "nothing was changed"
+            )
         return datetime.now(UTC) + lifetime if lifetime else None
 
     def retag(self, state: RotationState) -> RotationState:
@@ -50,6 +63,10 @@ class VaultSecret:
         return _dated(
             RotationState.from_tags(properties.tags or {}, state.version, state.value_fingerprint), properties
         )
+
+
+def _days(span: timedelta) -> str:
+    return f"{span.total_seconds() / 86_400:.2f} day(s)"
 
 
 def _state_of(secret: KeyVaultSecret) -> RotationState:

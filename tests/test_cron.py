@@ -39,6 +39,9 @@ def test_the_longest_wait_between_two_runs(schedule: str, gap: int | None) -> No
         ("0 3 1-2-3 * *", "day of month: '1-2-3' is not a value"),
         ("0 3 */ * *", "day of month: '\\*/' is not a value"),
         ("0 3 * 1/ *", "month: '1/' is not a value"),
+        ("0 3 */9223372036854775808 * *", "day of month: 922337203685... is too large"),
+        ("0 3 " + "9" * 5000 + " * *", "day of month: 999999999999... is too large"),
+        ("0 3 *-5 * *", "day of month: '\\*-5' is not a value"),  # robfig ignores what follows `*-`
     ],
 )
 def test_values_outside_their_field_are_refused(schedule: str, message: str) -> None:

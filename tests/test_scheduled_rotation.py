@@ -227,6 +227,14 @@ def test_a_role_created_beforehand_is_assigned_none_is_defined_and_a_broader_one
     ]
 
 
+def test_a_role_that_also_grants_data_actions_is_called_out() -> None:
+    checked = offline.run(lambda: checked_account_role(_role_id("eeeeeeee-4444-4444-4444-444444444444")), {})
+    assert checked.warnings == [
+        "aks.scheduledRotation.accountRoleDefinitionId: role 'custom-eeeeeeee' allows more than the rotation needs: "
+        "Microsoft.CognitiveServices/*"
+    ]
+
+
 @pytest.mark.parametrize("guid", ["44444444-4444-4444-4444-444444444444", "cccccccc-4444-4444-4444-444444444444"])
 def test_a_role_of_exactly_the_actions_in_any_case_passes_without_a_warning(guid: str) -> None:
     checked = offline.run(lambda: checked_account_role(_role_id(guid)), {})

@@ -87,7 +87,8 @@ def checked_account_role(definition_id: str) -> str:
             f"{', '.join(ACCOUNT_ACTIONS)}"
         )
     needed = {action.lower() for action in ACCOUNT_ACTIONS}
-    extra = sorted(action for action in allowed if action.lower() not in needed)
+    data_actions = [a for p in role.permissions or [] for a in p.data_actions or []]  # the rotation needs none
+    extra = sorted(action for action in allowed if action.lower() not in needed) + sorted(data_actions)
     if extra:
         pulumi.log.warn(f"{key}: role {role.role_name!r} allows more than the rotation needs: {', '.join(extra)}")
     return definition_id

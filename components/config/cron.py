@@ -6,6 +6,9 @@ controllers/cron-jobs/#schedule-syntax, read 2026-12-02): minute 0-59, hour 0-23
 day of week 0-6 (Sunday 0); `*`, ranges `a-b`, lists `a,b` and steps `/n`. When both day fields are restricted a day
 matches either of them, otherwise both; `*` with a step over 1 counts as restricted, and `a/n` means `a-max/n`
 (github.com/robfig/cron v3 spec.go `dayMatches` and parser.go `getRange`, read 2026-12-02).
+
+Deliberately stricter than robfig in two ways that only typos reach: an empty list item (`1,,2`, which robfig
+drops) and anything after `*-` (which robfig ignores) are refused.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ FIELDS: Final = (
 #: Every day pattern repeats within 28 years (the Gregorian weekday and leap-year cycle between century years),
 #: and a schedule that runs at all runs within 8 years (29 February and a weekday); 8 years are read.
 HORIZON_DAYS: Final = 8 * 366
+#: Longer numbers overflow Go's int where Kubernetes parses them (and Python's int() refuses thousands of digits).
+MAX_DIGITS: Final = 9
 
 
 class CronError(ValueError):
@@ -40,6 +45,8 @@ class CronError(ValueError):
 def _number(text: str, field: Field, part: str) -> int:
     if not text.isdigit():
         raise CronError(f"{field.name}: {part!r} is not a value, a range a-b or a step like */2")
+    if len(text) > MAX_DIGITS:
+        raise CronError(f"{field.name}: {text[:12]}... is too large")
     return int(text)
 
 

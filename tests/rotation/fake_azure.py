@@ -139,7 +139,7 @@ def update_secret(server: FakeCloudServer, request: Request) -> Reply:
         return _secret_missing(name)
     body = request.json()
     refused = _refused_by_policy(
-        server.world, "SecretUpdate", body.get("attributes", {}).get("exp", matching[0]["exp"])
+        server.world, "SecretUpdate", body.get("attributes", {}).get("exp", matching[0].get("exp"))
     )
     if refused:
         return refused

@@ -121,11 +121,15 @@ def test_a_cloud_other_than_the_workload_identitys_stops_before_any_call(
         "https://login.microsoftonline.us/",
         "login.microsoftonline.us",
         "HTTPS://Login.MicrosoftOnline.US",
+        "https://login.microsoftonline.us / ",
+        "https://login.microsoftonline.us:443",
     ):
         matching = resolve_cloud("AzureUSGovernment", None, None, True, written)
         assert matching.authority == "https://login.microsoftonline.us"
     with pytest.raises(RotationError, match=r"AZURE_AUTHORITY_HOST is login\.microsoftonline\.com but"):
         resolve_cloud("AzureUSGovernment", None, None, True, "login.microsoftonline.com")
+    with pytest.raises(RotationError, match="must be an https URL"):
+        resolve_cloud("AzureUSGovernment", None, None, True, "http://login.microsoftonline.us")
 
 
 def test_a_missing_target_names_the_option(aks: Rotator, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -131,6 +131,33 @@ def test_a_scheduled_run_beside_a_persons_rotation_stands_back_without_failing(a
     aks.assert_rotated()
 
 
+def test_a_ticket_no_run_could_hold_that_long_fails_the_scheduled_run_instead_of_keeping_it_busy(
+    aks: Rotator,
+) -> None:
+    """A killed run's clock far ahead, or a hand-edited tag: reporting `busy` would skip every run, unalerted."""
+    until = datetime.now(UTC) + timedelta(days=400)
+    aks.world.secrets[LEASE_SECRET_NAME] = [
+        {
+            "version": "l0",
+            "value": "alice@laptop (pid 1)",
+            "tags": {
+                "rotation-lease-holder": "alice@laptop (pid 1)",
+                "rotation-lease-run": "dead-run",
+                "rotation-lease-expires-at": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+            "created": int(time.time()),
+            "exp": None,
+        }
+    ]
+
+    outcome = aks.run([*aks.aks_args(), "--if-older-than-days", "90", "--json"])
+
+    assert outcome.code == 1, outcome.text
+    assert "no run renews a lease that far ahead" in outcome.stderr
+    assert "set its rotation-lease-expires-at tag to a past time" in outcome.stderr
+    assert aks.world.regenerated == []
+
+
 def test_on_aci_a_scheduled_run_applies_only_a_due_key(aci: Rotator) -> None:
     """The pipeline recipe's run (docs/examples/aci-key-rotation.yml): `--stack --apply --if-older-than-days`."""
     scheduled = [*aci.stack_args(), "--apply", "--if-older-than-days", "90", "--json"]
@@ -186,6 +213,23 @@ def test_without_expiry_days_a_new_version_lives_as_long_as_the_current_one(aks:
 
     (lifetime,) = _stored_lifetimes(aks)
     assert lifetime is not None and abs(lifetime - timedelta(days=100)) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("lifetime_seconds", [-86_400, 0, 60])
+def test_a_current_lifetime_a_new_key_must_not_copy_stops_before_any_change(
+    aks: Rotator, lifetime_seconds: int
+) -> None:
+    """Set by hand: expired before it was stored, at once, or within minutes."""
+    seeded = aks.world.versions[0]
+    seeded["created"] = int(time.time()) - 200 * 86_400
+    seeded["exp"] = seeded["created"] + lifetime_seconds
+
+    outcome = aks.run(aks.aks_args())
+
+    assert outcome.code == 1, outcome.text
+    assert "which a new key would copy; pass --expiry-days" in outcome.stderr
+    assert aks.world.regenerated == [] and LEASE_SECRET_NAME not in aks.world.secrets
+    assert aks.run([*aks.aks_args(), "--expiry-days", "90"]).code == 0
 
 
 def test_expiry_days_zero_and_no_expiry_before_store_versions_that_never_expire(aks: Rotator) -> None:
