@@ -47,10 +47,24 @@ def test_the_rotation_step_is_a_command_line_the_command_accepts() -> None:
     assert (args.stack, args.apply, args.if_older_than_days, args.json) == ("prod", True, 60, True)
 
 
-def test_the_pulumi_provider_signs_in_with_the_runs_own_oidc_token() -> None:
-    env = _workflow()["jobs"]["rotate"]["env"]
+def test_the_job_gives_the_steps_what_they_read() -> None:
+    job = _workflow()["jobs"]["rotate"]
+    assert job["runs-on"] == "ubuntu-latest"
+    assert job["timeout-minutes"] <= 360  # GitHub-hosted runners stop a job at 6 hours
+    env = job["env"]
+    assert env["STACK"] == "${{ vars.STACK }}" and env["ROTATION_PERIOD_DAYS"] == "${{ vars.ROTATION_PERIOD_DAYS }}"
+    # The azure-native provider and the command (rotation/signin.py) sign in with the run's own OIDC token.
     assert env["ARM_USE_OIDC"] == "true"
     assert {"ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"} <= set(env)
+    steps = job["steps"]
+    assert [s["uses"].split("@")[0] for s in steps if "uses" in s] == [
+        "actions/checkout",
+        "actions/setup-python",
+        "pulumi/actions",
+        "azure/login",
+    ]
+    assert steps[0]["with"]["fetch-depth"] == 0  # the commit step rebases
+    assert not any(s.get("continue-on-error") for s in steps)
 
 
 def test_the_install_step_is_a_make_target_that_installs_the_commands_packages() -> None:
@@ -80,16 +94,30 @@ def checkout(tmp_path: Path) -> Path:
     return clone
 
 
-def _record(clone: Path) -> subprocess.CompletedProcess[str]:
+def _record(clone: Path, stack: str = "prod") -> subprocess.CompletedProcess[str]:
+    """The step as the runner runs it: `bash -e` (GitHub's default shell for `run`)."""
     step = _step("Record the active key in the stack's config")
     assert step["if"] == "always()"
-    env = {**os.environ, "STACK": "prod", "GITHUB_RUN_ID": "42", "GIT_CONFIG_NOSYSTEM": "1"}
+    env = {**os.environ, "STACK": stack, "GITHUB_RUN_ID": "42", "GIT_CONFIG_NOSYSTEM": "1"}
     return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=clone, env=env, capture_output=True, text=True)
+
+
+def _rotated(clone: Path) -> None:
+    (clone / "stacks" / "Pulumi.prod.yaml").write_text("config:\n  speech-containers:speech:\n    activeKey: key2\n")
+
+
+def _push_from_elsewhere(checkout: Path, path: str, text: str) -> None:
+    """Another commit lands on the branch while the rotation runs."""
+    other = checkout.parent / "other"
+    _git(checkout.parent, "clone", "-q", str(checkout.parent / "remote.git"), str(other))
+    (other / path).write_text(text)
+    _git(other, "-c", "user.name=o", "-c", "user.email=o@o", "commit", "-q", "-am", "elsewhere")
+    _git(other, "push", "-q", "origin", "HEAD:main")
 
 
 def test_the_new_active_key_is_committed_and_pushed_and_nothing_else(checkout: Path) -> None:
     assert (ROOT / "Pulumi.yaml").read_text().count("stackConfigDir: stacks") == 1
-    (checkout / "stacks" / "Pulumi.prod.yaml").write_text("config:\n  speech-containers:speech:\n    activeKey: key2\n")
+    _rotated(checkout)
     (checkout / "README.md").write_text("changed by something else\n")
 
     recorded = _record(checkout)
@@ -108,3 +136,41 @@ def test_a_run_that_changed_nothing_commits_nothing(checkout: Path) -> None:
 
     assert recorded.returncode == 0, recorded.stderr
     assert _git(checkout.parent / "remote.git", "rev-parse", "main") == before
+
+
+def test_a_commit_pushed_meanwhile_is_rebased_onto_not_lost(checkout: Path) -> None:
+    _push_from_elsewhere(checkout, "README.md", "a release note\n")
+    _rotated(checkout)
+
+    recorded = _record(checkout)
+
+    assert recorded.returncode == 0, recorded.stderr
+    remote = checkout.parent / "remote.git"
+    assert _git(remote, "log", "--format=%s", "main").split("\n")[:2] == [
+        "speech.activeKey of prod: key rotation, run 42",
+        "elsewhere",
+    ]
+    assert "activeKey: key2" in _git(remote, "show", "main:stacks/Pulumi.prod.yaml")
+
+
+def test_a_conflicting_change_to_the_config_fails_the_step_and_shows_the_change_to_make(checkout: Path) -> None:
+    _push_from_elsewhere(checkout, "stacks/Pulumi.prod.yaml", "config:\n  speech-containers:region: westeurope\n")
+    _rotated(checkout)
+
+    recorded = _record(checkout)
+
+    assert recorded.returncode == 1
+    assert "::error::could not push stacks/Pulumi.prod.yaml" in recorded.stdout
+    assert "+    activeKey: key2" in recorded.stdout
+    assert not (checkout / ".git" / "rebase-merge").exists()
+
+
+@pytest.mark.parametrize(("stack", "message"), [("myorg/prod", "bare stack name"), ("staging", "does not exist")])
+def test_a_stack_the_repository_has_no_config_for_fails_instead_of_committing_nothing(
+    checkout: Path, stack: str, message: str
+) -> None:
+    _rotated(checkout)
+
+    recorded = _record(checkout, stack)
+
+    assert recorded.returncode == 1 and message in recorded.stdout
