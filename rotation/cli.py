@@ -326,7 +326,9 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
     runtime = runtime or Runtime()
     # The Azure SDKs log a failed sign-in as a warning, which Python would print to stderr beside our one line; a
     # handler of the caller's (on the root logger) still gets them.
-    logging.getLogger("azure").addHandler(logging.NullHandler())
+    azure_log = logging.getLogger("azure")
+    if not azure_log.handlers:
+        azure_log.addHandler(logging.NullHandler())
     try:
         args = build_parser().parse_args(argv)
     except UsageError as error:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from azure.core.exceptions import (
     AzureError,
+    ClientAuthenticationError,
     HttpResponseError,
     ResourceNotFoundError,
     ServiceRequestError,
@@ -45,6 +46,12 @@ def one_line(text: str) -> str:
     return first if len(first) <= MAX_DETAIL_CHARS else first[:MAX_DETAIL_CHARS] + "..."
 
 
+def all_lines(text: str, limit: int = 3 * MAX_DETAIL_CHARS) -> str:
+    """Every non-empty line of a message, joined: a credential chain reports one per credential."""
+    joined = "; ".join(line.strip() for line in text.splitlines() if line.strip()) or "no details"
+    return joined if len(joined) <= limit else joined[:limit] + "..."
+
+
 def _service_detail(error: HttpResponseError) -> str:
     odata = error.error
     if odata is not None and odata.code:
@@ -73,6 +80,10 @@ def azure_errors(action: str, advice: Mapping[int, str] | None = None) -> Iterat
     what to do about an HTTP status (e.g. which role a 403 lacks)."""
     try:
         yield
+    except ClientAuthenticationError as error:
+        # A sign-in that failed (Entra ID's AADSTS reason, or what each credential of a chain tried) or a token a
+        # service refused: the whole message, on one line.
+        raise RotationError(f"{action}: authentication failed ({all_lines(error.message)})") from None
     except HttpResponseError as error:
         raise RotationError(_describe_http_error(action, error, advice or {})) from None
     except ServiceRequestError as error:

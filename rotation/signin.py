@@ -17,6 +17,7 @@ import json
 import os
 import urllib.request
 from collections.abc import Callable, Mapping
+from http.client import HTTPException
 from urllib.parse import quote
 
 from azure.core.credentials import TokenCredential
@@ -31,27 +32,45 @@ TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 
 def credential(cloud: Cloud, environ: Mapping[str, str] = os.environ) -> TokenCredential:
     """The run's OIDC token when the environment is set up for it, else the usual chain."""
-    oidc = _oidc_settings(environ)
+    oidc = _oidc_token_source(environ)
     if oidc is None:
         return DefaultAzureCredential(authority=cloud.authority)
-    tenant, client, url, bearer = oidc
-    return ClientAssertionCredential(tenant, client, oidc_token_fetcher(url, bearer), authority=cloud.authority)
-
-
-def _oidc_settings(environ: Mapping[str, str]) -> tuple[str, str, str, str] | None:
-    if environ.get("ARM_USE_OIDC", "").strip().lower() != "true":
-        return None
-    url = environ.get("ARM_OIDC_REQUEST_URL") or environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")
-    bearer = environ.get("ARM_OIDC_REQUEST_TOKEN") or environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-    if not (url and bearer):
-        return None  # OIDC set up some other way (e.g. a token file): the usual chain reads it
     missing = [name for name in ("ARM_TENANT_ID", "ARM_CLIENT_ID") if not environ.get(name)]
     if missing:
         raise RotationError(
             f"ARM_USE_OIDC is true but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
             "set the app registration's tenant and client id, as for the azure-native provider"
         )
-    return environ["ARM_TENANT_ID"], environ["ARM_CLIENT_ID"], url, bearer
+    return ClientAssertionCredential(
+        environ["ARM_TENANT_ID"], environ["ARM_CLIENT_ID"], oidc, authority=cloud.authority
+    )
+
+
+def _oidc_token_source(environ: Mapping[str, str]) -> Callable[[], str] | None:
+    """Where the OIDC token comes from, in the azure-native provider's order of settings: a token, a token file,
+    or a token endpoint (None: OIDC is off, or set up only for the usual chain, e.g. AZURE_FEDERATED_TOKEN_FILE)."""
+    if environ.get("ARM_USE_OIDC", "").strip().lower() != "true":
+        return None
+    token, path = environ.get("ARM_OIDC_TOKEN"), environ.get("ARM_OIDC_TOKEN_FILE_PATH")
+    if token:
+        return lambda: token
+    if path:
+        return lambda: _read_token_file(path)
+    url = environ.get("ARM_OIDC_REQUEST_URL") or environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")
+    bearer = environ.get("ARM_OIDC_REQUEST_TOKEN") or environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+    return oidc_token_fetcher(url, bearer) if url and bearer else None
+
+
+def _read_token_file(path: str) -> str:
+    """Read at each call: the platform that writes it renews it."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            token = file.read().strip()
+    except OSError as error:
+        raise RotationError(f"reading the OIDC token file ARM_OIDC_TOKEN_FILE_PATH: {error.strerror}") from None
+    if not token:
+        raise RotationError(f"the OIDC token file ARM_OIDC_TOKEN_FILE_PATH ({path}) is empty")
+    return token
 
 
 def oidc_token_fetcher(url: str, bearer: str, timeout: float = 30) -> Callable[[], str]:
@@ -66,7 +85,7 @@ def oidc_token_fetcher(url: str, bearer: str, timeout: float = 30) -> Callable[[
         try:
             with urllib.request.urlopen(request, timeout=timeout) as reply:
                 answer = json.load(reply)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, HTTPException) as error:
             raise RotationError(
                 f"getting this run's OIDC token to sign in to Azure: {one_line(str(error)) or type(error).__name__} "
                 "(does the job have `permissions: id-token: write`?)"

@@ -18,6 +18,7 @@ from components.config.cron import CronError, longest_gap_days
         ("0 3 */10 * 1", 7),  # `*/10` is restricted too (a step over 1): the 1st, 11th, 21st, 31st or Mondays
         ("0 3 1 * */1", 31),  # `*/1` is not: the 1st only
         ("0 3 29 2 *", 1461),  # leap days
+        ("0 3 * * 00000000001", 7),  # leading zeros are still a small number
         ("0 3 31 2 *", None),  # never
     ],
 )
@@ -42,6 +43,8 @@ def test_the_longest_wait_between_two_runs(schedule: str, gap: int | None) -> No
         ("0 3 */9223372036854775808 * *", "day of month: 922337203685... is too large"),
         ("0 3 " + "9" * 5000 + " * *", "day of month: 999999999999... is too large"),
         ("0 3 *-5 * *", "day of month: '\\*-5' is not a value"),  # robfig ignores what follows `*-`
+        ("0 3 * * ²", "day of week: '²' is not a value"),  # not a digit to Go's Atoi
+        ("0 3 \u0661 * *", "day of month: '\u0661' is not a value"),  # an Arabic-Indic one
     ],
 )
 def test_values_outside_their_field_are_refused(schedule: str, message: str) -> None:

@@ -19,18 +19,15 @@ def stack_cloud() -> catalog.AzureCloud:
     """The azure-native provider's `environment` (its config, else `ARM_ENVIRONMENT`, else public). The provider
     ignores it for a custom cloud's metadata host ("Not used when metadataHost is specified or when
     ARM_METADATA_HOSTNAME is set", pulumi_azure_native/config/vars.py in 3.29, read 2026-12-03), which the in-cluster
-    tools cannot follow: refused rather than signing them in to the wrong cloud."""
+    tools follow only for the known clouds' own hosts: any other is refused rather than signing them in to the wrong
+    cloud."""
     provider = pulumi.Config("azure-native")
     for source, host in (
         ("azure-native:metadataHost", provider.get("metadataHost")),
         ("ARM_METADATA_HOSTNAME", os.environ.get("ARM_METADATA_HOSTNAME")),
     ):
         if host:
-            raise CloudError(
-                f"{source}: {host!r} names a custom cloud, which the stack's in-cluster tools (scheduled rotation, "
-                f"certificate check, key age) do not support; allowed: one of {', '.join(catalog.AZURE_CLOUDS)} as "
-                "azure-native:environment"
-            )
+            return _cloud_of_host(source, host)
     configured = provider.get("environment")
     source, environment = ("azure-native:environment", configured) if configured else ("ARM_ENVIRONMENT", None)
     environment = environment or os.environ.get("ARM_ENVIRONMENT") or "public"
@@ -40,4 +37,16 @@ def stack_cloud() -> catalog.AzureCloud:
         raise CloudError(
             f"{source}: {environment!r} is not a cloud the stack's in-cluster tools know; allowed: "
             f"{', '.join(catalog.AZURE_CLOUDS)}"
+        ) from None
+
+
+def _cloud_of_host(source: str, host: str) -> catalog.AzureCloud:
+    name = host.strip().lower().removeprefix("https://").rstrip("/")
+    try:
+        return catalog.ARM_METADATA_HOSTS[name]
+    except KeyError:
+        raise CloudError(
+            f"{source}: {host!r} names a custom cloud, which the stack's in-cluster tools (scheduled rotation, "
+            f"certificate check, key age) do not support; allowed: {', '.join(catalog.ARM_METADATA_HOSTS)}, or "
+            "azure-native:environment instead"
         ) from None

@@ -207,3 +207,10 @@ AZURE_CLOUDS: Final = {
     "china": _CHINA,
     "azurechinacloud": _CHINA,
 }
+#: The Resource Manager host of each known cloud, which `azure-native:metadataHost` (or `ARM_METADATA_HOSTNAME`) may
+#: name instead of `environment`; any other host is a custom cloud (the same endpoints as rotation/clouds.py).
+ARM_METADATA_HOSTS: Final = {
+    "management.azure.com": _PUBLIC,
+    "management.usgovcloudapi.net": _US_GOVERNMENT,
+    "management.chinacloudapi.cn": _CHINA,
+}

@@ -43,9 +43,9 @@ class CronError(ValueError):
 
 
 def _number(text: str, field: Field, part: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise CronError(f"{field.name}: {part!r} is not a value, a range a-b or a step like */2")
-    if len(text) > MAX_DIGITS:
+    if len(text.lstrip("0")) > MAX_DIGITS:
         raise CronError(f"{field.name}: {text[:12]}... is too large")
     return int(text)
 

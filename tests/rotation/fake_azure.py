@@ -36,6 +36,8 @@ def openid_configuration(server: FakeCloudServer, request: Request) -> Reply:
 
 
 def token(server: FakeCloudServer, request: Request) -> Reply:
+    if server.world.sign_in_refused:  # Entra ID's OAuth error, not ARM's
+        return 400, {"error": "invalid_request", "error_description": server.world.sign_in_refused}
     form = parse_qs(request.body.decode())
     scope = form.get("scope", [""])[0]
     return 200, {"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": f"t|{scope}"}

@@ -99,6 +99,8 @@ class World:
     #: Azure Policy "Secrets should have more than the specified number of days before expiration" in Deny: a
     #: version written (added or updated) with less left is refused.
     secrets_min_days_left: int | None = None
+    #: Entra ID refuses every sign-in with this AADSTS description (e.g. no federated credential matches).
+    sign_in_refused: str | None = None
     clock: int = 0
     synced_value: str = ""
     synced_at: int = 0

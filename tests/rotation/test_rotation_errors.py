@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any, ClassVar, cast
 
 import pytest
 from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ClientAuthenticationError
 
 from rotation.cli import Runtime, main
 from rotation.clouds import Cloud, resolve_cloud
-from rotation.errors import RotationError
+from rotation.errors import RotationError, azure_errors
 from tests.rotation.rotation_fake_cloud import Fault
 from tests.rotation.rotation_harness import Outcome, Rotator, instant_waits
 
@@ -38,6 +40,57 @@ def test_missing_permissions_are_named(aks: Rotator, route: str, fragments: tupl
     _assert_one_line_error(aks.run(aks.aks_args()), 1, *fragments)
     assert aks.world.regenerated == []
     aks.assert_no_key_printed()
+
+
+def test_a_refused_sign_in_shows_entra_ids_reason(aks: Rotator) -> None:
+    """The operator needs the AADSTS line (which federated credential or secret is wrong), not just a status."""
+    aks.world.sign_in_refused = "AADSTS70021: No matching federated identity record found for presented assertion."
+
+    _assert_one_line_error(
+        aks.run(aks.aks_args()), 1, "authentication failed", "AADSTS70021: No matching federated identity record"
+    )
+    assert aks.world.regenerated == []
+
+
+class _EntraReply:
+    """What azure-identity attaches to a refused token request: Entra ID's HTTP 400."""
+
+    status_code = 400
+    reason = "Bad Request"
+    headers: ClassVar[dict[str, str]] = {}
+
+    def text(self) -> str:
+        return ""
+
+
+@pytest.mark.parametrize(
+    ("error", "fragments"),
+    [
+        (  # a federated sign-in Entra ID refuses: the reason is in the message, not in the HTTP status
+            ClientAuthenticationError(
+                message="Authentication failed: AADSTS70021: No matching federated identity record found.",
+                response=cast(Any, _EntraReply()),
+            ),
+            ("authentication failed", "AADSTS70021: No matching federated identity record found"),
+        ),
+        (  # a credential chain: one line per credential it tried
+            ClientAuthenticationError(
+                message="DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
+                "Attempted credentials:\n\tEnvironmentCredential: EnvironmentCredential authentication unavailable."
+                "\n\tAzureCliCredential: Please run 'az login' to set up an account"
+            ),
+            ("Attempted credentials:; EnvironmentCredential: ", "; AzureCliCredential: Please run 'az login'"),
+        ),
+    ],
+)
+def test_a_failed_sign_in_keeps_its_reason_on_one_line(error: Exception, fragments: tuple[str, ...]) -> None:
+    with pytest.raises(RotationError) as caught, azure_errors("listing keys"):
+        raise error
+
+    message = str(caught.value)
+    assert message.startswith("listing keys: authentication failed (") and "\n" not in message
+    for fragment in fragments:
+        assert fragment in message
 
 
 def test_permission_to_regenerate_missing_changes_nothing_and_a_rerun_with_it_finishes(aks: Rotator) -> None:

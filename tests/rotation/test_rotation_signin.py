@@ -158,3 +158,25 @@ def test_the_command_ends_a_failed_sign_in_with_one_line(aks: Rotator) -> None:
     assert ran.returncode == 1, ran.stderr
     assert ran.stderr.count("\n") == 1 and "getting this run's OIDC token" in ran.stderr, ran.stderr
     assert json.loads(ran.stdout.splitlines()[-1])["event"] == "error"
+
+
+def test_a_token_or_token_file_set_for_the_provider_signs_the_command_in_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources: list[Any] = []
+    monkeypatch.setattr(signin, "ClientAssertionCredential", lambda *args, **_kw: sources.append(args[2]))
+    ids = {"ARM_USE_OIDC": "true", "ARM_TENANT_ID": "t", "ARM_CLIENT_ID": "c"}
+    token_file = tmp_path / "token"
+    token_file.write_text("jwt-a\n")
+
+    signin.credential(PUBLIC, {**ids, "ARM_OIDC_TOKEN": "jwt-static"})
+    signin.credential(PUBLIC, {**ids, "ARM_OIDC_TOKEN_FILE_PATH": str(token_file)})
+    signin.credential(PUBLIC, {**ids, "ARM_OIDC_TOKEN_FILE_PATH": str(tmp_path / "missing")})
+
+    static, from_file, missing = sources
+    assert static() == "jwt-static"
+    assert from_file() == "jwt-a"
+    token_file.write_text("jwt-b")  # renewed by the platform: read again
+    assert from_file() == "jwt-b"
+    with pytest.raises(RotationError, match="reading the OIDC token file ARM_OIDC_TOKEN_FILE_PATH"):
+        missing()
