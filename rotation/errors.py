@@ -52,6 +52,19 @@ def all_lines(text: str, limit: int = 3 * MAX_DETAIL_CHARS) -> str:
     return joined if len(joined) <= limit else joined[:limit] + "..."
 
 
+def _sign_in_detail(message: str) -> str:
+    """A failed sign-in on one line: each credential a chain tried (tab-indented) by its first sentence, without the
+    troubleshooting links; Entra ID's reason in full (its subject and audience say which federated credential is
+    missing)."""
+    kept = []
+    for line in message.splitlines():
+        if line.startswith("\t"):
+            kept.append(line.split(". ")[0].rstrip("."))
+        elif line.strip() and not line.startswith(("Visit https://", "To mitigate this issue")):
+            kept.append(line)
+    return all_lines("\n".join(kept))
+
+
 def _service_detail(error: HttpResponseError) -> str:
     odata = error.error
     if odata is not None and odata.code:
@@ -81,9 +94,10 @@ def azure_errors(action: str, advice: Mapping[int, str] | None = None) -> Iterat
     try:
         yield
     except ClientAuthenticationError as error:
-        # A sign-in that failed (Entra ID's AADSTS reason, or what each credential of a chain tried) or a token a
-        # service refused: the whole message, on one line.
-        raise RotationError(f"{action}: authentication failed ({all_lines(error.message)})") from None
+        if error.error is not None and error.error.code:  # a service refused the token: its own code says why
+            raise RotationError(_describe_http_error(action, error, advice or {})) from None
+        # Signing in failed: Entra ID's reason (AADSTS...), or what each credential of a chain tried.
+        raise RotationError(f"{action}: authentication failed ({_sign_in_detail(error.message)})") from None
     except HttpResponseError as error:
         raise RotationError(_describe_http_error(action, error, advice or {})) from None
     except ServiceRequestError as error:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from http.client import HTTPException
@@ -58,7 +59,8 @@ def _oidc_token_source(environ: Mapping[str, str]) -> Callable[[], str] | None:
         return lambda: _read_token_file(path)
     url = environ.get("ARM_OIDC_REQUEST_URL") or environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")
     bearer = environ.get("ARM_OIDC_REQUEST_TOKEN") or environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-    return oidc_token_fetcher(url, bearer) if url and bearer else None
+    audience = environ.get("ARM_OIDC_AUDIENCE") or TOKEN_EXCHANGE_AUDIENCE
+    return oidc_token_fetcher(url, bearer, audience) if url and bearer else None
 
 
 def _read_token_file(path: str) -> str:
@@ -68,27 +70,32 @@ def _read_token_file(path: str) -> str:
             token = file.read().strip()
     except OSError as error:
         raise RotationError(f"reading the OIDC token file ARM_OIDC_TOKEN_FILE_PATH: {error.strerror}") from None
+    except ValueError:  # not UTF-8 text
+        raise RotationError(f"the OIDC token file ARM_OIDC_TOKEN_FILE_PATH ({path}) is not a token") from None
     if not token:
         raise RotationError(f"the OIDC token file ARM_OIDC_TOKEN_FILE_PATH ({path}) is empty")
     return token
 
 
-def oidc_token_fetcher(url: str, bearer: str, timeout: float = 30) -> Callable[[], str]:
+def oidc_token_fetcher(
+    url: str, bearer: str, audience: str = TOKEN_EXCHANGE_AUDIENCE, timeout: float = 30
+) -> Callable[[], str]:
     """A fresh ID token from the run's token endpoint at each call."""
     separator = "&" if "?" in url else "?"
-    request = urllib.request.Request(
-        f"{url}{separator}audience={quote(TOKEN_EXCHANGE_AUDIENCE, safe='')}",
-        headers={"Authorization": f"bearer {bearer}", "Accept": "application/json"},
-    )
+    address = f"{url}{separator}audience={quote(audience, safe='')}"
+    headers = {"Authorization": f"bearer {bearer}", "Accept": "application/json"}
 
     def fetch() -> str:
         try:
+            request = urllib.request.Request(address, headers=headers)
             with urllib.request.urlopen(request, timeout=timeout) as reply:
                 answer = json.load(reply)
+        except urllib.error.HTTPError as error:
+            hint = " (does the job have `permissions: id-token: write`?)" if error.code in (401, 403) else ""
+            raise RotationError(f"getting this run's OIDC token to sign in to Azure: {error}{hint}") from None
         except (OSError, ValueError, HTTPException) as error:
             raise RotationError(
-                f"getting this run's OIDC token to sign in to Azure: {one_line(str(error)) or type(error).__name__} "
-                "(does the job have `permissions: id-token: write`?)"
+                f"getting this run's OIDC token to sign in to Azure: {one_line(str(error)) or type(error).__name__}"
             ) from None
         value = answer.get("value") if isinstance(answer, dict) else None
         if not isinstance(value, str) or not value:

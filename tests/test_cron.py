@@ -42,6 +42,7 @@ def test_the_longest_wait_between_two_runs(schedule: str, gap: int | None) -> No
         ("0 3 * 1/ *", "month: '1/' is not a value"),
         ("0 3 */9223372036854775808 * *", "day of month: 922337203685... is too large"),
         ("0 3 " + "9" * 5000 + " * *", "day of month: 999999999999... is too large"),
+        ("0 3 " + "0" * 5000 + "5 * *", "day of month: 000000000000... is too large"),
         ("0 3 *-5 * *", "day of month: '\\*-5' is not a value"),  # robfig ignores what follows `*-`
         ("0 3 * * ²", "day of week: '²' is not a value"),  # not a digit to Go's Atoi
         ("0 3 \u0661 * *", "day of month: '\u0661' is not a value"),  # an Arabic-Indic one

@@ -98,7 +98,13 @@ def _record(clone: Path, stack: str = "prod") -> subprocess.CompletedProcess[str
     """The step as the runner runs it: `bash -e` (GitHub's default shell for `run`)."""
     step = _step("Record the active key in the stack's config")
     assert step["if"] == "always()"
-    env = {**os.environ, "STACK": stack, "GITHUB_RUN_ID": "42", "GIT_CONFIG_NOSYSTEM": "1"}
+    env = {
+        **os.environ,
+        "STACK": stack,
+        "GITHUB_RUN_ID": "42",
+        "GITHUB_REF": "refs/tags/v1",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
     return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=clone, env=env, capture_output=True, text=True)
 
 
@@ -165,12 +171,61 @@ def test_a_conflicting_change_to_the_config_fails_the_step_and_shows_the_change_
     assert not (checkout / ".git" / "rebase-merge").exists()
 
 
-@pytest.mark.parametrize(("stack", "message"), [("myorg/prod", "bare stack name"), ("staging", "does not exist")])
+@pytest.mark.parametrize(
+    ("stack", "message"), [("myorg/prod", "bare stack name"), ("staging", "is not in the repository")]
+)
 def test_a_stack_the_repository_has_no_config_for_fails_instead_of_committing_nothing(
     checkout: Path, stack: str, message: str
 ) -> None:
     _rotated(checkout)
+    (checkout / "stacks" / "Pulumi.staging.yaml").write_text("config: {}\n")  # made by `pulumi config set`, untracked
 
     recorded = _record(checkout, stack)
 
     assert recorded.returncode == 1 and message in recorded.stdout
+
+
+def _refuse_pushes(checkout: Path, times: int) -> None:
+    """The remote refuses the next `times` pushes (a pre-receive hook), as a race or a protected branch would."""
+    remote = checkout.parent / "remote.git"
+    counter = checkout.parent / "refusals-left"
+    counter.write_text(str(times))
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(
+        f"#!/bin/sh\nleft=$(cat {counter})\n"
+        f'[ "$left" -gt 0 ] || exit 0\necho $((left - 1)) > {counter}\necho refused >&2\nexit 1\n'
+    )
+    hook.chmod(0o755)
+
+
+def test_a_refused_push_is_tried_again(checkout: Path) -> None:
+    _refuse_pushes(checkout, 2)
+    _rotated(checkout)
+
+    recorded = _record(checkout)
+
+    assert recorded.returncode == 0, recorded.stderr
+    assert "activeKey: key2" in _git(checkout.parent / "remote.git", "show", "main:stacks/Pulumi.prod.yaml")
+
+
+def test_a_push_refused_for_good_fails_the_step_and_changes_nothing(checkout: Path) -> None:
+    remote = checkout.parent / "remote.git"
+    before = _git(remote, "rev-parse", "main")
+    _refuse_pushes(checkout, 99)
+    _rotated(checkout)
+
+    recorded = _record(checkout)
+
+    assert recorded.returncode == 1
+    assert "::error::could not push stacks/Pulumi.prod.yaml: commit this change to main by hand" in recorded.stdout
+    assert _git(remote, "rev-parse", "main") == before
+
+
+def test_a_run_not_on_a_branch_fails_instead_of_pushing_somewhere_else(checkout: Path) -> None:
+    assert _workflow()["jobs"]["rotate"]["if"] == "github.ref_type == 'branch'"
+    _git(checkout, "checkout", "-q", "--detach")
+    _rotated(checkout)
+
+    recorded = _record(checkout)
+
+    assert recorded.returncode == 1 and "::error::not on a branch" in recorded.stdout

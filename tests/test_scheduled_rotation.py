@@ -146,7 +146,10 @@ def test_the_cron_job_signs_in_to_the_cloud_the_stack_deploys_to(monkeypatch: py
     monkeypatch.setenv("ARM_ENVIRONMENT", "mars")
     with pytest.raises(Exception, match="ARM_ENVIRONMENT: 'mars' is not a cloud"):
         _cloud_of({})
+    monkeypatch.delenv("ARM_ENVIRONMENT")
     assert _cloud_of({"azure-native:metadataHost": "management.usgovcloudapi.net"}) == "AzureUSGovernment"
+    with pytest.raises(Exception, match="is AzureCloud but azure-native:environment is 'usgovernment': set one"):
+        _cloud_of({"azure-native:metadataHost": "management.azure.com", "azure-native:environment": "usgovernment"})
     with pytest.raises(Exception, match=r"azure-native:metadataHost: 'management\.azs' names a custom cloud"):
         _cloud_of({"azure-native:metadataHost": "management.azs", "azure-native:environment": "public"})
     monkeypatch.setenv("ARM_METADATA_HOSTNAME", "management.azs")

@@ -19,18 +19,29 @@ def stack_cloud() -> catalog.AzureCloud:
     """The azure-native provider's `environment` (its config, else `ARM_ENVIRONMENT`, else public). The provider
     ignores it for a custom cloud's metadata host ("Not used when metadataHost is specified or when
     ARM_METADATA_HOSTNAME is set", pulumi_azure_native/config/vars.py in 3.29, read 2026-12-03), which the in-cluster
-    tools follow only for the known clouds' own hosts: any other is refused rather than signing them in to the wrong
-    cloud."""
+    tools follow only for the known clouds' own hosts: any other, or one that disagrees with `environment`, is
+    refused rather than signing them in to the wrong cloud."""
     provider = pulumi.Config("azure-native")
-    for source, host in (
+    configured = provider.get("environment")
+    source, environment = ("azure-native:environment", configured) if configured else ("ARM_ENVIRONMENT", None)
+    environment = environment or os.environ.get("ARM_ENVIRONMENT")
+    named = _cloud_named(source, environment) if environment else None
+    for host_source, host in (
         ("azure-native:metadataHost", provider.get("metadataHost")),
         ("ARM_METADATA_HOSTNAME", os.environ.get("ARM_METADATA_HOSTNAME")),
     ):
         if host:
-            return _cloud_of_host(source, host)
-    configured = provider.get("environment")
-    source, environment = ("azure-native:environment", configured) if configured else ("ARM_ENVIRONMENT", None)
-    environment = environment or os.environ.get("ARM_ENVIRONMENT") or "public"
+            by_host = _cloud_of_host(host_source, host)
+            if named is not None and named != by_host:
+                # Which of the two the provider follows differs between its versions: refuse rather than guess.
+                raise CloudError(
+                    f"{host_source}: {host!r} is {by_host.cli} but {source} is {environment!r}: set one of them"
+                )
+            return by_host
+    return named or catalog.AZURE_CLOUDS["public"]
+
+
+def _cloud_named(source: str, environment: str) -> catalog.AzureCloud:
     try:
         return catalog.AZURE_CLOUDS[environment.lower()]
     except KeyError:

@@ -36,6 +36,8 @@ FIELDS: Final = (
 HORIZON_DAYS: Final = 8 * 366
 #: Longer numbers overflow Go's int where Kubernetes parses them (and Python's int() refuses thousands of digits).
 MAX_DIGITS: Final = 9
+#: Leading zeros included: Python's int() refuses thousands of digits.
+MAX_TEXT: Final = 50
 
 
 class CronError(ValueError):
@@ -45,7 +47,7 @@ class CronError(ValueError):
 def _number(text: str, field: Field, part: str) -> int:
     if not (text.isascii() and text.isdigit()):
         raise CronError(f"{field.name}: {part!r} is not a value, a range a-b or a step like */2")
-    if len(text.lstrip("0")) > MAX_DIGITS:
+    if len(text) > MAX_TEXT or len(text.lstrip("0")) > MAX_DIGITS:
         raise CronError(f"{field.name}: {text[:12]}... is too large")
     return int(text)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import pytest
 from azure.core.credentials import TokenCredential
@@ -52,45 +52,79 @@ def test_a_refused_sign_in_shows_entra_ids_reason(aks: Rotator) -> None:
     assert aks.world.regenerated == []
 
 
-class _EntraReply:
-    """What azure-identity attaches to a refused token request: Entra ID's HTTP 400."""
+class _Reply:
+    """What an SDK error carries of an HTTP reply."""
 
-    status_code = 400
-    reason = "Bad Request"
-    headers: ClassVar[dict[str, str]] = {}
+    def __init__(self, status: int, reason: str, body: str = "") -> None:
+        self.status_code, self.reason, self.body = status, reason, body
+        self.headers: dict[str, str] = {}
 
     def text(self) -> str:
-        return ""
+        return self.body
+
+
+#: What DefaultAzureCredential says when nothing can sign in (azure-identity 1.27, a runner without az login).
+CHAIN_FAILURE = """DefaultAzureCredential failed to retrieve a token from the included credentials.
+Attempted credentials:
+\tEnvironmentCredential: EnvironmentCredential authentication unavailable. Environment variables are not fully configured.
+Visit https://aka.ms/azsdk/python/identity/environmentcredential/troubleshoot to troubleshoot this issue.
+\tWorkloadIdentityCredential: WorkloadIdentityCredential authentication unavailable. The workload options are not fully configured. See the troubleshooting guide for more information: https://aka.ms/azsdk/python/identity/workloadidentitycredential/troubleshoot. Missing required arguments: 'tenant_id', 'client_id', 'token_file_path'.
+\tManagedIdentityCredential: ManagedIdentityCredential authentication unavailable.
+\tSharedTokenCacheCredential: SharedTokenCacheCredential authentication unavailable. No accounts were found in the cache.
+\tVisualStudioCodeCredential: VisualStudioCodeCredential requires the 'azure-identity-broker' package to be installed. You must also ensure you have the Azure Resources extension installed and have signed in to Azure via Visual Studio Code.
+\tAzureCliCredential: Azure CLI not found on path
+\tAzurePowerShellCredential: PowerShell is not installed
+\tAzureDeveloperCliCredential: Azure Developer CLI could not be found. Please visit https://aka.ms/azure-dev for installation instructions and then,once installed, authenticate to your Azure account using 'azd auth login'.
+\tBrokerCredential: InteractiveBrowserBrokerCredential unavailable. The 'azure-identity-broker' package is required to use brokered authentication.
+To mitigate this issue, please refer to the troubleshooting guidelines here at https://aka.ms/azsdk/python/identity/defaultazurecredential/troubleshoot."""  # noqa: E501
+
+TENANT_REFUSED = (
+    '{"error": {"code": "InvalidAuthenticationTokenTenant", "message": "The access token is from the wrong issuer '
+    "'https://sts.windows.net/t1/'. It must match the tenant 'https://sts.windows.net/t2/' associated with this "
+    'subscription."}}'
+)
 
 
 @pytest.mark.parametrize(
-    ("error", "fragments"),
+    ("error", "fragments", "absent"),
     [
         (  # a federated sign-in Entra ID refuses: the reason is in the message, not in the HTTP status
             ClientAuthenticationError(
-                message="Authentication failed: AADSTS70021: No matching federated identity record found.",
-                response=cast(Any, _EntraReply()),
+                message="Authentication failed: AADSTS70021: No matching federated identity record found for "
+                "presented assertion. Assertion Subject: 'repo:org/speech:environment:prod'.",
+                response=cast(Any, _Reply(400, "Bad Request")),
             ),
-            ("authentication failed", "AADSTS70021: No matching federated identity record found"),
+            ("AADSTS70021: No matching federated identity record", "Assertion Subject: 'repo:org/speech:"),
+            ("Bad Request",),
         ),
-        (  # a credential chain: one line per credential it tried
-            ClientAuthenticationError(
-                message="DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
-                "Attempted credentials:\n\tEnvironmentCredential: EnvironmentCredential authentication unavailable."
-                "\n\tAzureCliCredential: Please run 'az login' to set up an account"
+        (  # a credential chain: each credential it tried, by its first sentence
+            ClientAuthenticationError(message=CHAIN_FAILURE),
+            (
+                "EnvironmentCredential: EnvironmentCredential authentication unavailable;",
+                "AzureCliCredential: Azure CLI not found on path;",
+                "BrokerCredential: InteractiveBrowserBrokerCredential unavailable",
             ),
-            ("Attempted credentials:; EnvironmentCredential: ", "; AzureCliCredential: Please run 'az login'"),
+            ("Visit https://", "To mitigate", "..."),
+        ),
+        (  # a service refusing a token: its code, once
+            ClientAuthenticationError(response=cast(Any, _Reply(401, "Unauthorized", TENANT_REFUSED))),
+            ("InvalidAuthenticationTokenTenant: The access token is from the wrong issuer",),
+            ("Code:",),
         ),
     ],
 )
-def test_a_failed_sign_in_keeps_its_reason_on_one_line(error: Exception, fragments: tuple[str, ...]) -> None:
+def test_a_failed_sign_in_keeps_its_reason_on_one_line(
+    error: Exception, fragments: tuple[str, ...], absent: tuple[str, ...]
+) -> None:
     with pytest.raises(RotationError) as caught, azure_errors("listing keys"):
         raise error
 
     message = str(caught.value)
-    assert message.startswith("listing keys: authentication failed (") and "\n" not in message
+    assert message.startswith("listing keys: authentication failed (") and "\n" not in message, message
     for fragment in fragments:
-        assert fragment in message
+        assert fragment in message, message
+    for fragment in absent:
+        assert fragment not in message, message
 
 
 def test_permission_to_regenerate_missing_changes_nothing_and_a_rerun_with_it_finishes(aks: Rotator) -> None:

@@ -112,7 +112,8 @@ def test_oidc_without_the_app_ids_is_refused_naming_them(github: tuple[TokenEndp
 @pytest.mark.parametrize(
     ("status", "answer", "fragment"),
     [
-        (403, {"message": "no id-token permission"}, "HTTP Error 403"),
+        (403, {"message": "no id-token permission"}, "HTTP Error 403: Forbidden (does the job have `permissions:"),
+        (500, {"message": "busy"}, "HTTP Error 500"),
         (200, b"<html>not json</html>", "Expecting value"),
         (200, {"value": ""}, "the answer held no token"),
         (200, ["a list"], "the answer held no token"),
@@ -131,10 +132,15 @@ def test_a_token_endpoint_that_fails_is_one_line_naming_the_permission(
     assert fragment in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_a_token_endpoint_that_is_unreachable_is_one_line() -> None:
-    fetch = signin.oidc_token_fetcher("http://127.0.0.1:9/token?api-version=2.0", "b", timeout=2)
-    with pytest.raises(RotationError, match="id-token: write"):
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [("http://127.0.0.1:9/token?api-version=2.0", "Connection refused"), ("not a url", "unknown url type")],
+)
+def test_a_token_endpoint_that_is_unreachable_or_malformed_is_one_line(url: str, fragment: str) -> None:
+    fetch = signin.oidc_token_fetcher(url, "b", timeout=2)
+    with pytest.raises(RotationError, match="getting this run's OIDC token") as caught:
         fetch()
+    assert fragment in str(caught.value) and "id-token" not in str(caught.value)
 
 
 def test_the_command_ends_a_failed_sign_in_with_one_line(aks: Rotator, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,15 +169,34 @@ def test_a_token_or_token_file_set_for_the_provider_signs_the_command_in_too(
     ids = {"ARM_USE_OIDC": "true", "ARM_TENANT_ID": "t", "ARM_CLIENT_ID": "c"}
     token_file = tmp_path / "token"
     token_file.write_text("jwt-a\n")
+    binary = tmp_path / "binary"
+    binary.write_bytes(b"\xff\xfe\x00")
 
     signin.credential(PUBLIC, {**ids, "ARM_OIDC_TOKEN": "jwt-static"})
     signin.credential(PUBLIC, {**ids, "ARM_OIDC_TOKEN_FILE_PATH": str(token_file)})
     signin.credential(PUBLIC, {**ids, "ARM_OIDC_TOKEN_FILE_PATH": str(tmp_path / "missing")})
+    signin.credential(PUBLIC, {**ids, "ARM_OIDC_TOKEN_FILE_PATH": str(binary)})
 
-    static, from_file, missing = sources
+    static, from_file, missing, not_text = sources
     assert static() == "jwt-static"
     assert from_file() == "jwt-a"
     token_file.write_text("jwt-b")  # renewed by the platform: read again
     assert from_file() == "jwt-b"
     with pytest.raises(RotationError, match="reading the OIDC token file ARM_OIDC_TOKEN_FILE_PATH"):
         missing()
+    with pytest.raises(RotationError, match="is not a token"):
+        not_text()
+
+
+def test_a_federated_credential_with_another_audience_is_asked_for_by_arm_oidc_audience(
+    github: tuple[TokenEndpoint, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint, url = github
+    fetches: list[Any] = []
+    monkeypatch.setattr(signin, "ClientAssertionCredential", lambda *args, **_kw: fetches.append(args[2]))
+
+    signin.credential(PUBLIC, _actions_env(url, ARM_OIDC_AUDIENCE="api://AzureADTokenExchangeUSGov"))
+    fetches[0]()
+
+    ((_, query),) = endpoint.requests
+    assert query["audience"] == ["api://AzureADTokenExchangeUSGov"]
