@@ -179,15 +179,14 @@ def test_prices_cover_the_required_regions_with_sources() -> None:
     for region in catalog.PRICED_REGIONS:
         prices = catalog.vm_prices(region)
         assert prices
-        for name, price in prices.items():
-            vm = catalog.vm_size(name)  # every priced size is an AVX2 x86 size the catalog knows
-            per_vcpu = price / vm.vcpus
-            family = [
-                p / catalog.vm_size(n).vcpus
-                for n, p in prices.items()
-                if planner.family(catalog.vm_size(n)) == planner.family(vm)
-            ]
-            assert abs(per_vcpu / (sum(family) / len(family)) - 1) < 0.1, (region, name)
+        # every priced size is an AVX2 x86 size the catalog knows
+        per_vcpu = {name: price / catalog.vm_size(name).vcpus for name, price in prices.items()}
+        by_family: dict[str, list[float]] = {}
+        for name, price in per_vcpu.items():
+            by_family.setdefault(planner.family(catalog.vm_size(name)), []).append(price)
+        for name, price in per_vcpu.items():
+            family = by_family[planner.family(catalog.vm_size(name))]
+            assert abs(price / (sum(family) / len(family)) - 1) < 0.1, (region, name)
 
 
 def test_daemonsets_are_sourced_or_marked_estimates() -> None:

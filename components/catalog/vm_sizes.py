@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -133,6 +134,7 @@ class UnknownVmSizeError(ValueError):
     """The name is not a size this catalog can vouch for."""
 
 
+@functools.cache  # the planner looks sizes up in its inner loops; VmSize is immutable
 def vm_size(name: str) -> VmSize:
     """Look up a VM size; raises UnknownVmSizeError for sizes without AVX2 or of unknown families."""
     match = re.fullmatch(r"Standard_(\w+)", name)
