@@ -45,10 +45,8 @@ class VaultSecret:
         """When a version stored now, after the version `state` was read from, expires (None: never). A lifetime
         copied from the current version must be at least a day: one that expired before it was stored (set by hand)
         or lived minutes would give the new key as little."""
-        if self.lifetime is not None:
-            return datetime.now(UTC) + self.lifetime if self.lifetime else None
-        lifetime = state.lifetime
-        if lifetime is not None and lifetime < MIN_COPIED_LIFETIME:
+        lifetime = state.lifetime if self.lifetime is None else self.lifetime
+        if self.lifetime is None and lifetime is not None and lifetime < MIN_COPIED_LIFETIME:
             raise RotationError(
                 f"the current version {state.version} of {self._label} was given {_days(lifetime)} from creation to "
                 "expiry, which a new key would copy; pass --expiry-days (the stack's keyVault.apiKeyExpiryDays); "
