@@ -27,7 +27,9 @@ from azure.identity import ClientAssertionCredential, DefaultAzureCredential
 from rotation.clouds import Cloud
 from rotation.errors import RotationError, one_line
 
-#: The audience Entra ID expects of a federated credential's token.
+#: The audience Entra ID expects of a federated credential's token unless the credential names another: "should be set
+#: to api://AzureADTokenExchange for Microsoft Entra ID"
+#: (https://learn.microsoft.com/graph/api/resources/federatedidentitycredential, read 2026-12-03).
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 
 

@@ -208,7 +208,10 @@ AZURE_CLOUDS: Final = {
     "azurechinacloud": _CHINA,
 }
 #: The Resource Manager host of each known cloud, which `azure-native:metadataHost` (or `ARM_METADATA_HOSTNAME`) may
-#: name instead of `environment`; any other host is a custom cloud (the same endpoints as rotation/clouds.py).
+#: name instead of `environment`; any other host is a custom cloud. The Azure CLI's cloud definitions
+#: (`az cloud show --name <cloud>`, endpoints.resourceManager) and the Azure SDKs' resource manager endpoints
+#: (https://docs.rs/azure_core/0.5.0/azure_core/resource_manager_endpoint/, read 2026-12-03) name these; rotation/
+#: clouds.py holds the same endpoints for the command.
 ARM_METADATA_HOSTS: Final = {
     "management.azure.com": _PUBLIC,
     "management.usgovcloudapi.net": _US_GOVERNMENT,

@@ -34,7 +34,7 @@ FIELDS: Final = (
 #: Every day pattern repeats within 28 years (the Gregorian weekday and leap-year cycle between century years),
 #: and a schedule that runs at all runs within 8 years (29 February and a weekday); 8 years are read.
 HORIZON_DAYS: Final = 8 * 366
-#: Longer numbers overflow Go's int where Kubernetes parses them (and Python's int() refuses thousands of digits).
+#: Significant digits: longer numbers overflow Go's int where Kubernetes parses them.
 MAX_DIGITS: Final = 9
 #: Leading zeros included: Python's int() refuses thousands of digits.
 MAX_TEXT: Final = 50
